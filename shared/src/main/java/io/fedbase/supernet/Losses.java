@@ -1,0 +1,14 @@
+package io.fedbase.supernet;
+
+import ai.djl.ndarray.NDArray;
+
+/** Training objectives on class logits. */
+public final class Losses {
+
+  private Losses() {}
+
+  /** Mean cross-entropy of {@code logits} [B, N] against one-hot targets [B, N]. */
+  public static NDArray crossEntropy(NDArray logits, NDArray oneHot) {
+    return SupernetOps.crossEntropy(logits, oneHot);
+  }
+}

@@ -1,0 +1,87 @@
+package io.fedbase.supernet;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * How architecture logits become edge weights during training: BASE's soft Gumbel-softmax
+ * (default), plain softmax ("BASE-Softmax"), or hard straight-through Gumbel samples.
+ */
+public enum Relaxation {
+  /** softmax((alpha + g) / tau), g ~ Gumbel(0, 1), one draw per edge and op per minibatch. */
+  GUMBEL_SOFTMAX("gumbel"),
+  /** softmax(alpha / tau), no noise. */
+  SOFTMAX("softmax"),
+  /** One-hot argmax of the Gumbel-softmax sample forward, its soft gradient backward. */
+  GUMBEL_HARD("gumbel-hard");
+
+  private final String key;
+
+  Relaxation(String key) {
+    this.key = key;
+  }
+
+  public String key() {
+    return key;
+  }
+
+  /** Looks a relaxation up by its CLI key. */
+  public static Relaxation fromKey(String key) {
+    for (Relaxation r : values()) {
+      if (r.key.equals(key.toLowerCase(Locale.ROOT))) {
+        return r;
+      }
+    }
+    throw new IllegalArgumentException("unknown relaxation '" + key + "'; use gumbel, softmax or gumbel-hard");
+  }
+
+  /**
+   * Edge weights [edges, ops] for {@code alpha} at temperature {@code tau}; the result and its
+   * temporaries belong to {@code scope}.
+   */
+  public NDArray sample(NDArray alpha, float tau, SplittableRandom rng, NDManager scope) {
+    if (!(tau > 0)) {
+      throw new IllegalArgumentException("temperature must be positive, got " + tau);
+    }
+    Shape shape = alpha.getShape();
+    if (this == SOFTMAX) {
+      return scope.zeros(shape).add(alpha).div(tau).softmax(1);
+    }
+    NDArray noise = scope.create(gumbelNoise((int) shape.size(), rng), shape);
+    NDArray soft = noise.add(alpha).div(tau).softmax(1);
+    if (this == GUMBEL_SOFTMAX) {
+      return soft;
+    }
+    float[] hardValues = oneHotOfRowArgmax(soft.toFloatArray(), (int) shape.get(0), (int) shape.get(1));
+    NDArray hard = scope.create(hardValues, shape);
+    return hard.sub(soft.stopGradient()).add(soft);
+  }
+
+  /** Gumbel(0, 1) draws: -log(-log(u)), u uniform in (0, 1) kept away from its ends. */
+  public static float[] gumbelNoise(int count, SplittableRandom rng) {
+    float[] g = new float[count];
+    for (int i = 0; i < count; i++) {
+      double u = rng.nextDouble();
+      u = Math.min(Math.max(u, 1e-10), 1 - 1e-10);
+      g[i] = (float) -Math.log(-Math.log(u));
+    }
+    return g;
+  }
+
+  static float[] oneHotOfRowArgmax(float[] values, int rows, int cols) {
+    float[] out = new float[values.length];
+    for (int r = 0; r < rows; r++) {
+      int best = 0;
+      for (int c = 1; c < cols; c++) {
+        if (values[r * cols + c] > values[r * cols + best]) {
+          best = c;
+        }
+      }
+      out[r * cols + best] = 1f;
+    }
+    return out;
+  }
+}
