@@ -4,7 +4,7 @@ package io.fedbase.bundle;
  * A running weighted sum of deltas: memory stays one bundle however many are added, which is what
  * lets the coordinator aggregate a round without holding every node's upload.
  */
-public final class WeightedSum {
+public final class WeightedSum implements DeltaAccumulator {
 
   private final BundleLayout layout;
   private final double[] sum;
@@ -17,6 +17,7 @@ public final class WeightedSum {
   }
 
   /** Adds {@code weight * delta}. */
+  @Override
   public void add(Bundle delta, double weight) {
     layout.requireSame(delta.layout());
     if (!(weight > 0) || !Double.isFinite(weight)) {
@@ -31,6 +32,7 @@ public final class WeightedSum {
   }
 
   /** Number of deltas added. */
+  @Override
   public int count() {
     return count;
   }
@@ -41,7 +43,8 @@ public final class WeightedSum {
   }
 
   /** The weighted mean of what was added. */
-  public Bundle mean() {
+  @Override
+  public Bundle result() {
     if (count == 0) {
       throw new IllegalStateException("no delta was added");
     }

@@ -1,0 +1,16 @@
+package io.fedbase.learn;
+
+import io.fedbase.bundle.Bundle;
+
+/**
+ * Turns the round's mean delta into the next prior. A strategy object (like Flower's Strategy),
+ * so the finite-difference rule and server-side optimisers are swapped, not branched on.
+ */
+public interface MetaOptimizer {
+
+  /** The new prior after round {@code round} of {@code totalRounds}, given the mean delta. */
+  Bundle step(Bundle prior, Bundle meanDelta, int round, int totalRounds);
+
+  /** The step sizes used at a round, for logs: {weights, logits}. */
+  double[] stepSizes(int round, int totalRounds);
+}
