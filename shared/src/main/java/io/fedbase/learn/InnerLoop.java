@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import io.fedbase.bundle.Bundle;
 import io.fedbase.space.InputSignature;
 import io.fedbase.supernet.Supernet;
+import io.fedbase.task.Task;
 
 /**
  * The posterior adaptation of DESIGN §9 (optimisation embedding): copy W, take K Adam steps on a
@@ -41,5 +42,18 @@ public final class InnerLoop {
   /** Opens a session starting at {@code start} for inputs of {@code signature}. */
   public AdaptationSession open(Bundle start, InputSignature signature, float tau, long seed) {
     return new AdaptationSession(supernet, config, parent, start, signature, tau, seed);
+  }
+
+  /** Runs the configured K steps on {@code task}'s support set and returns the result. */
+  public TaskAdaptation adapt(Bundle prior, Task task, float tau, long seed) {
+    try (AdaptationSession session = open(prior, task.signature(), tau, seed)) {
+      double[] losses = new double[config.steps()];
+      for (int k = 0; k < config.steps(); k++) {
+        losses[k] = session.step(task.supportImages(), task.supportLabels(), task.signature(), task.ways()).loss();
+      }
+      Evaluation query = session.evaluate(task.queryImages(), task.queryLabels(), task.signature(), task.ways());
+      Bundle adapted = session.parameters();
+      return new TaskAdaptation(adapted, adapted.minus(prior), losses, query);
+    }
   }
 }

@@ -1,0 +1,20 @@
+package io.fedbase.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code bench NAME}: the benchmarks behind BENCHMARKS.md, each printing one JSON line last. */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = "Benchmarks; each prints one JSON line last.",
+    subcommands = {AdaptationBenchCommand.class})
+final class BenchCommand implements Runnable {
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+}

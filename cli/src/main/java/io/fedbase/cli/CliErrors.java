@@ -1,0 +1,39 @@
+package io.fedbase.cli;
+
+import io.fedbase.data.DataException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.NoSuchFileException;
+import picocli.CommandLine;
+
+/**
+ * Turns a failed command into one clear line on stderr and a non-zero exit: 2 for bad input (a
+ * missing or corrupt file, a wrong value), 1 for anything unexpected, with the stack trace only
+ * when {@code FEDBASE_DEBUG} is set.
+ */
+final class CliErrors implements CommandLine.IExecutionExceptionHandler {
+
+  static final int BAD_INPUT = 2;
+  static final int FAILURE = 1;
+
+  @Override
+  public int handleExecutionException(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
+    Throwable cause = e instanceof UncheckedIOException u ? u.getCause() : e;
+    boolean badInput =
+        cause instanceof IllegalArgumentException || cause instanceof IOException || cause instanceof DataException;
+    String message = describe(cause);
+    cmd.getErr().println(cmd.getColorScheme().errorText("error: " + message));
+    if (System.getenv("FEDBASE_DEBUG") != null) {
+      cause.printStackTrace(cmd.getErr());
+    }
+    return badInput ? BAD_INPUT : FAILURE;
+  }
+
+  static String describe(Throwable t) {
+    if (t instanceof NoSuchFileException n) {
+      return "no such file: " + n.getFile() + (n.getReason() == null ? "" : " (" + n.getReason() + ")");
+    }
+    String m = t.getMessage();
+    return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
+  }
+}

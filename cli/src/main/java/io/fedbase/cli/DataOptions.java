@@ -1,0 +1,30 @@
+package io.fedbase.cli;
+
+import io.fedbase.data.ClassSelection;
+import io.fedbase.data.DatasetLoader;
+import io.fedbase.data.DatasetSpec;
+import io.fedbase.data.ImageDataset;
+import picocli.CommandLine.Option;
+
+/** {@code --data SPEC} and {@code --classes LIST}. */
+final class DataOptions {
+
+  @Option(
+      names = "--data",
+      required = true,
+      description = "Dataset: idx:PREFIX, folder:DIR, cifar:DIR[:test], fashion-mnist or fashion-mnist:test.")
+  String data;
+
+  @Option(names = "--classes", description = "Classes to use, e.g. 0-5, 6,7,9 or 0-2,5 (default: all).")
+  String classes;
+
+  ImageDataset load() {
+    return load(data, classes);
+  }
+
+  /** Loads {@code spec} and keeps {@code classes} (null: all). */
+  static ImageDataset load(String spec, String classes) {
+    ImageDataset all = new DatasetLoader().load(DatasetSpec.parse(spec));
+    return classes == null ? all : all.select(ClassSelection.parse(classes));
+  }
+}

@@ -1,0 +1,33 @@
+package io.fedbase.cli;
+
+import io.fedbase.learn.InnerLoopConfig;
+import io.fedbase.supernet.Relaxation;
+import picocli.CommandLine.Option;
+
+/** Inner-loop (posterior adaptation) flags, DESIGN §9 defaults. */
+final class InnerLoopOptions {
+
+  @Option(names = "--inner-steps", defaultValue = "5", description = "Adam steps per task K (default: ${DEFAULT-VALUE}).")
+  int steps;
+
+  @Option(names = "--inner-lr", defaultValue = "5e-3", description = "Learning rate of the weights (default: ${DEFAULT-VALUE}).")
+  float weightLr;
+
+  @Option(names = "--logit-lr", defaultValue = "5e-3", description = "Learning rate of the architecture logits (default: ${DEFAULT-VALUE}).")
+  float logitLr;
+
+  @Option(names = "--logit-weight-decay", defaultValue = "1e-3", description = "Weight decay of the logits (default: ${DEFAULT-VALUE}).")
+  float logitWeightDecay;
+
+  @Option(names = "--batch", defaultValue = "0", description = "Minibatch drawn from the support set per step; 0 = whole set (default).")
+  int batch;
+
+  @Option(names = "--relaxation", defaultValue = "gumbel", description = "gumbel (soft Gumbel-softmax), softmax, or gumbel-hard (default: ${DEFAULT-VALUE}).")
+  String relaxation;
+
+  InnerLoopConfig config() {
+    InnerLoopConfig d = InnerLoopConfig.defaults();
+    return new InnerLoopConfig(
+        steps, weightLr, logitLr, logitWeightDecay, d.beta1(), d.beta2(), batch, Relaxation.fromKey(relaxation), true);
+  }
+}

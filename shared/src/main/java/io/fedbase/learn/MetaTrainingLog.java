@@ -1,0 +1,117 @@
+package io.fedbase.learn;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import io.fedbase.bundle.Bundle;
+import io.fedbase.bundle.BundleFiles;
+import io.fedbase.bundle.StoredBundle;
+import io.fedbase.genotype.ArchitectureLogits;
+import io.fedbase.genotype.DartsNotation;
+import io.fedbase.genotype.GenotypeJson;
+import io.fedbase.genotype.GenotypeRule;
+import io.fedbase.space.CellType;
+import io.fedbase.space.SupernetSpec;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Map;
+
+/**
+ * The output directory of a meta-training run: {@code run.json} (spec and settings), {@code
+ * rounds.jsonl} (one line per round: losses, tau, step sizes, delta norms, logit entropy and the
+ * genotype), prior bundles, and {@code genotype.json} of the final prior.
+ */
+public final class MetaTrainingLog implements AutoCloseable {
+
+  private static final Gson GSON = new GsonBuilder()
+          .disableHtmlEscaping()
+          .serializeSpecialFloatingPointValues()
+          .setFieldNamingPolicy(com.google.gson.FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES)
+          .create();
+
+  private final Path dir;
+  private final SupernetSpec spec;
+  private final BufferedWriter rounds;
+  private String lastGenotype = "";
+
+  private MetaTrainingLog(Path dir, SupernetSpec spec, BufferedWriter rounds) {
+    this.dir = dir;
+    this.spec = spec;
+    this.rounds = rounds;
+  }
+
+  /** Creates (or appends to) the run directory and records the run's settings. */
+  public static MetaTrainingLog create(Path dir, SupernetSpec spec, MetaTrainingConfig config, String optimizer)
+      throws IOException {
+    Files.createDirectories(dir);
+    JsonObject run = new JsonObject();
+    run.addProperty("spec", spec.toString());
+    run.addProperty("spec_hash", spec.hash());
+    run.add("config", GSON.toJsonTree(describe(config)));
+    run.addProperty("meta_optimizer", optimizer);
+    Files.writeString(dir.resolve("run.json"), new GsonBuilder().setPrettyPrinting().create().toJson(run) + "\n");
+    Files.writeString(dir.resolve("spec.txt"), spec.canonicalText());
+    BufferedWriter w =
+        Files.newBufferedWriter(
+            dir.resolve("rounds.jsonl"), StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING);
+    return new MetaTrainingLog(dir, spec, w);
+  }
+
+  private static Map<String, Object> describe(MetaTrainingConfig c) {
+    return Map.of(
+        "rounds", c.rounds(),
+        "tasks_per_round", c.tasksPerRound(),
+        "tasks", c.tasks().toString(),
+        "inner", c.inner().toString(),
+        "tau", c.tau().toString(),
+        "warmup_rounds", c.warmupRounds(),
+        "seed", c.seed());
+  }
+
+  /** Appends a round; also writes {@code prior-NNNNN.fbb} when {@code savePrior}. */
+  public void round(RoundRecord record, Bundle prior, boolean savePrior) {
+    ArchitectureLogits logits = ArchitectureLogits.of(prior, spec.operations(), spec.nodes());
+    lastGenotype = DartsNotation.format(GenotypeRule.BASE.derive(logits));
+    JsonObject line = GSON.toJsonTree(record).getAsJsonObject();
+    line.addProperty("entropy_normal", logits.meanEntropy(CellType.NORMAL));
+    line.addProperty("entropy_reduce", logits.meanEntropy(CellType.REDUCE));
+    line.addProperty("genotype", lastGenotype);
+    try {
+      rounds.write(GSON.toJson(line));
+      rounds.newLine();
+      rounds.flush();
+      if (savePrior) {
+        BundleFiles.write(
+            dir.resolve(String.format("prior-%05d.fbb", record.round())),
+            StoredBundle.parameters(prior, Map.of("round", Integer.toString(record.round()))));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Writes {@code prior-final.fbb} and {@code genotype.json}; returns the prior's path. */
+  public Path finish(Bundle prior) throws IOException {
+    Path file = dir.resolve("prior-final.fbb");
+    BundleFiles.write(file, StoredBundle.parameters(prior, Map.of("spec", spec.profileName())));
+    ArchitectureLogits logits = ArchitectureLogits.of(prior, spec.operations(), spec.nodes());
+    GenotypeJson.write(dir.resolve("genotype.json"), logits, GenotypeRule.BASE, Map.of("source", file.toString()));
+    lastGenotype = DartsNotation.format(GenotypeRule.BASE.derive(logits));
+    return file;
+  }
+
+  /** The BASE-rule genotype of the latest prior, in DARTS notation. */
+  public String lastGenotype() {
+    return lastGenotype;
+  }
+
+  @Override
+  public void close() throws IOException {
+    rounds.close();
+  }
+}
