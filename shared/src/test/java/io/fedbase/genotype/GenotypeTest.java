@@ -1,0 +1,151 @@
+package io.fedbase.genotype;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fedbase.genotype.Genotype.Choice;
+import io.fedbase.space.CellType;
+import io.fedbase.space.Operation;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class GenotypeTest {
+
+  private static final List<Operation> OPS =
+      List.of(Operation.NONE, Operation.MAX_POOL_3X3, Operation.SKIP_CONNECT, Operation.SEP_CONV_3X3, Operation.DIL_CONV_3X3);
+
+  @TempDir Path dir;
+
+  /** 2 nodes (5 edges), all logits 0 except the given (edge, op, value) triples. */
+  private static float[][] logits(float[]... entries) {
+    float[][] m = new float[5][OPS.size()];
+    for (float[] e : entries) {
+      m[(int) e[0]][(int) e[1]] = e[2];
+    }
+    return m;
+  }
+
+  private static ArchitectureLogits arch(float[][] normal, float[][] reduce) {
+    return new ArchitectureLogits(OPS, 2, normal, reduce);
+  }
+
+  @Test
+  void baseRuleTakesTwoOpsFromADominantInputWhereDartsTakesTwoEdges() {
+    // node 0: edge 0 (state 0) likes dil_conv (0.61) and sep_conv (0.37); edge 1 mildly max_pool (0.29)
+    float[][] n = logits(new float[] {0, 3, 4.5f}, new float[] {0, 4, 5}, new float[] {1, 1, 0.5f});
+    ArchitectureLogits a = arch(n, n);
+    Genotype base = GenotypeRule.BASE.derive(a);
+    Genotype darts = GenotypeRule.DARTS.derive(a);
+    assertEquals(List.of(new Choice(Operation.DIL_CONV_3X3, 0), new Choice(Operation.SEP_CONV_3X3, 0)), base.normal().subList(0, 2));
+    assertEquals(List.of(new Choice(Operation.DIL_CONV_3X3, 0), new Choice(Operation.MAX_POOL_3X3, 1)), darts.normal().subList(0, 2));
+  }
+
+  @Test
+  void noneIsNeverChosenEvenWhenItDominates() {
+    float[][] n = new float[5][OPS.size()];
+    for (float[] row : n) {
+      row[0] = 10f;
+    }
+    for (GenotypeRule rule : GenotypeRule.values()) {
+      Genotype g = rule.derive(arch(n, n));
+      for (CellType type : CellType.values()) {
+        g.cell(type).forEach(c -> assertTrue(c.op() != Operation.NONE, rule + " chose none"));
+      }
+      g.validate(OPS, 2);
+    }
+  }
+
+  @Test
+  void tiesBreakTowardsLowerEdgeThenLowerOp() {
+    float[][] uniform = new float[5][OPS.size()];
+    Genotype base = GenotypeRule.BASE.derive(arch(uniform, uniform));
+    assertEquals(List.of(new Choice(Operation.MAX_POOL_3X3, 0), new Choice(Operation.SKIP_CONNECT, 0)), base.normal().subList(0, 2));
+    Genotype darts = GenotypeRule.DARTS.derive(arch(uniform, uniform));
+    assertEquals(List.of(new Choice(Operation.MAX_POOL_3X3, 0), new Choice(Operation.MAX_POOL_3X3, 1)), darts.normal().subList(0, 2));
+    // node 1 under DARTS: states 0 and 1 tie, state 2 loses
+    assertEquals(List.of(0, 1), List.of(darts.normal().get(2).input(), darts.normal().get(3).input()));
+  }
+
+  @Test
+  void softmaxRowsSumToOneAndUniformEntropyIsLogOps() {
+    ArchitectureLogits a = arch(new float[5][OPS.size()], logits(new float[] {2, 3, 7}));
+    for (double[] row : a.softmax(CellType.REDUCE)) {
+      double s = 0;
+      for (double v : row) {
+        s += v;
+      }
+      assertEquals(1.0, s, 1e-12);
+    }
+    assertEquals(Math.log(OPS.size()), a.meanEntropy(CellType.NORMAL), 1e-12);
+    assertTrue(a.meanEntropy(CellType.REDUCE) < Math.log(OPS.size()));
+  }
+
+  private static final Genotype HAND =
+      new Genotype(
+          2,
+          List.of(
+              new Choice(Operation.SEP_CONV_3X3, 0),
+              new Choice(Operation.SEP_CONV_3X3, 1),
+              new Choice(Operation.SKIP_CONNECT, 0),
+              new Choice(Operation.DIL_CONV_3X3, 2)),
+          List.of(
+              new Choice(Operation.MAX_POOL_3X3, 0),
+              new Choice(Operation.SEP_CONV_3X3, 0),
+              new Choice(Operation.SKIP_CONNECT, 2),
+              new Choice(Operation.MAX_POOL_3X3, 1)));
+
+  @Test
+  void dartsNotationIsExactAndRoundTrips() {
+    String text = DartsNotation.format(HAND);
+    assertEquals(
+        "Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('skip_connect', 0), ('dil_conv_3x3', 2)], "
+            + "normal_concat=range(2, 4), reduce=[('max_pool_3x3', 0), ('sep_conv_3x3', 0), ('skip_connect', 2), "
+            + "('max_pool_3x3', 1)], reduce_concat=range(2, 4))",
+        text);
+    assertEquals(HAND, DartsNotation.parse(text));
+    assertEquals(HAND, DartsNotation.parse(text.replace(", ", ",\n   ")));
+    for (String bad :
+        new String[] {"Genotype(normal=[('sep_conv_3x3', 0)])", "hello", "Genotype(normal=[('warp', 0), ('skip_connect', 1)], reduce=[('warp', 0), ('skip_connect', 1)])"}) {
+      assertThrows(IllegalArgumentException.class, () -> DartsNotation.parse(bad), bad);
+    }
+  }
+
+  @Test
+  void jsonHoldsBothRulesAndRoundTrips() throws IOException {
+    float[][] n = logits(new float[] {0, 3, 2}, new float[] {3, 4, 1});
+    ArchitectureLogits a = arch(n, n);
+    Path file = dir.resolve("genotype.json");
+    GenotypeJson.write(file, a, GenotypeRule.BASE, Map.of("tau", "0.3"));
+    assertEquals(GenotypeRule.BASE.derive(a), GenotypeJson.read(file));
+    String text = Files.readString(file);
+    assertTrue(text.contains("\"alternatives\"") && text.contains("\"darts\"") && text.contains("\"softmax\""));
+    Files.writeString(dir.resolve("bad.json"), "{\"format\": \"other\"}");
+    assertThrows(IllegalArgumentException.class, () -> GenotypeJson.read(dir.resolve("bad.json")));
+    Files.writeString(dir.resolve("broken.json"), "{not json");
+    assertThrows(IllegalArgumentException.class, () -> GenotypeJson.read(dir.resolve("broken.json")));
+    String chosenOp = GenotypeRule.BASE.derive(a).normal().get(0).op().dartsName();
+    Files.writeString(dir.resolve("op.json"), text.replace("\"" + chosenOp + "\"", "\"teleport\""));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GenotypeJson.read(dir.resolve("op.json")));
+    assertTrue(e.getMessage().contains("teleport"), e.getMessage());
+  }
+
+  @Test
+  void validationNamesTheProblem() {
+    HAND.validate(OPS, 2);
+    IllegalArgumentException range =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> new Genotype(2, List.of(HAND.normal().get(0), HAND.normal().get(1), new Choice(Operation.SKIP_CONNECT, 5), HAND.normal().get(3)), HAND.reduce()).validate(OPS, 2));
+    assertTrue(range.getMessage().contains("reads state 5"), range.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> HAND.validate(OPS, 3));
+    assertThrows(IllegalArgumentException.class, () -> HAND.validate(List.of(Operation.NONE, Operation.SEP_CONV_3X3), 2));
+    Genotype withNone = new Genotype(2, List.of(new Choice(Operation.NONE, 0), HAND.normal().get(1), HAND.normal().get(2), HAND.normal().get(3)), HAND.reduce());
+    assertThrows(IllegalArgumentException.class, () -> withNone.validate(OPS, 2));
+  }
+}
