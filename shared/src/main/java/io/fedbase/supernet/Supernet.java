@@ -71,7 +71,7 @@ public final class Supernet {
         (int) images.getShape().get(1), (int) images.getShape().get(2), (int) images.getShape().get(3));
   }
 
-  private static NDArray stem(ForwardScope fs, ParameterSet p, StemSpec stem, NDArray x) {
+  static NDArray stem(ForwardScope fs, ParameterSet p, StemSpec stem, NDArray x) {
     NDArray h = x;
     for (int layer = 0; layer < stem.layers(); layer++) {
       if (layer > 0) {
@@ -89,14 +89,7 @@ public final class Supernet {
   }
 
   private NDArray cell(ForwardScope fs, ParameterSet p, CellPlan cell, NDArray s0, NDArray s1, List<NDArray> weights) {
-    int i = cell.index();
-    NDArray pre0 =
-        cell.reductionPrev()
-            ? SupernetOps.factorizedReduce(
-                fs, s0, p.get(TensorNames.preprocess(i, 0, "conv1")), p.get(TensorNames.preprocess(i, 0, "conv2")))
-            : SupernetOps.reluConvBn(fs, s0, p.get(TensorNames.preprocess(i, 0, "conv")));
-    NDArray pre1 = SupernetOps.reluConvBn(fs, s1, p.get(TensorNames.preprocess(i, 1, "conv")));
-    List<NDArray> states = new ArrayList<>(List.of(pre0, pre1));
+    List<NDArray> states = new ArrayList<>(preprocess(fs, p, cell, s0, s1));
     List<Operation> ops = spec.operations();
     for (int node = 0; node < cell.nodes(); node++) {
       NDArray sum = null;
@@ -108,6 +101,18 @@ public final class Supernet {
       states.add(sum);
     }
     return NDArrays.concat(new NDList(states.subList(2, states.size())), 1);
+  }
+
+  /** The two cell inputs brought to the cell's width (and resolution, after a reduction). */
+  static List<NDArray> preprocess(ForwardScope fs, ParameterSet p, CellPlan cell, NDArray s0, NDArray s1) {
+    int i = cell.index();
+    NDArray pre0 =
+        cell.reductionPrev()
+            ? SupernetOps.factorizedReduce(
+                fs, s0, p.get(TensorNames.preprocess(i, 0, "conv1")), p.get(TensorNames.preprocess(i, 0, "conv2")))
+            : SupernetOps.reluConvBn(fs, s0, p.get(TensorNames.preprocess(i, 0, "conv")));
+    NDArray pre1 = SupernetOps.reluConvBn(fs, s1, p.get(TensorNames.preprocess(i, 1, "conv")));
+    return List.of(pre0, pre1);
   }
 
   /**
