@@ -1,6 +1,8 @@
 package io.fedbase.cli;
 
+import io.fedbase.space.Operation;
 import io.fedbase.space.SupernetSpec;
+import java.util.List;
 import picocli.CommandLine.Option;
 
 /** {@code --profile} and size overrides of the supernet. */
@@ -21,6 +23,9 @@ final class SupernetOptions {
   @Option(names = "--ways", description = "Override the classifier width N (tasks are N-way).")
   Integer ways;
 
+  @Option(names = "--ops", split = ",", description = "Override the candidate operations (DARTS names, comma-separated).")
+  List<String> ops;
+
   SupernetSpec spec() {
     SupernetSpec.Builder b = SupernetSpec.profileBuilder(profile);
     if (channels != null) {
@@ -34,6 +39,9 @@ final class SupernetOptions {
     }
     if (ways != null) {
       b.setWays(ways);
+    }
+    if (ops != null) {
+      b.setOperations(ops.stream().map(Operation::fromDartsName).toList());
     }
     return b.build();
   }

@@ -1,0 +1,146 @@
+package io.fedbase.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.fedbase.bundle.BundleFiles;
+import io.fedbase.genotype.GenotypeJson;
+import io.fedbase.space.SupernetSpec;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The commands as a user runs them, in process, on real Fashion-MNIST. */
+class CliTest {
+
+  @TempDir Path dir;
+
+  record Run(int exit, String out, String err) {
+    String lastLine() {
+      String[] lines = out.strip().split("\n");
+      return lines[lines.length - 1];
+    }
+  }
+
+  private static synchronized Run run(String... args) {
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    StringWriter cliErr = new StringWriter();
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      CommandLine cmd = FedbaseCli.newCommandLine();
+      cmd.setErr(new PrintWriter(cliErr, true));
+      cmd.setOut(new PrintWriter(new PrintStream(out, true, StandardCharsets.UTF_8), true));
+      int exit = cmd.execute(args);
+      return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8) + cliErr);
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+  }
+
+  @Test
+  void everyCommandHasHelp() {
+    for (List<String> cmd :
+        List.of(
+            List.<String>of(),
+            List.of("demo"),
+            List.of("meta-train"),
+            List.of("bench"),
+            List.of("bench", "adaptation"),
+            List.of("bench", "inner-step"))) {
+      String[] args = new java.util.ArrayList<>(cmd) {{ add("--help"); }}.toArray(String[]::new);
+      Run r = run(args);
+      assertEquals(0, r.exit(), String.join(" ", args));
+      assertTrue(r.out().contains("Usage: fedbase"), r.out());
+    }
+  }
+
+  @Test
+  void badInputGivesOneClearLineAndExitTwo() throws IOException {
+    Run missing = run("meta-train", "--data", "idx:" + dir.resolve("none"), "--rounds", "1", "--out", dir.resolve("o").toString());
+    assertEquals(2, missing.exit());
+    assertTrue(missing.err().contains("error: missing IDX file"), missing.err());
+    assertTrue(!missing.err().contains("\tat "), "no stack trace for bad input");
+
+    Run classes = run("meta-train", "--data", "fashion-mnist", "--classes", "5-2", "--rounds", "1", "--out", dir.toString());
+    assertEquals(2, classes.exit());
+    assertTrue(classes.err().contains("reversed range"), classes.err());
+
+    Run tooFew = run("meta-train", "--data", "fashion-mnist", "--classes", "0-2", "--rounds", "1", "--out", dir.toString());
+    assertEquals(2, tooFew.exit());
+    assertTrue(tooFew.err().contains("only 3 classes"), tooFew.err());
+
+    Path corrupt = dir.resolve("corrupt.fbb");
+    Files.writeString(corrupt, "FBBUNDLE but nothing else");
+    Run init = run("meta-train", "--data", "fashion-mnist", "--classes", "0-5", "--rounds", "1", "--init", corrupt.toString(), "--out", dir.toString());
+    assertEquals(2, init.exit());
+    assertTrue(init.err().contains("corrupt.fbb"), init.err());
+
+    Run profile = run("meta-train", "--data", "fashion-mnist", "--profile", "huge", "--rounds", "1", "--out", dir.toString());
+    assertEquals(2, profile.exit());
+    assertTrue(profile.err().contains("unknown profile 'huge'"), profile.err());
+
+    Run usage = run("meta-train", "--rounds", "1");
+    assertEquals(2, usage.exit(), "picocli's usage error");
+    assertTrue(usage.err().contains("--data"), usage.err());
+  }
+
+  @Test
+  void metaTrainWritesPriorsRoundLogAndGenotype() throws IOException {
+    Path out = dir.resolve("run");
+    Run r =
+        run("meta-train", "--data", "fashion-mnist", "--classes", "0-5", "--rounds", "3", "--tasks-per-round", "2",
+            "--queries", "5", "--save-every", "2", "--out", out.toString());
+    assertEquals(0, r.exit(), r.err());
+    List<String> rounds = Files.readAllLines(out.resolve("rounds.jsonl"));
+    assertEquals(3, rounds.size());
+    JsonObject first = JsonParser.parseString(rounds.get(0)).getAsJsonObject();
+    assertEquals(1, first.get("round").getAsInt());
+    assertTrue(first.has("support_loss_after") && first.has("tau") && first.has("genotype"), first.toString());
+    assertTrue(Files.exists(out.resolve("prior-00002.fbb")));
+    SupernetSpec small = SupernetSpec.profile("small");
+    BundleFiles.read(out.resolve("prior-final.fbb"), io.fedbase.bundle.BundleLayout.of(small));
+    GenotypeJson.read(out.resolve("genotype.json")).validate(small.operations(), small.nodes());
+    assertTrue(r.out().contains("genotype: Genotype(normal=["), r.out());
+
+    // resuming from the written prior works
+    Run again =
+        run("meta-train", "--data", "fashion-mnist", "--classes", "0-5", "--rounds", "1", "--tasks-per-round", "1",
+            "--queries", "5", "--init", out.resolve("prior-final.fbb").toString(), "--out", dir.resolve("run2").toString());
+    assertEquals(0, again.exit(), again.err());
+  }
+
+  @Test
+  void benchmarksEndWithOneJsonLine() {
+    Run inner = run("bench", "inner-step", "--steps", "4", "--warmup", "1", "--batch", "8");
+    assertEquals(0, inner.exit(), inner.err());
+    JsonObject j = JsonParser.parseString(inner.lastLine()).getAsJsonObject();
+    assertEquals("inner-step", j.get("benchmark").getAsString());
+    assertTrue(j.get("ms_per_step_median").getAsDouble() > 0);
+    assertEquals(90, j.get("logit_params").getAsInt());
+
+    Run adapt =
+        run("bench", "adaptation", "--rounds", "2", "--tasks", "3", "--steps", "0,1", "--meta-shots", "2", "--meta-queries", "2",
+            "--out", dir.resolve("bench").toString());
+    assertEquals(0, adapt.exit(), adapt.err());
+    JsonObject a = JsonParser.parseString(adapt.lastLine()).getAsJsonObject();
+    assertEquals("adaptation", a.get("benchmark").getAsString());
+    assertEquals(3, a.get("tasks").getAsInt());
+    assertTrue(Files.exists(dir.resolve("bench/results.md")));
+  }
+}
