@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.fedbase.proto.v1.BundleHeader;
 import io.fedbase.proto.v1.BundleKind;
 import io.fedbase.proto.v1.DType;
+import io.fedbase.space.Digests;
 import io.fedbase.space.TensorSpec;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -16,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.DigestInputStream;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -58,7 +58,7 @@ public final class BundleCodec {
       header.addTensors(tb);
     }
     byte[] headerBytes = header.build().toByteArray();
-    MessageDigest sha = sha256();
+    MessageDigest sha = Digests.sha256();
     DigestOutputStream digestOut = new DigestOutputStream(out, sha);
     digestOut.write(MAGIC);
     digestOut.write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(headerBytes.length).array());
@@ -83,7 +83,7 @@ public final class BundleCodec {
    * not null, is the layout the caller needs; a bundle of another spec is refused.
    */
   public static StoredBundle read(InputStream in, BundleLayout expected, String source) throws IOException {
-    MessageDigest sha = sha256();
+    MessageDigest sha = Digests.sha256();
     DataInputStream data = new DataInputStream(new DigestInputStream(in, sha));
     byte[] magic = new byte[MAGIC.length];
     readFully(data, magic, source, "the magic bytes");
@@ -191,14 +191,6 @@ public final class BundleCodec {
         throw new BundleFormatException(source + " is truncated: it ends inside " + what);
       }
       done += n;
-    }
-  }
-
-  static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
     }
   }
 }

@@ -3,6 +3,7 @@ package io.fedbase.learn;
 import io.fedbase.bundle.AggregationRule;
 import io.fedbase.bundle.Bundle;
 import io.fedbase.bundle.DeltaAccumulator;
+import io.fedbase.task.Seeds;
 import io.fedbase.task.Task;
 import io.fedbase.task.TaskSampler;
 
@@ -82,9 +83,6 @@ public final class MetaTrainer {
 
   /** Seed of the Gumbel noise and minibatches of one task, independent of the task draw. */
   public static long adaptationSeed(long seed, long taskIndex) {
-    long z = seed * 0x9E3779B97F4A7C15L + taskIndex + 0x632BE59BD9B4E019L;
-    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-    return z ^ (z >>> 31);
+    return Seeds.mixAlternate(seed, taskIndex);
   }
 }

@@ -1,11 +1,7 @@
 package io.fedbase.space;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -46,7 +42,7 @@ public final class SupernetSpec {
     validate();
     this.cellPlans = planCells();
     this.tensors = layoutTensors();
-    this.hash = sha256(canonicalText());
+    this.hash = Digests.sha256Hex(canonicalText());
   }
 
   /** The named profiles: {@code small} (CPU-sized) and {@code paper} (DARTS-sized). */
@@ -219,15 +215,6 @@ public final class SupernetSpec {
       sb.append("tensor=").append(t.name()).append(' ').append(t.shapeText()).append(t.logits() ? " logits" : " weight").append('\n');
     }
     return sb.toString();
-  }
-
-  private static String sha256(String text) {
-    try {
-      MessageDigest md = MessageDigest.getInstance("SHA-256");
-      return HexFormat.of().formatHex(md.digest(text.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-    }
   }
 
   /** Profile name this spec started from (informational, not part of the hash). */

@@ -2,15 +2,12 @@ package io.fedbase.supernet;
 
 import io.fedbase.genotype.Genotype;
 import io.fedbase.space.CellPlan;
+import io.fedbase.space.Digests;
 import io.fedbase.space.OperationWeights;
 import io.fedbase.space.StemSpec;
 import io.fedbase.space.SupernetSpec;
 import io.fedbase.space.TensorSpec;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -35,7 +32,7 @@ public final class DerivedNetworkSpec {
     this.genotype = genotype;
     this.frame = frame;
     this.tensors = layout();
-    this.hash = sha256(canonicalText());
+    this.hash = Digests.sha256Hex(canonicalText());
   }
 
   /** Weight name of part {@code part} of choice {@code k} (0 or 1) of node {@code node}. */
@@ -79,14 +76,6 @@ public final class DerivedNetworkSpec {
       sb.append("stem=").append(s.signature()).append('/').append(s.downsample()).append('\n');
     }
     return sb.toString();
-  }
-
-  private static String sha256(String text) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   public Genotype genotype() {

@@ -46,7 +46,7 @@ public final class TaskSampler {
 
   /** Task number {@code index}. */
   public Task task(long index) {
-    SplittableRandom rng = new SplittableRandom(mix(seed, index));
+    SplittableRandom rng = new SplittableRandom(Seeds.mix(seed, index));
     int ways = spec.ways();
     int[] classes = partialShuffle(eligibleClasses.clone(), ways, rng);
     // classIds[label] = class: a random bijection between chosen classes and task labels
@@ -105,13 +105,5 @@ public final class TaskSampler {
       b[i] = b[j];
       b[j] = t;
     }
-  }
-
-  /** SplitMix64 finaliser of seed and index, so nearby (seed, index) pairs give unrelated streams. */
-  static long mix(long seed, long index) {
-    long z = seed ^ (index * 0x9E3779B97F4A7C15L);
-    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-    return z ^ (z >>> 31);
   }
 }

@@ -25,6 +25,12 @@ class SupernetTest {
     return m.create(v, new Shape(batch, c, h, w));
   }
 
+  private static EdgeWeights softmaxWeights(ParameterSet p, NDManager m) {
+    return new EdgeWeights(
+        Relaxation.SOFTMAX.sample(p.get(TensorNames.alpha(CellType.NORMAL)), 1f, null, m),
+        Relaxation.SOFTMAX.sample(p.get(TensorNames.alpha(CellType.REDUCE)), 1f, null, m));
+  }
+
   @Test
   void smallProfileGivesOneLogitPerWayForEveryStem() {
     SupernetSpec spec = SupernetSpec.profile("small");
@@ -35,10 +41,7 @@ class SupernetTest {
       ParameterSet p = ParameterSet.load(w, m, t -> false);
       for (int[] sig : new int[][] {{1, 28, 28}, {3, 32, 32}}) {
         NDArray x = images(m, 6, sig[0], sig[1], sig[2]);
-        EdgeWeights mix =
-            new EdgeWeights(
-                Relaxation.SOFTMAX.sample(p.get(TensorNames.alpha(CellType.NORMAL)), 1f, null, m),
-                Relaxation.SOFTMAX.sample(p.get(TensorNames.alpha(CellType.REDUCE)), 1f, null, m));
+        EdgeWeights mix = softmaxWeights(p, m);
         NDArray logits = net.forward(p, x, mix, m);
         assertEquals(new Shape(6, spec.ways()), logits.getShape());
         for (float v : logits.toFloatArray()) {
@@ -56,10 +59,7 @@ class SupernetTest {
     try (NDManager m = NDManager.newBaseManager();
         GradMode g = GradMode.disabled()) {
       ParameterSet p = ParameterSet.load(w, m, t -> false);
-      EdgeWeights mix =
-          new EdgeWeights(
-              Relaxation.SOFTMAX.sample(p.get(TensorNames.alpha(CellType.NORMAL)), 1f, null, m),
-              Relaxation.SOFTMAX.sample(p.get(TensorNames.alpha(CellType.REDUCE)), 1f, null, m));
+      EdgeWeights mix = softmaxWeights(p, m);
       // 28 -> 14 (stem) -> 7 -> 4: the second reduction meets an odd size
       NDArray logits = net.forward(p, images(m, 2, 1, 28, 28), mix, m);
       assertEquals(new Shape(2, 5), logits.getShape());
@@ -72,10 +72,7 @@ class SupernetTest {
     Supernet net = new Supernet(spec);
     try (NDManager m = NDManager.newBaseManager()) {
       ParameterSet p = ParameterSet.load(ParameterInitializer.initialize(spec, 1), m, t -> false);
-      EdgeWeights mix =
-          new EdgeWeights(
-              Relaxation.SOFTMAX.sample(p.get(TensorNames.alpha(CellType.NORMAL)), 1f, null, m),
-              Relaxation.SOFTMAX.sample(p.get(TensorNames.alpha(CellType.REDUCE)), 1f, null, m));
+      EdgeWeights mix = softmaxWeights(p, m);
       IllegalArgumentException e =
           assertThrows(IllegalArgumentException.class, () -> net.forward(p, images(m, 2, 3, 64, 64), mix, m));
       assertTrue(e.getMessage().contains("3x64x64"), e.getMessage());
