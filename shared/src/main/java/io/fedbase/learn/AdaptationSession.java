@@ -45,7 +45,6 @@ public final class AdaptationSession implements AutoCloseable {
     this.tau = tau;
     this.rng = new SplittableRandom(seed);
     this.manager = parent.newSubManager();
-    String otherStems = "stem.";
     String ownStem = TensorNames.stemPrefix(signature);
     if (supernet.spec().stemFor(signature).isEmpty()) {
       manager.close();
@@ -61,7 +60,8 @@ public final class AdaptationSession implements AutoCloseable {
                 return config.adaptLogits();
               }
               // only this input's stem takes part in the forward pass
-              return !t.name().startsWith(otherStems) || t.name().startsWith(ownStem);
+              boolean stem = t.name().startsWith("stem.");
+              return !stem || t.name().startsWith(ownStem);
             });
     this.weightOptimizer = new AdamOptimizer(manager, config.weightLr(), config.beta1(), config.beta2(), 0f);
     this.logitOptimizer =
@@ -95,10 +95,11 @@ public final class AdaptationSession implements AutoCloseable {
       params.tempAttachTo(scope);
       NDArray input = scope.create(x, new Shape(batch.length, signature.channels(), signature.height(), signature.width()));
       NDArray targets = scope.create(oneHot(y, ways), new Shape(batch.length, ways));
-      EdgeWeights mixing = edgeWeights(config.relaxation(), scope);
       NDArray logits;
       NDArray loss;
       try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+        // the edge weights must be computed while recording, or the logits get no gradient
+        EdgeWeights mixing = edgeWeights(config.relaxation(), scope);
         logits = supernet.forward(params, input, mixing, scope);
         loss = Losses.crossEntropy(logits, targets);
         collector.backward(loss);

@@ -48,6 +48,7 @@ public enum Relaxation {
     }
     Shape shape = alpha.getShape();
     if (this == SOFTMAX) {
+      // start from a scope-owned array: a result lands on its first operand's manager
       return scope.zeros(shape).add(alpha).div(tau).softmax(1);
     }
     NDArray noise = scope.create(gumbelNoise((int) shape.size(), rng), shape);

@@ -103,10 +103,4 @@ final class SupernetOps {
     NDArray sub = stride == 1 ? x : x.get(new NDIndex(":, :, ::" + stride + ", ::" + stride));
     return sub.mul(0f);
   }
-
-  /** Mean cross-entropy of {@code logits} [B, N] against one-hot targets [B, N]. */
-  static NDArray crossEntropy(NDArray logits, NDArray oneHot) {
-    long batch = logits.getShape().get(0);
-    return logits.logSoftmax(1).mul(oneHot).sum().mul(-1f / batch);
-  }
 }

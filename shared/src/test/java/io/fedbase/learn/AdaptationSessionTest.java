@@ -76,6 +76,26 @@ class AdaptationSessionTest {
   }
 
   @Test
+  void logitsLearnFromTheLossNotOnlyFromWeightDecay() {
+    Bundle prior = ParameterInitializer.initialize(spec, 5);
+    int[] y = labels(5);
+    float[] x = quadrantImages(y, 6);
+    InnerLoopConfig noDecay =
+        new InnerLoopConfig(3, 5e-3f, 5e-2f, 0f, 0f, 0.999f, 0, io.fedbase.supernet.Relaxation.GUMBEL_SOFTMAX, true);
+    try (NDManager root = NDManager.newBaseManager()) {
+      InnerLoop loop = new InnerLoop(supernet, noDecay, root);
+      try (AdaptationSession s = loop.open(prior, GREY, 1f, 9)) {
+        for (int k = 0; k < 3; k++) {
+          s.step(x, y, GREY, 4);
+        }
+        Bundle delta = s.parameters().minus(prior);
+        // Adam moves every logit with a gradient by about lr per step; without one, nothing moves
+        assertTrue(delta.norm(true) > 0.05, "logit delta " + delta.norm(true));
+      }
+    }
+  }
+
+  @Test
   void frozenLogitsStayPutDuringWarmUp() {
     Bundle prior = ParameterInitializer.initialize(spec, 5);
     int[] y = labels(3);
