@@ -54,6 +54,7 @@ public final class MetaTrainer {
         long taskIndex = (long) round * config.tasksPerRound() + b;
         Task task = tasks.task(taskIndex);
         TaskAdaptation result = loop.adapt(w, task, tau, adaptationSeed(config.seed(), taskIndex));
+        requireFinite(result, round, b);
         sum.add(result.delta(), 1.0);
         lossBefore += result.firstLoss();
         lossAfter += result.lastLoss();
@@ -79,6 +80,16 @@ public final class MetaTrainer {
       listener.onRound(record, w);
     }
     return w;
+  }
+
+  private static void requireFinite(TaskAdaptation result, int round, int task) {
+    String bad = result.delta().firstNonFiniteTensor();
+    if (bad != null) {
+      // stop before the meta-update: the prior of the previous round stays the last one written
+      throw new IllegalStateException(
+          "round " + (round + 1) + ", task " + (task + 1) + ": adaptation diverged (" + bad
+              + " is not finite); lower the inner learning rates or the meta step");
+    }
   }
 
   /** Seed of the Gumbel noise and minibatches of one task, independent of the task draw. */

@@ -10,6 +10,6 @@ public final class Losses {
   /** Mean cross-entropy of {@code logits} [B, N] against one-hot targets [B, N]. */
   public static NDArray crossEntropy(NDArray logits, NDArray oneHot) {
     long batch = logits.getShape().get(0);
-    return logits.logSoftmax(1).mul(oneHot).sum().mul(-1f / batch);
+    return logits.logSoftmax(1).mul(oneHot).sum().mul(Scalars.of(logits.getManager(), -1f / batch));
   }
 }

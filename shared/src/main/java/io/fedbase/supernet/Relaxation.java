@@ -49,10 +49,10 @@ public enum Relaxation {
     Shape shape = alpha.getShape();
     if (this == SOFTMAX) {
       // start from a scope-owned array: a result lands on its first operand's manager
-      return scope.zeros(shape).add(alpha).div(tau).softmax(1);
+      return scope.zeros(shape).add(alpha).div(Scalars.of(scope, tau)).softmax(1);
     }
     NDArray noise = scope.create(gumbelNoise((int) shape.size(), rng), shape);
-    NDArray soft = noise.add(alpha).div(tau).softmax(1);
+    NDArray soft = noise.add(alpha).div(Scalars.of(scope, tau)).softmax(1);
     if (this == GUMBEL_SOFTMAX) {
       return soft;
     }

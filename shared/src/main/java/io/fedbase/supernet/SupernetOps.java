@@ -101,6 +101,6 @@ final class SupernetOps {
   /** The zero operation: zeros of the strided output shape (subsample first, as DARTS does). */
   static NDArray zero(NDArray x, int stride) {
     NDArray sub = stride == 1 ? x : x.get(new NDIndex(":, :, ::" + stride + ", ::" + stride));
-    return sub.mul(0f);
+    return sub.mul(Scalars.of(sub.getManager(), 0f));
   }
 }

@@ -2,6 +2,7 @@ package io.fedbase.learn;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
@@ -75,6 +76,30 @@ class MetaTrainerTest {
     assertArrayEquals(new double[] {1.0, 0.6}, defaults.stepSizes(0, 11), 1e-12);
     assertArrayEquals(new double[] {0.1, 0.6}, defaults.stepSizes(10, 11), 1e-12);
     assertArrayEquals(new double[] {0.55, 0.6}, defaults.stepSizes(5, 11), 1e-12);
+  }
+
+  @Test
+  void aDivergedAdaptationStopsTrainingBeforeTheMetaUpdate() {
+    ImageDataset data = new DatasetLoader().load(DatasetSpec.parse("fashion-mnist")).select(ClassSelection.parse("0-3"));
+    TaskSpec tasks = new TaskSpec(4, 2, 2);
+    InnerLoopConfig explosive = InnerLoopConfig.defaults().withSteps(3).withLearningRates(1e38f, 1e38f);
+    MetaTrainingConfig config = new MetaTrainingConfig(3, 1, tasks, explosive, Schedule.constant(1.0), 0, 3);
+    List<RoundRecord> records = new ArrayList<>();
+    try (NDManager root = NDManager.newBaseManager()) {
+      MetaTrainer trainer =
+          new MetaTrainer(
+              new InnerLoop(supernet, explosive, root),
+              new TaskSampler(data, tasks, 3),
+              FiniteDifferenceUpdate.defaults(),
+              AggregationRule.weightedMean(),
+              config);
+      IllegalStateException e =
+          assertThrows(
+              IllegalStateException.class,
+              () -> trainer.run(ParameterInitializer.initialize(spec, 3), 0, (r, w) -> records.add(r)));
+      assertTrue(e.getMessage().startsWith("round 1, task 1: adaptation diverged"), e.getMessage());
+      assertTrue(records.isEmpty(), "no prior may be published after a diverged task");
+    }
   }
 
   @Test
