@@ -1,7 +1,9 @@
 /**
  * The client node: joins a federation, adapts the prior on private tasks and uploads the delta.
  *
- * <p>The runtime arrives with the federation issue; it reuses {@code io.fedbase.learn.InnerLoop}
- * unchanged, so a node computes exactly what the local {@code meta-train} command computes.
+ * <p>{@code runtime} is the node's loop (join, watch, fetch, adapt, submit, reconnect) and its
+ * prior cache; {@code transport} talks gRPC to the coordinator and holds no domain logic. The
+ * adaptation itself is {@code io.fedbase.learn.TaskBatch}, the same code the local
+ * {@code meta-train} command runs.
  */
 package io.fedbase.node;

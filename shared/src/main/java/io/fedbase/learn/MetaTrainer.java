@@ -2,9 +2,6 @@ package io.fedbase.learn;
 
 import io.fedbase.bundle.AggregationRule;
 import io.fedbase.bundle.Bundle;
-import io.fedbase.bundle.DeltaAccumulator;
-import io.fedbase.task.Seeds;
-import io.fedbase.task.Task;
 import io.fedbase.task.TaskSampler;
 
 /**
@@ -46,35 +43,27 @@ public final class MetaTrainer {
       long start = System.nanoTime();
       float tau = config.tauAt(round);
       InnerLoop loop = config.logitsAdaptIn(round) ? adaptLogits : warmup;
-      DeltaAccumulator sum = aggregation.newAccumulator(w.layout());
-      double lossBefore = 0;
-      double lossAfter = 0;
-      double accuracy = 0;
-      for (int b = 0; b < config.tasksPerRound(); b++) {
-        long taskIndex = (long) round * config.tasksPerRound() + b;
-        Task task = tasks.task(taskIndex);
-        TaskAdaptation result = loop.adapt(w, task, tau, adaptationSeed(config.seed(), taskIndex));
-        requireFinite(result, round, b);
-        sum.add(result.delta(), 1.0);
-        lossBefore += result.firstLoss();
-        lossAfter += result.lastLoss();
-        accuracy += result.query().accuracy();
-      }
-      Bundle mean = sum.result();
-      w = optimizer.step(w, mean, round, config.rounds());
-      double[] eps = optimizer.stepSizes(round, config.rounds());
       int n = config.tasksPerRound();
+      BatchResult batch;
+      try {
+        batch = new TaskBatch(loop, tasks, aggregation).adapt(w, (long) round * n, n, tau, config.seed());
+      } catch (IllegalStateException e) {
+        // stop before the meta-update: the prior of the previous round stays the last one written
+        throw new IllegalStateException("round " + (round + 1) + ", " + e.getMessage(), e);
+      }
+      w = optimizer.step(w, batch.meanDelta(), round, config.rounds());
+      double[] eps = optimizer.stepSizes(round, config.rounds());
       RoundRecord record =
           new RoundRecord(
               round + 1,
               tau,
               eps[0],
               eps[1],
-              lossBefore / n,
-              lossAfter / n,
-              accuracy / n,
-              mean.norm(false),
-              mean.norm(true),
+              batch.supportLossBefore(),
+              batch.supportLossAfter(),
+              batch.queryAccuracy(),
+              batch.meanDelta().norm(false),
+              batch.meanDelta().norm(true),
               n,
               (System.nanoTime() - start) / 1e9);
       listener.onRound(record, w);
@@ -82,18 +71,8 @@ public final class MetaTrainer {
     return w;
   }
 
-  private static void requireFinite(TaskAdaptation result, int round, int task) {
-    String bad = result.delta().firstNonFiniteTensor();
-    if (bad != null) {
-      // stop before the meta-update: the prior of the previous round stays the last one written
-      throw new IllegalStateException(
-          "round " + (round + 1) + ", task " + (task + 1) + ": adaptation diverged (" + bad
-              + " is not finite); lower the inner learning rates or the meta step");
-    }
-  }
-
   /** Seed of the Gumbel noise and minibatches of one task, independent of the task draw. */
   public static long adaptationSeed(long seed, long taskIndex) {
-    return Seeds.mixAlternate(seed, taskIndex);
+    return TaskBatch.adaptationSeed(seed, taskIndex);
   }
 }

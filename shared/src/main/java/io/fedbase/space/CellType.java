@@ -15,4 +15,14 @@ public enum CellType {
   public String key() {
     return key;
   }
+
+  /** The cell type of a {@link #key()}. */
+  public static CellType fromKey(String key) {
+    for (CellType t : values()) {
+      if (t.key.equals(key)) {
+        return t;
+      }
+    }
+    throw new IllegalArgumentException("unknown cell type '" + key + "'; use normal or reduce");
+  }
 }

@@ -1,6 +1,7 @@
 package io.fedbase.space;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -215,6 +216,55 @@ public final class SupernetSpec {
       sb.append("tensor=").append(t.name()).append(' ').append(t.shapeText()).append(t.logits() ? " logits" : " weight").append('\n');
     }
     return sb.toString();
+  }
+
+  /**
+   * Rebuilds a spec from its {@link #canonicalText()}, e.g. as a coordinator sends it to nodes.
+   * The rebuilt spec must reproduce the text exactly, so a node can never train a model that
+   * differs from the coordinator's in a detail the parser does not know.
+   */
+  public static SupernetSpec parseCanonical(String text) {
+    String[] lines = text.split("\n");
+    if (lines.length == 0 || !lines[0].equals(CANONICAL_VERSION)) {
+      throw new IllegalArgumentException(
+          "model spec must start with '" + CANONICAL_VERSION + "', got '" + (lines.length == 0 ? "" : lines[0]) + "'");
+    }
+    Builder b = new Builder().setProfile("remote");
+    List<StemSpec> stems = new ArrayList<>();
+    for (int i = 1; i < lines.length; i++) {
+      String line = lines[i];
+      int eq = line.indexOf('=');
+      if (eq < 0) {
+        throw new IllegalArgumentException("model spec line " + (i + 1) + " has no '=': " + line);
+      }
+      String key = line.substring(0, eq);
+      String value = line.substring(eq + 1);
+      try {
+        switch (key) {
+          case "channels" -> b.setChannels(Integer.parseInt(value));
+          case "cells" -> b.setCells(Arrays.stream(value.split(",")).map(CellType::fromKey).toList());
+          case "nodes" -> b.setNodes(Integer.parseInt(value));
+          case "operations" -> b.setOperations(Arrays.stream(value.split(",")).map(Operation::fromDartsName).toList());
+          case "stem_multiplier" -> b.optStemMultiplier(Integer.parseInt(value));
+          case "ways" -> b.setWays(Integer.parseInt(value));
+          case "stem" -> {
+            String[] parts = value.split("/");
+            stems.add(new StemSpec(InputSignature.parse(parts[0]), Integer.parseInt(parts[1])));
+          }
+          case "tensor" -> {
+            // derived from the sizes above; checked by the round trip below
+          }
+          default -> throw new IllegalArgumentException("model spec line " + (i + 1) + " has an unknown key '" + key + "'");
+        }
+      } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
+        throw new IllegalArgumentException("model spec line " + (i + 1) + " is malformed: " + line);
+      }
+    }
+    SupernetSpec spec = b.setStems(stems).build();
+    if (!spec.canonicalText().equals(text)) {
+      throw new IllegalArgumentException("model spec does not round-trip; it was written by an incompatible fedbase version");
+    }
+    return spec;
   }
 
   /** Profile name this spec started from (informational, not part of the hash). */

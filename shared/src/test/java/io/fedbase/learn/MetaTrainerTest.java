@@ -97,7 +97,7 @@ class MetaTrainerTest {
           assertThrows(
               IllegalStateException.class,
               () -> trainer.run(ParameterInitializer.initialize(spec, 3), 0, (r, w) -> records.add(r)));
-      assertTrue(e.getMessage().startsWith("round 1, task 1: adaptation diverged"), e.getMessage());
+      assertTrue(e.getMessage().startsWith("round 1, task 0: adaptation diverged"), e.getMessage());
       assertTrue(records.isEmpty(), "no prior may be published after a diverged task");
     }
   }

@@ -64,6 +64,21 @@ class SupernetSpecTest {
   }
 
   @Test
+  void canonicalTextRebuildsTheSameSpec() {
+    for (String profile : new String[] {"small", "paper"}) {
+      SupernetSpec spec = SupernetSpec.profile(profile);
+      SupernetSpec rebuilt = SupernetSpec.parseCanonical(spec.canonicalText());
+      assertEquals(spec.hash(), rebuilt.hash());
+      assertEquals(spec.tensors(), rebuilt.tensors());
+    }
+    String text = SupernetSpec.profile("small").canonicalText();
+    assertThrows(IllegalArgumentException.class, () -> SupernetSpec.parseCanonical(text.replace("channels=8", "channels=x")));
+    assertThrows(IllegalArgumentException.class, () -> SupernetSpec.parseCanonical(text.replace("fedbase-supernet/1", "v9")));
+    // a tensor line that the sizes do not produce means the sender knows more than this parser
+    assertThrows(IllegalArgumentException.class, () -> SupernetSpec.parseCanonical(text + "tensor=extra [1] weight\n"));
+  }
+
+  @Test
   void refusesNonsense() {
     SupernetSpec.Builder b = SupernetSpec.profile("small").toBuilder();
     assertThrows(IllegalArgumentException.class, () -> b.setOperations(List.of(Operation.NONE)).build());

@@ -1,0 +1,305 @@
+package io.fedbase.node.runtime;
+
+import ai.djl.ndarray.NDManager;
+import io.fedbase.bundle.AggregationRule;
+import io.fedbase.bundle.Bundle;
+import io.fedbase.bundle.BundleLayout;
+import io.fedbase.data.ImageDataset;
+import io.fedbase.learn.BatchResult;
+import io.fedbase.learn.InnerLoop;
+import io.fedbase.learn.TaskBatch;
+import io.fedbase.node.transport.CoordinatorClient;
+import io.fedbase.node.transport.JoinedModel;
+import io.fedbase.node.transport.UpdateUpload;
+import io.fedbase.space.SupernetSpec;
+import io.fedbase.supernet.Supernet;
+import io.fedbase.task.TaskSampler;
+import io.github.resilience4j.core.IntervalFunction;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A node's life: join, follow the round stream, and for each assignment fetch the prior (once per
+ * version), adapt it on tasks from the node's own data, and upload the mean delta. When the
+ * coordinator goes away it reconnects with exponential backoff and rejoins; it returns when the
+ * coordinator ends the federation or {@link #stop()} is called. Raw data never leaves this object.
+ */
+public final class NodeRuntime {
+
+  private static final Logger LOG = LoggerFactory.getLogger(NodeRuntime.class);
+  /** Failures worth waiting out: the coordinator restarting, the network, overload. */
+  private static final Set<Status.Code> TRANSIENT =
+      EnumSet.of(
+          Status.Code.UNAVAILABLE,
+          Status.Code.DEADLINE_EXCEEDED,
+          Status.Code.RESOURCE_EXHAUSTED,
+          Status.Code.ABORTED,
+          Status.Code.CANCELLED,
+          Status.Code.UNKNOWN,
+          Status.Code.INTERNAL);
+
+  private final CoordinatorClient client;
+  private final String target;
+  private final String nodeId;
+  private final ImageDataset data;
+  private final Path cacheDir;
+  private final NDManager manager;
+  private final TrainingGate gate;
+  private final IntervalFunction backoff;
+  private final Clock clock;
+  private final NodeListener listener;
+  private volatile boolean stopped;
+
+  private SupernetSpec spec;
+  private Supernet supernet;
+  private PriorCache priors;
+
+  private NodeRuntime(Builder b) {
+    this.client = b.client;
+    this.target = b.target;
+    this.nodeId = b.nodeId;
+    this.data = b.data;
+    this.cacheDir = b.cacheDir;
+    this.manager = b.manager;
+    this.gate = b.gate;
+    this.backoff = b.backoff;
+    this.clock = b.clock;
+    this.listener = b.listener;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Runs until the federation ends (returns normally) or {@link #stop()}.
+   *
+   * @throws IllegalStateException when the coordinator refuses this node for good (bad id, a model
+   *     that cannot read this node's data)
+   */
+  public void run() throws InterruptedException {
+    int attempt = 0;
+    while (!stopped) {
+      try {
+        JoinedModel joined = client.join(nodeId, spec == null ? null : spec.hash());
+        adopt(joined.spec());
+        listener.joined(target, joined.priorVersion());
+        attempt = 0;
+        client.watch(nodeId, this::work);
+        if (!stopped) {
+          LOG.info("node {}: the coordinator ended the federation", nodeId);
+        }
+        return;
+      } catch (StatusRuntimeException e) {
+        if (stopped) {
+          return;
+        }
+        if (!TRANSIENT.contains(e.getStatus().getCode()) && !isRestartedCoordinator(e)) {
+          throw new IllegalStateException("the coordinator refused node " + nodeId + ": " + describe(e), e);
+        }
+        attempt++;
+        long wait = backoff.apply(attempt);
+        listener.disconnected(describe(e), wait);
+        LOG.info("node {}: {}; reconnecting in {} ms", nodeId, describe(e), wait);
+        Thread.sleep(wait);
+      }
+    }
+  }
+
+  /** Ends {@link #run()} at the next opportunity (the caller also shuts the channel down). */
+  public void stop() {
+    stopped = true;
+  }
+
+  private void adopt(SupernetSpec joinedSpec) {
+    if (spec != null && spec.hash().equals(joinedSpec.hash())) {
+      return;
+    }
+    if (joinedSpec.stemFor(data.signature()).isEmpty()) {
+      throw new IllegalStateException(
+          "the coordinator's model has no stem for this node's " + data.signature() + " images; it has " + joinedSpec.stems());
+    }
+    spec = joinedSpec;
+    supernet = new Supernet(joinedSpec);
+    priors =
+        new PriorCache(
+            cacheDir,
+            BundleLayout.of(joinedSpec),
+            (version, file) -> {
+              long got = client.fetchPrior(version, file);
+              if (got != version) {
+                throw new IOException("asked for prior version " + version + ", got " + got);
+              }
+            });
+  }
+
+  private void work(RoundTask task) {
+    if (stopped) {
+      return;
+    }
+    if (!clock.instant().isBefore(task.deadline())) {
+      listener.roundSkipped(task, "the deadline passed before the assignment arrived");
+      return;
+    }
+    long start = System.nanoTime();
+    BatchResult result;
+    try {
+      Bundle prior = priors.get(task.priorVersion());
+      TaskSampler sampler = new TaskSampler(data, task.taskShape(), task.seed());
+      InnerLoop loop = new InnerLoop(supernet, task.inner(), manager);
+      result =
+          gate.run(
+              () -> new TaskBatch(loop, sampler, AggregationRule.weightedMean()).adapt(prior, task.firstTask(), task.tasks(), task.tau(), task.seed()));
+    } catch (IOException e) {
+      throw Status.UNAVAILABLE.withDescription("cannot fetch prior version " + task.priorVersion() + ": " + e.getMessage()).asRuntimeException();
+    } catch (UncheckedIOException e) {
+      throw Status.UNAVAILABLE.withDescription("cannot fetch prior version " + task.priorVersion() + ": " + e.getMessage()).asRuntimeException();
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      // this node's data cannot serve the assignment (too few classes or images), or it diverged
+      listener.roundSkipped(task, e.getMessage());
+      LOG.warn("node {}: round {} skipped: {}", nodeId, task.round(), e.getMessage());
+      return;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      stop();
+      return;
+    }
+    Duration left = Duration.between(clock.instant(), task.deadline());
+    if (left.isNegative() || left.isZero()) {
+      listener.roundSkipped(task, "adaptation finished after the round's deadline");
+      return;
+    }
+    UpdateUpload upload =
+        new UpdateUpload(
+            task.round(),
+            nodeId,
+            task.priorVersion(),
+            result.tasks(),
+            result.meanDelta(),
+            result.supportLossBefore(),
+            result.supportLossAfter(),
+            result.queryAccuracy());
+    try {
+      submitWithRetry(upload, left);
+      listener.roundDone(task, result, (System.nanoTime() - start) / 1e9);
+    } catch (StatusRuntimeException e) {
+      if (TRANSIENT.contains(e.getStatus().getCode())) {
+        throw e;
+      }
+      // refused (late, stale, ...): the round goes on without this node
+      listener.roundSkipped(task, "upload refused: " + describe(e));
+      LOG.warn("node {}: round {} upload refused: {}", nodeId, task.round(), describe(e));
+    } catch (TimeoutException e) {
+      listener.roundSkipped(task, "upload timed out");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      stop();
+    }
+  }
+
+  /** Retries an upload while the coordinator is briefly unreachable; uploads are idempotent per round. */
+  private void submitWithRetry(UpdateUpload upload, Duration left) throws InterruptedException, TimeoutException {
+    int attempt = 0;
+    while (true) {
+      try {
+        client.submit(upload, left);
+        return;
+      } catch (StatusRuntimeException e) {
+        attempt++;
+        if (e.getStatus().getCode() != Status.Code.UNAVAILABLE || attempt >= 3) {
+          throw e;
+        }
+        Thread.sleep(backoff.apply(attempt));
+      }
+    }
+  }
+
+  /** A coordinator that restarted has forgotten the join: rejoin instead of giving up. */
+  private static boolean isRestartedCoordinator(StatusRuntimeException e) {
+    String d = e.getStatus().getDescription();
+    return e.getStatus().getCode() == Status.Code.FAILED_PRECONDITION && d != null && d.contains("has not joined");
+  }
+
+  private static String describe(StatusRuntimeException e) {
+    Status s = e.getStatus();
+    return s.getCode() + (s.getDescription() == null ? "" : ": " + s.getDescription());
+  }
+
+  /** DJL-style builder: {@code setX} required, {@code optX} optional. */
+  public static final class Builder {
+    private CoordinatorClient client;
+    private String target = "coordinator";
+    private String nodeId;
+    private ImageDataset data;
+    private Path cacheDir;
+    private NDManager manager;
+    private TrainingGate gate = new TrainingGate();
+    private IntervalFunction backoff = IntervalFunction.ofExponentialRandomBackoff(Duration.ofMillis(500), 2.0, 0.5, Duration.ofSeconds(30));
+    private Clock clock = Clock.systemUTC();
+    private NodeListener listener = NodeListener.none();
+
+    public Builder setClient(CoordinatorClient client, String target) {
+      this.client = client;
+      this.target = target;
+      return this;
+    }
+
+    public Builder setNodeId(String nodeId) {
+      this.nodeId = nodeId;
+      return this;
+    }
+
+    public Builder setData(ImageDataset data) {
+      this.data = data;
+      return this;
+    }
+
+    public Builder setCacheDir(Path cacheDir) {
+      this.cacheDir = cacheDir;
+      return this;
+    }
+
+    /** Parent manager (and so device) of every adaptation; owned by the caller. */
+    public Builder setManager(NDManager manager) {
+      this.manager = manager;
+      return this;
+    }
+
+    public Builder optTrainingGate(TrainingGate gate) {
+      this.gate = gate;
+      return this;
+    }
+
+    public Builder optBackoff(IntervalFunction backoff) {
+      this.backoff = backoff;
+      return this;
+    }
+
+    public Builder optClock(Clock clock) {
+      this.clock = clock;
+      return this;
+    }
+
+    public Builder optListener(NodeListener listener) {
+      this.listener = listener;
+      return this;
+    }
+
+    public NodeRuntime build() {
+      if (client == null || nodeId == null || data == null || cacheDir == null || manager == null) {
+        throw new IllegalStateException("client, node id, data, cache dir and manager are required");
+      }
+      return new NodeRuntime(this);
+    }
+  }
+}

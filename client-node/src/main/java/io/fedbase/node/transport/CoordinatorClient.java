@@ -1,0 +1,296 @@
+package io.fedbase.node.transport;
+
+import com.google.protobuf.ByteString;
+import io.fedbase.learn.InnerLoopConfig;
+import io.fedbase.node.runtime.RoundTask;
+import io.fedbase.proto.v1.FederationGrpc;
+import io.fedbase.proto.v1.FetchPriorRequest;
+import io.fedbase.proto.v1.GetStatusRequest;
+import io.fedbase.proto.v1.JoinRequest;
+import io.fedbase.proto.v1.JoinResponse;
+import io.fedbase.proto.v1.PriorChunk;
+import io.fedbase.proto.v1.PriorHeader;
+import io.fedbase.proto.v1.RoundAssignment;
+import io.fedbase.proto.v1.RoundEvent;
+import io.fedbase.proto.v1.StatusResponse;
+import io.fedbase.proto.v1.UpdateChunk;
+import io.fedbase.proto.v1.UpdateEncoding;
+import io.fedbase.proto.v1.UpdateHeader;
+import io.fedbase.proto.v1.UpdateReceipt;
+import io.fedbase.proto.v1.UpdateTrailer;
+import io.fedbase.proto.v1.WatchRoundsRequest;
+import io.fedbase.space.Digests;
+import io.fedbase.space.SupernetSpec;
+import io.fedbase.supernet.Relaxation;
+import io.fedbase.task.TaskSpec;
+import io.grpc.Context;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+
+/**
+ * The node's side of the Federation protocol over one channel: maps domain values to messages and
+ * back, chunks uploads with flow control, resumes prior downloads. Owns no round logic.
+ */
+public final class CoordinatorClient implements AutoCloseable {
+
+  /** Largest chunk sent (DESIGN §3). */
+  public static final int CHUNK_BYTES = 1 << 20;
+  private static final Duration UNARY_DEADLINE = Duration.ofSeconds(30);
+
+  private final ManagedChannel channel;
+  private final FederationGrpc.FederationBlockingStub blocking;
+  private final FederationGrpc.FederationStub async;
+
+  public CoordinatorClient(ManagedChannel channel) {
+    this.channel = channel;
+    this.blocking = FederationGrpc.newBlockingStub(channel);
+    this.async = FederationGrpc.newStub(channel);
+  }
+
+  /** Joins (idempotent) and rebuilds the coordinator's model from its canonical text. */
+  public JoinedModel join(String nodeId, String expectedSpecHash) {
+    JoinResponse r =
+        blocking
+            .withDeadlineAfter(UNARY_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+            .join(
+                JoinRequest.newBuilder()
+                    .setNodeId(nodeId)
+                    .setClientVersion(Version.current())
+                    .setExpectedSpecHash(expectedSpecHash == null ? "" : expectedSpecHash)
+                    .build());
+    SupernetSpec spec = SupernetSpec.parseCanonical(r.getModel().getCanonicalText());
+    if (!spec.hash().equals(r.getModel().getSpecHash())) {
+      throw new IllegalStateException("the coordinator's model text does not hash to the spec hash it sent");
+    }
+    return new JoinedModel(
+        spec, r.getPriorVersion(), r.getPolicy().getMinNodes(), r.getPolicy().getQuorum(), r.getPolicy().getDeadlineSeconds());
+  }
+
+  public StatusResponse status() {
+    return blocking.withDeadlineAfter(UNARY_DEADLINE.toMillis(), TimeUnit.MILLISECONDS).getStatus(GetStatusRequest.getDefaultInstance());
+  }
+
+  /**
+   * Follows the round stream, handing each assignment to {@code onAssignment} on this thread, until
+   * the coordinator ends the stream (returns) or it breaks (throws StatusRuntimeException).
+   */
+  public void watch(String nodeId, Consumer<RoundTask> onAssignment) {
+    Context.CancellableContext context = Context.current().withCancellation();
+    try {
+      context.run(
+          () -> {
+            Iterator<RoundEvent> events = blocking.watchRounds(WatchRoundsRequest.newBuilder().setNodeId(nodeId).build());
+            while (events.hasNext()) {
+              RoundEvent event = events.next();
+              if (event.hasAssignment()) {
+                onAssignment.accept(RoundTasks.of(event.getAssignment()));
+              }
+            }
+          });
+    } finally {
+      context.cancel(null);
+    }
+  }
+
+  /**
+   * Downloads prior {@code version} (0 = newest) into {@code target}, resuming from a partial
+   * {@code target.part} left by an interrupted call, and verifies the file's SHA-256. Returns the
+   * version received.
+   */
+  public long fetchPrior(long version, Path target) throws IOException {
+    Path part = target.resolveSibling(target.getFileName() + ".part");
+    long offset = Files.exists(part) ? Files.size(part) : 0;
+    PriorHeader header = null;
+    try (OutputStream out = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+      Iterator<PriorChunk> chunks =
+          blocking.fetchPrior(FetchPriorRequest.newBuilder().setVersion(version).setOffset(offset).build());
+      while (chunks.hasNext()) {
+        PriorChunk chunk = chunks.next();
+        if (chunk.hasHeader()) {
+          header = chunk.getHeader();
+          if (version != 0 && header.getVersion() != version) {
+            throw new IOException("asked for prior version " + version + ", got " + header.getVersion());
+          }
+        } else {
+          chunk.getData().writeTo(out);
+        }
+      }
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == Status.Code.OUT_OF_RANGE) {
+        // a stale partial file from another version: start over
+        Files.deleteIfExists(part);
+      }
+      throw e;
+    }
+    if (header == null) {
+      throw new IOException("the coordinator sent no prior header");
+    }
+    if (Files.size(part) != header.getTotalBytes() || !sha256(part).equalsIgnoreCase(header.getSha256())) {
+      Files.deleteIfExists(part);
+      throw new IOException("prior version " + header.getVersion() + " arrived corrupt (size or SHA-256 mismatch); retry");
+    }
+    Files.move(part, target, StandardCopyOption.REPLACE_EXISTING);
+    return header.getVersion();
+  }
+
+  /** Uploads a delta as header, chunks and trailer, sending only while the transport is ready. */
+  public UpdateReceipt submit(UpdateUpload upload, Duration timeout) throws InterruptedException, TimeoutException {
+    float[] values = upload.delta().toArray();
+    ByteBuffer payload = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    payload.asFloatBuffer().put(values);
+    MessageDigest digest = Digests.sha256();
+    digest.update(payload.duplicate());
+    String sha = HexFormat.of().formatHex(digest.digest());
+    UpdateHeader header =
+        UpdateHeader.newBuilder()
+            .setRound(upload.round())
+            .setNodeId(upload.nodeId())
+            .setPriorVersion(upload.priorVersion())
+            .setTaskCount(upload.taskCount())
+            .setEncoding(UpdateEncoding.UPDATE_ENCODING_FLOAT32_DELTA)
+            .setSpecHash(upload.delta().layout().specHash())
+            .setPayloadBytes(payload.capacity())
+            .setSupportLossBefore(upload.supportLossBefore())
+            .setSupportLossAfter(upload.supportLossAfter())
+            .setQueryAccuracy(upload.queryAccuracy())
+            .build();
+    return send(header, payload, sha, timeout);
+  }
+
+  /**
+   * Sends {@code header}, {@code payload} in chunks and a trailer with {@code sha256}; exposed for
+   * tests that need to send what a correct node never would.
+   */
+  public UpdateReceipt send(UpdateHeader header, ByteBuffer payload, String sha256, Duration timeout)
+      throws InterruptedException, TimeoutException {
+    CompletableFuture<UpdateReceipt> result = new CompletableFuture<>();
+    ByteBuffer remaining = payload.duplicate();
+    async
+        .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        .submitUpdate(
+            new ClientResponseObserver<UpdateChunk, UpdateReceipt>() {
+              private boolean headerSent;
+              private boolean trailerSent;
+
+              @Override
+              public void beforeStart(ClientCallStreamObserver<UpdateChunk> requests) {
+                requests.setOnReadyHandler(
+                    () -> {
+                      while (requests.isReady() && !trailerSent) {
+                        if (!headerSent) {
+                          requests.onNext(UpdateChunk.newBuilder().setHeader(header).build());
+                          headerSent = true;
+                        } else if (remaining.hasRemaining()) {
+                          ByteBuffer slice = remaining.slice();
+                          slice.limit(Math.min(CHUNK_BYTES, slice.remaining()));
+                          remaining.position(remaining.position() + slice.remaining());
+                          requests.onNext(UpdateChunk.newBuilder().setData(ByteString.copyFrom(slice)).build());
+                        } else {
+                          requests.onNext(
+                              UpdateChunk.newBuilder().setTrailer(UpdateTrailer.newBuilder().setSha256(sha256)).build());
+                          trailerSent = true;
+                          requests.onCompleted();
+                        }
+                      }
+                    });
+              }
+
+              @Override
+              public void onNext(UpdateReceipt receipt) {
+                result.complete(receipt);
+              }
+
+              @Override
+              public void onError(Throwable t) {
+                result.completeExceptionally(t);
+              }
+
+              @Override
+              public void onCompleted() {
+                if (!result.isDone()) {
+                  result.completeExceptionally(
+                      Status.INTERNAL.withDescription("the coordinator closed the upload without a receipt").asRuntimeException());
+                }
+              }
+            });
+    try {
+      return result.get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof StatusRuntimeException s) {
+        throw s;
+      }
+      throw Status.INTERNAL.withCause(e.getCause()).withDescription(String.valueOf(e.getCause())).asRuntimeException();
+    }
+  }
+
+  private static String sha256(Path file) throws IOException {
+    MessageDigest d = Digests.sha256();
+    try (var in = Files.newInputStream(file)) {
+      byte[] buf = new byte[1 << 16];
+      int n;
+      while ((n = in.read(buf)) > 0) {
+        d.update(buf, 0, n);
+      }
+    }
+    return HexFormat.of().formatHex(d.digest());
+  }
+
+  /** The channel is the caller's; this only closes what it opened (nothing). */
+  @Override
+  public void close() {
+    // stubs hold no resources of their own
+  }
+
+  public ManagedChannel channel() {
+    return channel;
+  }
+
+  /** Maps a wire assignment to the node's domain value. */
+  static final class RoundTasks {
+    private RoundTasks() {}
+
+    static RoundTask of(RoundAssignment a) {
+      var s = a.getInnerLoop();
+      return new RoundTask(
+          a.getRound(),
+          a.getPriorVersion(),
+          Instant.ofEpochMilli(a.getDeadlineUnixMillis()),
+          a.getTasks(),
+          new TaskSpec(a.getTaskShape().getWays(), a.getTaskShape().getShots(), a.getTaskShape().getQueries()),
+          new InnerLoopConfig(
+              s.getSteps(),
+              s.getWeightLr(),
+              s.getLogitLr(),
+              s.getLogitWeightDecay(),
+              s.getBeta1(),
+              s.getBeta2(),
+              s.getBatchSize(),
+              Relaxation.fromKey(s.getRelaxation()),
+              s.getAdaptLogits()),
+          s.getTau(),
+          a.getSeed(),
+          a.getFirstTask());
+    }
+  }
+}

@@ -1,0 +1,146 @@
+package io.fedbase.coordinator.aggregate;
+
+import io.fedbase.bundle.BundleLayout;
+import io.fedbase.coordinator.aggregate.UpdateRejectedException.Reason;
+import io.fedbase.space.Digests;
+import io.fedbase.space.TensorSpec;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+
+/**
+ * Receives one upload's payload chunk by chunk: checks every value as it arrives (whole floats,
+ * finite, no more than the model holds), hashes it, and spools it to a staging file, so memory per
+ * upload is one chunk whatever the model size. Only a complete upload whose SHA-256 matches becomes
+ * a {@link StagedUpdate}; anything else is refused and its file deleted.
+ */
+public final class UpdateReceiver implements AutoCloseable {
+
+  private final UpdateHeaderFields header;
+  private final BundleLayout layout;
+  private final Path file;
+  private final FileChannel channel;
+  private final MessageDigest digest = Digests.sha256();
+  private final int expectedValues;
+  private int received;
+  private int tensor;
+  private double weightSquares;
+  private double logitSquares;
+  private boolean done;
+
+  /** Opens a staging file in {@code stagingDir} for {@code header}'s payload. */
+  public UpdateReceiver(UpdateHeaderFields header, BundleLayout layout, Path stagingDir) throws UpdateRejectedException {
+    this.header = header;
+    this.layout = layout;
+    this.expectedValues = layout.totalSize();
+    try {
+      Files.createDirectories(stagingDir);
+      this.file = Files.createTempFile(stagingDir, "round-" + header.round() + "-" + header.nodeId() + "-", ".part");
+      this.channel = FileChannel.open(file, StandardOpenOption.WRITE);
+    } catch (IOException e) {
+      throw new UpdateRejectedException(Reason.UNAVAILABLE, "cannot stage the upload: " + e.getMessage());
+    }
+  }
+
+  public UpdateHeaderFields header() {
+    return header;
+  }
+
+  /** Checks, hashes and spools one chunk of payload bytes. */
+  public void accept(ByteBuffer chunk) throws UpdateRejectedException {
+    if (done) {
+      throw new UpdateRejectedException(Reason.MALFORMED, "payload chunk after the trailer");
+    }
+    int length = chunk.remaining();
+    if (length % Float.BYTES != 0) {
+      throw fail(Reason.MALFORMED, "a payload chunk of " + length + " bytes does not hold whole float32 values");
+    }
+    int count = length / Float.BYTES;
+    if ((long) received + count > expectedValues) {
+      throw fail(
+          Reason.OVERSIZED,
+          "payload exceeds the model's " + (long) expectedValues * Float.BYTES + " bytes");
+    }
+    ByteBuffer bytes = chunk.slice().order(ByteOrder.LITTLE_ENDIAN);
+    for (int i = 0; i < count; i++) {
+      float v = bytes.getFloat(i * Float.BYTES);
+      int index = received + i;
+      while (index >= layout.end(tensor)) {
+        tensor++;
+      }
+      TensorSpec spec = layout.tensors().get(tensor);
+      if (!Float.isFinite(v)) {
+        throw fail(Reason.NON_FINITE, "value " + (index - layout.offset(tensor)) + " of tensor " + spec.name() + " is " + v);
+      }
+      if (spec.logits()) {
+        logitSquares += (double) v * v;
+      } else {
+        weightSquares += (double) v * v;
+      }
+    }
+    digest.update(chunk.duplicate());
+    try {
+      ByteBuffer out = chunk.duplicate();
+      while (out.hasRemaining()) {
+        channel.write(out);
+      }
+    } catch (IOException e) {
+      throw fail(Reason.UNAVAILABLE, "cannot stage the upload: " + e.getMessage());
+    }
+    received += count;
+  }
+
+  /** Ends the payload: length and checksum must match. The caller then owns the staged file. */
+  public StagedUpdate finish(String sha256Hex) throws UpdateRejectedException {
+    if (done) {
+      throw new UpdateRejectedException(Reason.MALFORMED, "a second trailer");
+    }
+    if (received != expectedValues) {
+      throw fail(
+          Reason.WRONG_SHAPE,
+          "payload ended after " + (long) received * Float.BYTES + " of " + (long) expectedValues * Float.BYTES + " bytes");
+    }
+    String actual = HexFormat.of().formatHex(digest.digest());
+    if (!actual.equalsIgnoreCase(sha256Hex)) {
+      throw fail(Reason.CHECKSUM_MISMATCH, "payload SHA-256 is " + actual + ", the trailer says " + sha256Hex);
+    }
+    try {
+      channel.force(false);
+      channel.close();
+    } catch (IOException e) {
+      throw fail(Reason.UNAVAILABLE, "cannot stage the upload: " + e.getMessage());
+    }
+    done = true;
+    return new StagedUpdate(header, file, received, Math.sqrt(weightSquares), Math.sqrt(logitSquares));
+  }
+
+  private UpdateRejectedException fail(Reason reason, String message) {
+    close();
+    return new UpdateRejectedException(reason, message);
+  }
+
+  /** Discards an unfinished upload and its file; a no-op once finished. */
+  @Override
+  public void close() {
+    if (done) {
+      return;
+    }
+    done = true;
+    try {
+      channel.close();
+    } catch (IOException ignored) {
+      // deleting is what matters
+    }
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException ignored) {
+      // the staging directory is cleared on start
+    }
+  }
+}

@@ -1,0 +1,7 @@
+package io.fedbase.coordinator.round;
+
+import java.util.List;
+
+/** A snapshot for GetStatus and the logs. */
+public record CoordinatorStatus(
+    long round, RoundPhase phase, long priorVersion, String specHash, List<String> connectedNodes, List<RoundOutcome> recentRounds, long targetRounds) {}

@@ -1,0 +1,540 @@
+package io.fedbase.coordinator.round;
+
+import io.fedbase.bundle.Bundle;
+import io.fedbase.bundle.BundleLayout;
+import io.fedbase.coordinator.aggregate.RoundAggregate;
+import io.fedbase.coordinator.aggregate.StagedUpdate;
+import io.fedbase.coordinator.aggregate.UpdateHeaderFields;
+import io.fedbase.coordinator.aggregate.UpdateReceiver;
+import io.fedbase.coordinator.aggregate.UpdateRejectedException;
+import io.fedbase.coordinator.aggregate.UpdateRejectedException.Reason;
+import io.fedbase.coordinator.store.Checkpoint;
+import io.fedbase.coordinator.store.CheckpointStore;
+import io.fedbase.learn.MetaOptimizer;
+import io.fedbase.space.SupernetSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The round state machine of DESIGN §4: WAITING until enough nodes watch, COLLECTING uploads until
+ * every participant has sent one or the deadline passes, COMMITTING the meta-update if the quorum
+ * was reached. All state sits behind this object's lock; timers run on the injected scheduler and
+ * time comes from the injected clock, so tests drive rounds deterministically.
+ */
+public final class RoundCoordinator implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RoundCoordinator.class);
+  private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+  private static final int RECENT_ROUNDS = 20;
+
+  private final SupernetSpec spec;
+  private final BundleLayout layout;
+  private final FederationSettings settings;
+  private final MetaOptimizer optimizer;
+  private final CheckpointStore store;
+  private final Clock clock;
+  private final ScheduledExecutorService scheduler;
+  private final Path stagingDir;
+  private final Duration keepAliveInterval;
+
+  private final Set<String> joined = new HashSet<>();
+  private final Map<String, RoundWatcher> watchers = new TreeMap<>();
+  private final Deque<RoundOutcome> recent = new ArrayDeque<>();
+  private final CompletableFuture<Void> finished = new CompletableFuture<>();
+
+  private Bundle prior;
+  private long version;
+  private long lastRound;
+  private long committedThisRun;
+  private RoundPhase phase = RoundPhase.WAITING;
+  private OpenRound current;
+  private ScheduledFuture<?> keepAlive;
+
+  /** Builds a coordinator; call {@link #start(Bundle)} before anything else. */
+  public RoundCoordinator(
+      SupernetSpec spec,
+      FederationSettings settings,
+      MetaOptimizer optimizer,
+      CheckpointStore store,
+      Clock clock,
+      ScheduledExecutorService scheduler,
+      Duration keepAliveInterval) {
+    this.spec = spec;
+    this.layout = BundleLayout.of(spec);
+    this.settings = settings;
+    this.optimizer = optimizer;
+    this.store = store;
+    this.clock = clock;
+    this.scheduler = scheduler;
+    this.stagingDir = store.directory().resolve("staging");
+    this.keepAliveInterval = keepAliveInterval;
+  }
+
+  /**
+   * Resumes from the newest valid checkpoint, or writes {@code initialPrior} as version 0 when the
+   * state directory is new. Returns the checkpoint it runs from.
+   */
+  public synchronized Checkpoint start(Bundle initialPrior) throws IOException {
+    clearStaging();
+    Optional<Checkpoint> resumed = store.loadNewest();
+    Checkpoint from;
+    if (resumed.isPresent()) {
+      from = resumed.get();
+      LOG.info("resuming at prior version {} after round {}", from.version(), from.lastRound());
+    } else {
+      layout.requireSame(initialPrior.layout());
+      from = new Checkpoint(0, 0, initialPrior);
+      store.commit(from, Map.of("created_by", "coordinator"));
+      LOG.info("new federation: wrote prior version 0 to {}", store.directory());
+    }
+    prior = from.prior();
+    version = from.version();
+    lastRound = from.lastRound();
+    if (settings.targetRounds() > 0 && version >= settings.targetRounds()) {
+      stop("the prior already has " + version + " committed rounds (--rounds " + settings.targetRounds() + ")");
+    }
+    keepAlive =
+        scheduler.scheduleAtFixedRate(
+            this::sendKeepAlives, keepAliveInterval.toMillis(), keepAliveInterval.toMillis(), TimeUnit.MILLISECONDS);
+    return from;
+  }
+
+  public SupernetSpec spec() {
+    return spec;
+  }
+
+  public FederationSettings settings() {
+    return settings;
+  }
+
+  /** Completes when the target number of rounds is committed or the coordinator is closed. */
+  public CompletableFuture<Void> finished() {
+    return finished;
+  }
+
+  /** Registers a node; idempotent. Returns the newest prior version. */
+  public synchronized long join(String nodeId) {
+    requireValidNodeId(nodeId);
+    if (joined.add(nodeId)) {
+      LOG.info("node {} joined", nodeId);
+    }
+    return version;
+  }
+
+  /**
+   * Opens {@code nodeId}'s round stream, replacing an older one. A node that reconnects during a
+   * round it was selected for gets its assignment again.
+   */
+  public synchronized void watch(String nodeId, RoundWatcher watcher) {
+    if (!joined.contains(nodeId)) {
+      throw new IllegalStateException("node '" + nodeId + "' has not joined; call Join first");
+    }
+    watchers.put(nodeId, watcher);
+    if (phase == RoundPhase.STOPPED) {
+      watcher.finished();
+      watchers.remove(nodeId);
+      return;
+    }
+    if (phase == RoundPhase.COLLECTING && current.assignments.containsKey(nodeId) && !current.accepted.containsKey(nodeId)) {
+      watcher.assigned(current.assignments.get(nodeId));
+    } else {
+      watcher.keepAlive(currentRoundNumber(), phase, version);
+    }
+    maybeOpenRound();
+  }
+
+  /** Closes {@code nodeId}'s stream if {@code watcher} is still its current one. */
+  public synchronized void unwatch(String nodeId, RoundWatcher watcher) {
+    if (watchers.get(nodeId) == watcher) {
+      watchers.remove(nodeId);
+      LOG.info("node {} disconnected", nodeId);
+    }
+  }
+
+  /** Checks an upload's header against the collecting round; see {@link UploadStart}. */
+  public synchronized UploadStart beginUpload(UpdateHeaderFields header) throws UpdateRejectedException {
+    if (!joined.contains(header.nodeId())) {
+      throw new UpdateRejectedException(Reason.UNKNOWN_NODE, "node '" + header.nodeId() + "' has not joined");
+    }
+    if (header.round() > currentRoundNumber() || current == null && header.round() == currentRoundNumber()) {
+      throw new UpdateRejectedException(
+          Reason.WRONG_ROUND, "round " + header.round() + " is not open; " + describeCurrent());
+    }
+    if (header.round() < currentRoundNumber() || phase != RoundPhase.COLLECTING) {
+      throw new UpdateRejectedException(Reason.LATE, "round " + header.round() + " is closed; " + describeCurrent());
+    }
+    OpenRound round = current;
+    Receipt previous = round.accepted.get(header.nodeId());
+    if (previous != null) {
+      return new UploadStart.Repeat(previous.asDuplicate());
+    }
+    Assignment assignment = round.assignments.get(header.nodeId());
+    if (assignment == null) {
+      throw new UpdateRejectedException(
+          Reason.NOT_SELECTED, "node '" + header.nodeId() + "' is not a participant of round " + round.number);
+    }
+    if (!clock.instant().isBefore(round.deadline)) {
+      throw new UpdateRejectedException(Reason.LATE, "the deadline of round " + round.number + " has passed");
+    }
+    if (header.priorVersion() != round.priorVersion) {
+      throw new UpdateRejectedException(
+          Reason.STALE_VERSION,
+          "the delta is against prior version " + header.priorVersion() + ", round " + round.number + " uses version "
+              + round.priorVersion);
+    }
+    requireShape(header, assignment);
+    if (!round.inProgress.add(header.nodeId())) {
+      throw new UpdateRejectedException(
+          Reason.IN_PROGRESS, "an upload from node '" + header.nodeId() + "' for round " + round.number + " is in progress");
+    }
+    try {
+      return new UploadStart.Fresh(new UpdateReceiver(header, layout, stagingDir));
+    } catch (UpdateRejectedException e) {
+      round.inProgress.remove(header.nodeId());
+      throw e;
+    }
+  }
+
+  private void requireShape(UpdateHeaderFields header, Assignment assignment) throws UpdateRejectedException {
+    if (!header.specHash().equals(layout.specHash())) {
+      throw new UpdateRejectedException(
+          Reason.WRONG_SHAPE, "the delta belongs to model " + abbreviate(header.specHash()) + ", not " + abbreviate(layout.specHash()));
+    }
+    if (!header.plainFloat32Delta()) {
+      throw new UpdateRejectedException(Reason.WRONG_SHAPE, "unsupported update encoding; send the plain float32 delta");
+    }
+    long expected = (long) layout.totalSize() * Float.BYTES;
+    if (header.payloadBytes() > expected) {
+      throw new UpdateRejectedException(
+          Reason.OVERSIZED, "declared payload of " + header.payloadBytes() + " bytes exceeds the model's " + expected);
+    }
+    if (header.payloadBytes() != expected) {
+      throw new UpdateRejectedException(
+          Reason.WRONG_SHAPE, "declared payload of " + header.payloadBytes() + " bytes, the model's delta has " + expected);
+    }
+    if (header.taskCount() < 1 || header.taskCount() > assignment.tasks()) {
+      throw new UpdateRejectedException(
+          Reason.WRONG_SHAPE, "task count " + header.taskCount() + " outside 1.." + assignment.tasks() + " (the assignment)");
+    }
+  }
+
+  /** Folds a completely received upload into the round, or refuses it if the round moved on. */
+  public synchronized Receipt completeUpload(StagedUpdate staged) throws UpdateRejectedException {
+    UpdateHeaderFields header = staged.header();
+    OpenRound round = current;
+    try {
+      if (round == null || round.number != header.round() || phase != RoundPhase.COLLECTING) {
+        throw new UpdateRejectedException(Reason.LATE, "round " + header.round() + " closed during the upload");
+      }
+      round.inProgress.remove(header.nodeId());
+      if (!clock.instant().isBefore(round.deadline)) {
+        throw new UpdateRejectedException(Reason.LATE, "the deadline of round " + round.number + " passed during the upload");
+      }
+      try {
+        round.aggregate.merge(staged);
+      } catch (IOException e) {
+        throw new UpdateRejectedException(Reason.UNAVAILABLE, "cannot read the staged upload back: " + e.getMessage());
+      }
+      Receipt receipt = new Receipt(round.number, false, round.aggregate.updates());
+      round.accepted.put(header.nodeId(), receipt);
+      round.lossAfter += header.supportLossAfter() * header.taskCount();
+      round.accuracy += header.queryAccuracy() * header.taskCount();
+      LOG.info(
+          "round {}: accepted {} ({} tasks, |dw| {}, |da| {})",
+          round.number,
+          header.nodeId(),
+          header.taskCount(),
+          String.format("%.4f", staged.weightNorm()),
+          String.format("%.4f", staged.logitNorm()));
+      if (round.accepted.keySet().containsAll(round.assignments.keySet())) {
+        scheduler.execute(() -> closeRound(round.number));
+      }
+      return receipt;
+    } finally {
+      deleteQuietly(staged.file());
+    }
+  }
+
+  /** Forgets an upload that ended without completing (cancelled, refused mid-stream). */
+  public synchronized void abortUpload(UpdateHeaderFields header) {
+    if (current != null && current.number == header.round()) {
+      current.inProgress.remove(header.nodeId());
+    }
+  }
+
+  /** The bundle file of a committed version; empty if unknown. 0 means the newest. */
+  public synchronized Optional<PriorVersion> prior(long requested) {
+    long v = requested == 0 ? version : requested;
+    Path file = store.priorFile(v);
+    if (v > version || !Files.exists(file)) {
+      return Optional.empty();
+    }
+    return Optional.of(new PriorVersion(v, file));
+  }
+
+  /** A committed prior version and its bundle file. */
+  public record PriorVersion(long version, Path file) {}
+
+  /** The prior currently being trained and its version. */
+  public synchronized Checkpoint current() {
+    return new Checkpoint(version, lastRound, prior);
+  }
+
+  public synchronized CoordinatorStatus status() {
+    return new CoordinatorStatus(
+        currentRoundNumber(),
+        phase,
+        version,
+        layout.specHash(),
+        List.copyOf(watchers.keySet()),
+        List.copyOf(recent),
+        settings.targetRounds());
+  }
+
+  private long currentRoundNumber() {
+    return current != null ? current.number : lastRound + 1;
+  }
+
+  private String describeCurrent() {
+    return current != null && phase == RoundPhase.COLLECTING
+        ? "round " + current.number + " is collecting"
+        : "the coordinator is " + phase.name().toLowerCase() + " before round " + currentRoundNumber();
+  }
+
+  private void maybeOpenRound() {
+    if (phase != RoundPhase.WAITING || watchers.size() < settings.policy().minNodes()) {
+      return;
+    }
+    List<String> participants = new ArrayList<>(watchers.keySet());
+    long number = lastRound + 1;
+    Instant deadline = clock.instant().plus(settings.policy().deadline());
+    int perNode = settings.tasksPerNode();
+    long roundTasks = (long) participants.size() * perNode;
+    Map<String, Assignment> assignments = new LinkedHashMap<>();
+    for (int i = 0; i < participants.size(); i++) {
+      assignments.put(
+          participants.get(i),
+          new Assignment(
+              number,
+              version,
+              deadline,
+              perNode,
+              settings.tasks(),
+              settings.inner().withAdaptLogits(settings.inner().adaptLogits() && version >= settings.warmupRounds()),
+              settings.tauAt(version),
+              settings.seed(),
+              participants,
+              version * roundTasks + (long) i * perNode));
+    }
+    current = new OpenRound(number, version, deadline, assignments, new RoundAggregate(layout), clock.instant());
+    phase = RoundPhase.COLLECTING;
+    LOG.info("round {} open: {} participants, prior version {}, deadline {}", number, participants.size(), version, deadline);
+    for (Map.Entry<String, Assignment> e : assignments.entrySet()) {
+      watchers.get(e.getKey()).assigned(e.getValue());
+    }
+    long delay = Math.max(0, Duration.between(clock.instant(), deadline).toMillis());
+    current.deadlineTimer = scheduler.schedule(() -> closeRound(number), delay, TimeUnit.MILLISECONDS);
+  }
+
+  /** Ends round {@code number}: commit with quorum, else fail; then opens the next if possible. */
+  synchronized void closeRound(long number) {
+    OpenRound round = current;
+    if (round == null || round.number != number || phase != RoundPhase.COLLECTING) {
+      return;
+    }
+    if (round.deadlineTimer != null) {
+      round.deadlineTimer.cancel(false);
+    }
+    phase = RoundPhase.COMMITTING;
+    int accepted = round.aggregate.updates();
+    double seconds = Duration.between(round.opened, clock.instant()).toNanos() / 1e9;
+    RoundOutcome outcome;
+    if (accepted < settings.policy().quorum()) {
+      outcome = failed(round, "quorum not reached: " + accepted + " of " + settings.policy().quorum() + " updates", seconds);
+    } else {
+      outcome = commit(round, seconds);
+    }
+    remember(outcome);
+    current = null;
+    lastRound = round.number;
+    if (settings.targetRounds() > 0 && version >= settings.targetRounds()) {
+      stop("committed " + version + " rounds (--rounds " + settings.targetRounds() + ")");
+      return;
+    }
+    phase = RoundPhase.WAITING;
+    maybeOpenRound();
+  }
+
+  private RoundOutcome commit(OpenRound round, double seconds) {
+    Bundle mean = round.aggregate.mean();
+    int index = settings.scheduleIndex(version);
+    Bundle next = optimizer.step(prior, mean, index, settings.scheduleRounds());
+    String bad = next.firstNonFiniteTensor();
+    if (bad != null) {
+      return failed(round, "the meta-update made " + bad + " non-finite; the prior is unchanged", seconds);
+    }
+    Bundle change = next.minus(prior);
+    try {
+      store.commit(
+          new Checkpoint(version + 1, round.number, next),
+          Map.of("optimizer", optimizer.toString(), "updates", Integer.toString(round.aggregate.updates())));
+    } catch (IOException e) {
+      LOG.error("round {}: cannot write the checkpoint, the prior is unchanged", round.number, e);
+      return failed(round, "checkpoint write failed: " + e.getMessage(), seconds);
+    }
+    prior = next;
+    version++;
+    committedThisRun++;
+    long tasks = round.aggregate.tasks();
+    RoundOutcome outcome =
+        new RoundOutcome(
+            round.number,
+            true,
+            "",
+            round.aggregate.updates(),
+            tasks,
+            version,
+            seconds,
+            round.lossAfter / tasks,
+            round.accuracy / tasks,
+            change.norm(false),
+            change.norm(true));
+    LOG.info(
+        "round {} committed: {} updates, {} tasks, prior version {}, adapted loss {}, query acc {}",
+        round.number,
+        outcome.acceptedUpdates(),
+        tasks,
+        version,
+        String.format("%.3f", outcome.supportLossAfter()),
+        String.format("%.3f", outcome.queryAccuracy()));
+    return outcome;
+  }
+
+  private RoundOutcome failed(OpenRound round, String reason, double seconds) {
+    LOG.warn("round {} failed: {}", round.number, reason);
+    try {
+      store.recordFailedRound(version, round.number);
+    } catch (IOException e) {
+      LOG.error("cannot record the failed round {}", round.number, e);
+    }
+    return new RoundOutcome(
+        round.number, false, reason, round.aggregate.updates(), round.aggregate.tasks(), version, seconds, Double.NaN, Double.NaN, 0, 0);
+  }
+
+  private void remember(RoundOutcome outcome) {
+    recent.addFirst(outcome);
+    while (recent.size() > RECENT_ROUNDS) {
+      recent.removeLast();
+    }
+  }
+
+  private void stop(String why) {
+    LOG.info("stopping: {}", why);
+    phase = RoundPhase.STOPPED;
+    for (RoundWatcher w : watchers.values()) {
+      w.finished();
+    }
+    watchers.clear();
+    finished.complete(null);
+  }
+
+  private synchronized void sendKeepAlives() {
+    for (RoundWatcher w : watchers.values()) {
+      w.keepAlive(currentRoundNumber(), phase, version);
+    }
+  }
+
+  /** Committed rounds since this coordinator started. */
+  public synchronized long committedThisRun() {
+    return committedThisRun;
+  }
+
+  /** Stops running rounds: an open round is abandoned (its uploads never count) and streams end. */
+  @Override
+  public synchronized void close() {
+    if (keepAlive != null) {
+      keepAlive.cancel(false);
+    }
+    if (current != null && current.deadlineTimer != null) {
+      current.deadlineTimer.cancel(false);
+    }
+    if (phase != RoundPhase.STOPPED) {
+      stop("shutting down");
+    }
+    current = null;
+  }
+
+  private void clearStaging() throws IOException {
+    if (!Files.isDirectory(stagingDir)) {
+      return;
+    }
+    try (Stream<Path> files = Files.list(stagingDir)) {
+      files.forEach(RoundCoordinator::deleteQuietly);
+    }
+  }
+
+  private static void deleteQuietly(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      LOG.warn("cannot delete {}: {}", file, e.getMessage());
+    }
+  }
+
+  private static void requireValidNodeId(String nodeId) {
+    if (nodeId == null || !NODE_ID.matcher(nodeId).matches()) {
+      throw new IllegalArgumentException("node id must be 1 to 64 of [A-Za-z0-9._-], got '" + nodeId + "'");
+    }
+  }
+
+  private static String abbreviate(String hash) {
+    return hash.length() > 12 ? hash.substring(0, 12) : hash;
+  }
+
+  /** The round being collected. */
+  private static final class OpenRound {
+    final long number;
+    final long priorVersion;
+    final Instant deadline;
+    final Map<String, Assignment> assignments;
+    final RoundAggregate aggregate;
+    final Instant opened;
+    final Map<String, Receipt> accepted = new HashMap<>();
+    final Set<String> inProgress = new HashSet<>();
+    double lossAfter;
+    double accuracy;
+    ScheduledFuture<?> deadlineTimer;
+
+    OpenRound(long number, long priorVersion, Instant deadline, Map<String, Assignment> assignments, RoundAggregate aggregate, Instant opened) {
+      this.number = number;
+      this.priorVersion = priorVersion;
+      this.deadline = deadline;
+      this.assignments = assignments;
+      this.aggregate = aggregate;
+      this.opened = opened;
+    }
+  }
+}

@@ -1,0 +1,17 @@
+package io.fedbase.coordinator.round;
+
+/**
+ * A connected node's round stream. Called with the coordinator's lock held, so implementations
+ * must not block (gRPC's onNext only queues).
+ */
+public interface RoundWatcher {
+
+  /** This node is selected for a round. */
+  void assigned(Assignment assignment);
+
+  /** Nothing new; the coordinator is alive and in {@code phase} of {@code round}. */
+  void keepAlive(long round, RoundPhase phase, long priorVersion);
+
+  /** The coordinator stopped running rounds; the stream ends. */
+  void finished();
+}

@@ -1,0 +1,171 @@
+package io.fedbase.coordinator.store;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import io.fedbase.bundle.AtomicFiles;
+import io.fedbase.bundle.BundleFiles;
+import io.fedbase.bundle.BundleLayout;
+import io.fedbase.bundle.StoredBundle;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The coordinator's state directory (DESIGN §5): every committed prior as {@code
+ * prior-vNNNNNNNN.fbb} (checksummed bundle) plus {@code state.json} naming the newest one and the
+ * round counter. Each file is replaced atomically, the prior before the state that names it, so a
+ * crash at any point leaves a loadable directory; a torn or corrupt prior is skipped, never loaded.
+ */
+public final class CheckpointStore {
+
+  private static final Logger LOG = LoggerFactory.getLogger(CheckpointStore.class);
+  private static final Pattern PRIOR_FILE = Pattern.compile("prior-v(\\d{8})\\.fbb");
+  private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
+  static final String STATE_FILE = "state.json";
+
+  private final Path dir;
+  private final BundleLayout layout;
+
+  public CheckpointStore(Path dir, BundleLayout layout) {
+    this.dir = dir;
+    this.layout = layout;
+  }
+
+  public Path directory() {
+    return dir;
+  }
+
+  /** Where version {@code version}'s bundle lives (whether or not it exists). */
+  public Path priorFile(long version) {
+    return dir.resolve(String.format("prior-v%08d.fbb", version));
+  }
+
+  /** Writes {@code checkpoint} durably: its prior first, then the state that names it. */
+  public void commit(Checkpoint checkpoint, Map<String, String> metadata) throws IOException {
+    Files.createDirectories(dir);
+    Map<String, String> meta = new java.util.TreeMap<>(metadata);
+    meta.put("version", Long.toString(checkpoint.version()));
+    meta.put("round", Long.toString(checkpoint.lastRound()));
+    String sha = BundleFiles.write(priorFile(checkpoint.version()), StoredBundle.parameters(checkpoint.prior(), meta));
+    writeState(checkpoint.version(), checkpoint.lastRound(), sha);
+  }
+
+  /** Records that round {@code lastRound} closed without changing the prior (a failed round). */
+  public void recordFailedRound(long version, long lastRound) throws IOException {
+    String sha = readState().map(s -> s.has("prior_sha256") ? s.get("prior_sha256").getAsString() : "").orElse("");
+    writeState(version, lastRound, sha);
+  }
+
+  private void writeState(long version, long lastRound, String sha) throws IOException {
+    JsonObject state = new JsonObject();
+    state.addProperty("format", 1);
+    state.addProperty("spec_hash", layout.specHash());
+    state.addProperty("prior_version", version);
+    state.addProperty("last_round", lastRound);
+    state.addProperty("prior_file", priorFile(version).getFileName().toString());
+    state.addProperty("prior_sha256", sha);
+    AtomicFiles.writeString(dir.resolve(STATE_FILE), GSON.toJson(state) + "\n");
+  }
+
+  /**
+   * The newest valid checkpoint: the one {@code state.json} names if it loads, else the newest
+   * prior file that does (its round taken from its metadata). Empty for a fresh directory.
+   *
+   * @throws IOException if the directory belongs to another model spec or holds only damaged priors
+   */
+  public Optional<Checkpoint> loadNewest() throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return Optional.empty();
+    }
+    Optional<JsonObject> state = readState();
+    if (state.isPresent()) {
+      JsonObject s = state.get();
+      String specHash = s.has("spec_hash") ? s.get("spec_hash").getAsString() : "";
+      if (!specHash.equals(layout.specHash())) {
+        throw new IOException(
+            "state directory " + dir + " holds a federation of another model (spec " + abbreviate(specHash)
+                + ", expected " + abbreviate(layout.specHash()) + "); use another --state-dir");
+      }
+      long version = s.get("prior_version").getAsLong();
+      long lastRound = s.get("last_round").getAsLong();
+      Optional<StoredBundle> prior = tryRead(priorFile(version));
+      if (prior.isPresent()) {
+        return Optional.of(new Checkpoint(version, lastRound, prior.get().bundle()));
+      }
+      LOG.warn("state.json names prior version {}, which does not load; falling back to the newest valid prior", version);
+    }
+    List<Long> versions = versionsNewestFirst();
+    for (long version : versions) {
+      Optional<StoredBundle> prior = tryRead(priorFile(version));
+      if (prior.isPresent()) {
+        long lastRound = Long.parseLong(prior.get().metadata().getOrDefault("round", "0"));
+        return Optional.of(new Checkpoint(version, lastRound, prior.get().bundle()));
+      }
+    }
+    if (!versions.isEmpty()) {
+      // never start a fresh federation over priors that are damaged or belong to another model
+      throw new IOException(
+          "state directory " + dir + " has prior files, but none is a valid prior of this model (spec "
+              + abbreviate(layout.specHash()) + "); use another --state-dir or remove the damaged files");
+    }
+    return Optional.empty();
+  }
+
+  /** Versions with a prior file on disk, newest first (files are not verified here). */
+  public List<Long> versionsNewestFirst() throws IOException {
+    List<Long> versions = new ArrayList<>();
+    try (Stream<Path> files = Files.list(dir)) {
+      files.forEach(
+          f -> {
+            Matcher m = PRIOR_FILE.matcher(f.getFileName().toString());
+            if (m.matches()) {
+              versions.add(Long.parseLong(m.group(1)));
+            }
+          });
+    }
+    versions.sort(Comparator.reverseOrder());
+    return versions;
+  }
+
+  private Optional<JsonObject> readState() {
+    Path file = dir.resolve(STATE_FILE);
+    if (!Files.exists(file)) {
+      return Optional.empty();
+    }
+    try {
+      JsonObject s = GSON.fromJson(Files.readString(file), JsonObject.class);
+      if (s == null || !s.has("prior_version") || !s.has("last_round")) {
+        throw new JsonParseException("missing fields");
+      }
+      return Optional.of(s);
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("ignoring unreadable {}: {}", file, e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  private Optional<StoredBundle> tryRead(Path file) {
+    try {
+      return Optional.of(BundleFiles.read(file, layout));
+    } catch (IOException e) {
+      LOG.warn("skipping {}: {}", file.getFileName(), e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  private static String abbreviate(String hash) {
+    return hash.length() > 12 ? hash.substring(0, 12) : hash;
+  }
+}

@@ -1,0 +1,396 @@
+package io.fedbase.coordinator.transport;
+
+import com.google.protobuf.ByteString;
+import io.fedbase.coordinator.aggregate.StagedUpdate;
+import io.fedbase.coordinator.aggregate.UpdateHeaderFields;
+import io.fedbase.coordinator.aggregate.UpdateReceiver;
+import io.fedbase.coordinator.aggregate.UpdateRejectedException;
+import io.fedbase.coordinator.aggregate.UpdateRejectedException.Reason;
+import io.fedbase.coordinator.round.Assignment;
+import io.fedbase.coordinator.round.RoundCoordinator;
+import io.fedbase.coordinator.round.RoundCoordinator.PriorVersion;
+import io.fedbase.coordinator.round.RoundPhase;
+import io.fedbase.coordinator.round.RoundWatcher;
+import io.fedbase.coordinator.round.UploadStart;
+import io.fedbase.proto.v1.FederationGrpc;
+import io.fedbase.proto.v1.FetchPriorRequest;
+import io.fedbase.proto.v1.GetStatusRequest;
+import io.fedbase.proto.v1.JoinRequest;
+import io.fedbase.proto.v1.JoinResponse;
+import io.fedbase.proto.v1.KeepAlive;
+import io.fedbase.proto.v1.PriorChunk;
+import io.fedbase.proto.v1.PriorHeader;
+import io.fedbase.proto.v1.RoundEvent;
+import io.fedbase.proto.v1.RoundPolicy;
+import io.fedbase.proto.v1.StatusResponse;
+import io.fedbase.proto.v1.UpdateChunk;
+import io.fedbase.proto.v1.UpdateReceipt;
+import io.fedbase.proto.v1.WatchRoundsRequest;
+import io.fedbase.space.Digests;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Federation gRPC service: translates calls to {@link RoundCoordinator} and back, streams
+ * priors with flow control, and turns every refusal into a status with a message.
+ */
+public final class FederationService extends FederationGrpc.FederationImplBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(FederationService.class);
+  /** Largest chunk sent or accepted (DESIGN §3). */
+  public static final int CHUNK_BYTES = 1 << 20;
+
+  private final RoundCoordinator coordinator;
+  private final Map<String, String> fileDigests = new ConcurrentHashMap<>();
+
+  public FederationService(RoundCoordinator coordinator) {
+    this.coordinator = coordinator;
+  }
+
+  @Override
+  public void join(JoinRequest request, StreamObserver<JoinResponse> response) {
+    String expected = request.getExpectedSpecHash();
+    String actual = coordinator.spec().hash();
+    if (!expected.isEmpty() && !expected.equals(actual)) {
+      response.onError(
+          Status.FAILED_PRECONDITION
+              .withDescription("the coordinator trains model " + actual.substring(0, 12) + ", not " + expected)
+              .asRuntimeException());
+      return;
+    }
+    long version;
+    try {
+      version = coordinator.join(request.getNodeId());
+    } catch (IllegalArgumentException e) {
+      response.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+      return;
+    }
+    var policy = coordinator.settings().policy();
+    response.onNext(
+        JoinResponse.newBuilder()
+            .setModel(ProtoMapping.model(coordinator.spec()))
+            .setPolicy(
+                RoundPolicy.newBuilder()
+                    .setMinNodes(policy.minNodes())
+                    .setQuorum(policy.quorum())
+                    .setDeadlineSeconds((int) policy.deadline().toSeconds())
+                    .setMaxUpdateBytes((long) coordinator.spec().tensors().stream().mapToLong(t -> t.size()).sum() * Float.BYTES))
+            .setPriorVersion(version)
+            .build());
+    response.onCompleted();
+  }
+
+  @Override
+  public void watchRounds(WatchRoundsRequest request, StreamObserver<RoundEvent> response) {
+    ServerCallStreamObserver<RoundEvent> stream = (ServerCallStreamObserver<RoundEvent>) response;
+    String nodeId = request.getNodeId();
+    RoundWatcher watcher = new StreamWatcher(stream);
+    stream.setOnCancelHandler(() -> coordinator.unwatch(nodeId, watcher));
+    try {
+      coordinator.watch(nodeId, watcher);
+    } catch (IllegalStateException e) {
+      response.onError(Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException());
+    }
+  }
+
+  /** Pushes round events into one node's stream; gRPC's onNext queues and never blocks. */
+  private static final class StreamWatcher implements RoundWatcher {
+    private final ServerCallStreamObserver<RoundEvent> stream;
+    private boolean closed;
+
+    StreamWatcher(ServerCallStreamObserver<RoundEvent> stream) {
+      this.stream = stream;
+    }
+
+    @Override
+    public synchronized void assigned(Assignment assignment) {
+      send(RoundEvent.newBuilder().setAssignment(ProtoMapping.assignment(assignment)).build());
+    }
+
+    @Override
+    public synchronized void keepAlive(long round, RoundPhase phase, long priorVersion) {
+      send(
+          RoundEvent.newBuilder()
+              .setKeepAlive(
+                  KeepAlive.newBuilder().setRound(round).setState(ProtoMapping.state(phase)).setPriorVersion(priorVersion))
+              .build());
+    }
+
+    @Override
+    public synchronized void finished() {
+      if (!closed && !stream.isCancelled()) {
+        closed = true;
+        stream.onCompleted();
+      }
+    }
+
+    private void send(RoundEvent event) {
+      if (closed || stream.isCancelled()) {
+        return;
+      }
+      try {
+        stream.onNext(event);
+      } catch (RuntimeException e) {
+        // the call was cancelled between the check and the send
+        closed = true;
+      }
+    }
+  }
+
+  @Override
+  public void fetchPrior(FetchPriorRequest request, StreamObserver<PriorChunk> response) {
+    ServerCallStreamObserver<PriorChunk> stream = (ServerCallStreamObserver<PriorChunk>) response;
+    PriorVersion prior = coordinator.prior(request.getVersion()).orElse(null);
+    if (prior == null) {
+      response.onError(
+          Status.NOT_FOUND
+              .withDescription("prior version " + request.getVersion() + " does not exist; newest is " + coordinator.current().version())
+              .asRuntimeException());
+      return;
+    }
+    try {
+      long size = Files.size(prior.file());
+      if (request.getOffset() > size) {
+        response.onError(
+            Status.OUT_OF_RANGE
+                .withDescription("offset " + request.getOffset() + " is past the end of the " + size + "-byte prior")
+                .asRuntimeException());
+        return;
+      }
+      FileChannel channel = FileChannel.open(prior.file(), StandardOpenOption.READ);
+      stream.onNext(
+          PriorChunk.newBuilder()
+              .setHeader(
+                  PriorHeader.newBuilder()
+                      .setVersion(prior.version())
+                      .setTotalBytes(size)
+                      .setSha256(digestOf(prior))
+                      .setOffset(request.getOffset())
+                      .setSpecHash(coordinator.spec().hash()))
+              .build());
+      new PriorSender(stream, channel, request.getOffset(), size).install();
+    } catch (IOException e) {
+      response.onError(Status.UNAVAILABLE.withDescription("cannot read prior version " + prior.version() + ": " + e.getMessage()).asRuntimeException());
+    }
+  }
+
+  private String digestOf(PriorVersion prior) {
+    // committed versions never change, so each file is hashed once
+    return fileDigests.computeIfAbsent(
+        prior.file().toString() + "@" + prior.version(),
+        k -> {
+          try (FileChannel in = FileChannel.open(prior.file(), StandardOpenOption.READ)) {
+            MessageDigest d = Digests.sha256();
+            ByteBuffer buf = ByteBuffer.allocate(CHUNK_BYTES);
+            while (in.read(buf) > 0) {
+              buf.flip();
+              d.update(buf);
+              buf.clear();
+            }
+            return HexFormat.of().formatHex(d.digest());
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        });
+  }
+
+  /** Sends a file in chunks only while the transport is ready (never buffers the whole file). */
+  private static final class PriorSender implements Runnable {
+    private final ServerCallStreamObserver<PriorChunk> stream;
+    private final FileChannel channel;
+    private final long size;
+    private long position;
+    private boolean done;
+
+    PriorSender(ServerCallStreamObserver<PriorChunk> stream, FileChannel channel, long offset, long size) {
+      this.stream = stream;
+      this.channel = channel;
+      this.position = offset;
+      this.size = size;
+    }
+
+    void install() {
+      stream.setOnReadyHandler(this);
+      stream.setOnCancelHandler(this::closeChannel);
+      run();
+    }
+
+    @Override
+    public synchronized void run() {
+      try {
+        while (!done && stream.isReady()) {
+          if (position >= size) {
+            done = true;
+            closeChannel();
+            stream.onCompleted();
+            return;
+          }
+          ByteBuffer buf = ByteBuffer.allocate((int) Math.min(CHUNK_BYTES, size - position));
+          while (buf.hasRemaining()) {
+            if (channel.read(buf, position + buf.position()) < 0) {
+              throw new IOException("prior file shrank while being sent");
+            }
+          }
+          buf.flip();
+          position += buf.remaining();
+          stream.onNext(PriorChunk.newBuilder().setData(ByteString.copyFrom(buf)).build());
+        }
+      } catch (IOException | RuntimeException e) {
+        if (!done) {
+          done = true;
+          closeChannel();
+          stream.onError(Status.UNAVAILABLE.withDescription("prior transfer failed: " + e.getMessage()).asRuntimeException());
+        }
+      }
+    }
+
+    private void closeChannel() {
+      try {
+        channel.close();
+      } catch (IOException ignored) {
+        // nothing left to do
+      }
+    }
+  }
+
+  @Override
+  public StreamObserver<UpdateChunk> submitUpdate(StreamObserver<UpdateReceipt> response) {
+    return new UploadObserver(response);
+  }
+
+  /** One upload: header, data chunks, trailer; any refusal ends the call and discards the data. */
+  private final class UploadObserver implements StreamObserver<UpdateChunk> {
+    private final StreamObserver<UpdateReceipt> response;
+    private UpdateHeaderFields header;
+    private UpdateReceiver receiver;
+    private UpdateReceipt repeatReceipt;
+    /** Whether this call holds the node's in-progress slot for the round. */
+    private boolean holdsSlot;
+    private boolean finished;
+
+    UploadObserver(StreamObserver<UpdateReceipt> response) {
+      this.response = response;
+    }
+
+    @Override
+    public void onNext(UpdateChunk chunk) {
+      if (finished) {
+        return;
+      }
+      try {
+        switch (chunk.getPartCase()) {
+          case HEADER -> onHeader(chunk);
+          case DATA -> onData(chunk.getData());
+          case TRAILER -> onTrailer(chunk.getTrailer().getSha256());
+          default -> throw new UpdateRejectedException(Reason.MALFORMED, "an empty update chunk");
+        }
+      } catch (UpdateRejectedException e) {
+        refuse(e);
+      } catch (RuntimeException e) {
+        LOG.error("upload failed unexpectedly", e);
+        abort();
+        finish();
+        response.onError(Status.INTERNAL.withDescription("upload failed: " + e).asRuntimeException());
+      }
+    }
+
+    private void onHeader(UpdateChunk chunk) throws UpdateRejectedException {
+      if (header != null) {
+        throw new UpdateRejectedException(Reason.MALFORMED, "a second header");
+      }
+      header = ProtoMapping.header(chunk.getHeader());
+      UploadStart start = coordinator.beginUpload(header);
+      if (start instanceof UploadStart.Fresh fresh) {
+        receiver = fresh.receiver();
+        holdsSlot = true;
+      } else if (start instanceof UploadStart.Repeat repeat) {
+        repeatReceipt = ProtoMapping.receipt(repeat.receipt());
+      }
+    }
+
+    private void onData(ByteString data) throws UpdateRejectedException {
+      if (header == null) {
+        throw new UpdateRejectedException(Reason.MALFORMED, "payload before the header");
+      }
+      if (data.size() > CHUNK_BYTES) {
+        throw new UpdateRejectedException(Reason.MALFORMED, "a chunk of " + data.size() + " bytes exceeds " + CHUNK_BYTES);
+      }
+      if (receiver != null) {
+        receiver.accept(data.asReadOnlyByteBuffer());
+      }
+    }
+
+    private void onTrailer(String sha256) throws UpdateRejectedException {
+      if (header == null) {
+        throw new UpdateRejectedException(Reason.MALFORMED, "a trailer before the header");
+      }
+      UpdateReceipt receipt;
+      if (receiver != null) {
+        StagedUpdate staged = receiver.finish(sha256);
+        receiver = null;
+        holdsSlot = false;
+        receipt = ProtoMapping.receipt(coordinator.completeUpload(staged));
+      } else {
+        receipt = repeatReceipt;
+      }
+      finish();
+      response.onNext(receipt);
+      response.onCompleted();
+    }
+
+    private void refuse(UpdateRejectedException e) {
+      LOG.info("refused an upload from {}: {}", header == null ? "?" : header.nodeId(), e.getMessage());
+      abort();
+      finish();
+      response.onError(RejectionStatus.of(e).asRuntimeException());
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      // the node cancelled or the connection broke: the partial upload never counts
+      abort();
+      finish();
+    }
+
+    @Override
+    public void onCompleted() {
+      if (!finished) {
+        refuse(new UpdateRejectedException(Reason.MALFORMED, "the upload ended without a trailer"));
+      }
+    }
+
+    private void abort() {
+      if (receiver != null) {
+        receiver.close();
+        receiver = null;
+      }
+      if (holdsSlot) {
+        holdsSlot = false;
+        coordinator.abortUpload(header);
+      }
+    }
+
+    private void finish() {
+      finished = true;
+    }
+  }
+
+  @Override
+  public void getStatus(GetStatusRequest request, StreamObserver<StatusResponse> response) {
+    response.onNext(ProtoMapping.status(coordinator.status()));
+    response.onCompleted();
+  }
+}

@@ -1,0 +1,121 @@
+package io.fedbase.coordinator.transport;
+
+import io.fedbase.coordinator.aggregate.UpdateHeaderFields;
+import io.fedbase.coordinator.round.Assignment;
+import io.fedbase.coordinator.round.CoordinatorStatus;
+import io.fedbase.coordinator.round.Receipt;
+import io.fedbase.coordinator.round.RoundPhase;
+import io.fedbase.learn.InnerLoopConfig;
+import io.fedbase.proto.v1.InnerLoopSettings;
+import io.fedbase.proto.v1.ModelSpec;
+import io.fedbase.proto.v1.RoundAssignment;
+import io.fedbase.proto.v1.RoundOutcome;
+import io.fedbase.proto.v1.RoundState;
+import io.fedbase.proto.v1.StatusResponse;
+import io.fedbase.proto.v1.TaskShape;
+import io.fedbase.proto.v1.TensorSpec;
+import io.fedbase.proto.v1.UpdateEncoding;
+import io.fedbase.proto.v1.UpdateHeader;
+import io.fedbase.proto.v1.UpdateReceipt;
+import io.fedbase.space.SupernetSpec;
+
+/** Protobuf messages to and from the coordinator's domain types; no decisions are made here. */
+final class ProtoMapping {
+
+  private ProtoMapping() {}
+
+  static ModelSpec model(SupernetSpec spec) {
+    ModelSpec.Builder b = ModelSpec.newBuilder().setCanonicalText(spec.canonicalText()).setSpecHash(spec.hash());
+    for (io.fedbase.space.TensorSpec t : spec.tensors()) {
+      TensorSpec.Builder tb = TensorSpec.newBuilder().setName(t.name()).setLogits(t.logits());
+      for (int d : t.shape()) {
+        tb.addShape(d);
+      }
+      b.addTensors(tb);
+    }
+    return b.build();
+  }
+
+  static RoundState state(RoundPhase phase) {
+    return switch (phase) {
+      case WAITING -> RoundState.ROUND_STATE_WAITING;
+      case COLLECTING -> RoundState.ROUND_STATE_COLLECTING;
+      case COMMITTING -> RoundState.ROUND_STATE_COMMITTING;
+      case STOPPED -> RoundState.ROUND_STATE_UNSPECIFIED;
+    };
+  }
+
+  static RoundAssignment assignment(Assignment a) {
+    InnerLoopConfig c = a.inner();
+    return RoundAssignment.newBuilder()
+        .setRound(a.round())
+        .setPriorVersion(a.priorVersion())
+        .setDeadlineUnixMillis(a.deadline().toEpochMilli())
+        .setTasks(a.tasks())
+        .setTaskShape(
+            TaskShape.newBuilder().setWays(a.taskShape().ways()).setShots(a.taskShape().shots()).setQueries(a.taskShape().queries()))
+        .setInnerLoop(
+            InnerLoopSettings.newBuilder()
+                .setSteps(c.steps())
+                .setWeightLr(c.weightLr())
+                .setLogitLr(c.logitLr())
+                .setLogitWeightDecay(c.logitWeightDecay())
+                .setBeta1(c.beta1())
+                .setBeta2(c.beta2())
+                .setBatchSize(c.batchSize())
+                .setRelaxation(c.relaxation().key())
+                .setAdaptLogits(c.adaptLogits())
+                .setTau(a.tau()))
+        .setSeed(a.seed())
+        .addAllParticipants(a.participants())
+        .setFirstTask(a.firstTask())
+        .build();
+  }
+
+  static UpdateHeaderFields header(UpdateHeader h) {
+    return new UpdateHeaderFields(
+        h.getRound(),
+        h.getNodeId(),
+        h.getPriorVersion(),
+        h.getTaskCount(),
+        h.getSpecHash(),
+        h.getEncoding() == UpdateEncoding.UPDATE_ENCODING_FLOAT32_DELTA,
+        h.getPayloadBytes(),
+        h.getSupportLossBefore(),
+        h.getSupportLossAfter(),
+        h.getQueryAccuracy());
+  }
+
+  static UpdateReceipt receipt(Receipt r) {
+    return UpdateReceipt.newBuilder()
+        .setRound(r.round())
+        .setDuplicate(r.duplicate())
+        .setAcceptedInRound(r.acceptedInRound())
+        .build();
+  }
+
+  static StatusResponse status(CoordinatorStatus s) {
+    StatusResponse.Builder b =
+        StatusResponse.newBuilder()
+            .setRound(s.round())
+            .setState(state(s.phase()))
+            .setPriorVersion(s.priorVersion())
+            .setSpecHash(s.specHash())
+            .addAllConnectedNodes(s.connectedNodes())
+            .setTargetRounds(s.targetRounds());
+    for (io.fedbase.coordinator.round.RoundOutcome o : s.recentRounds()) {
+      b.addRecentRounds(
+          RoundOutcome.newBuilder()
+              .setRound(o.round())
+              .setCommitted(o.committed())
+              .setReason(o.reason())
+              .setAcceptedUpdates(o.acceptedUpdates())
+              .setTasks((int) o.tasks())
+              .setPriorVersion(o.priorVersion())
+              .setSeconds(o.seconds())
+              .setSupportLossAfter(o.supportLossAfter())
+              .setQueryAccuracy(o.queryAccuracy()));
+    }
+    return b.build();
+  }
+}

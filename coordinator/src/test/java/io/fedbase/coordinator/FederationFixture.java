@@ -1,0 +1,225 @@
+package io.fedbase.coordinator;
+
+import com.google.protobuf.ByteString;
+import io.fedbase.bundle.Bundle;
+import io.fedbase.bundle.BundleLayout;
+import io.fedbase.coordinator.round.FederationSettings;
+import io.fedbase.coordinator.round.RoundCoordinator;
+import io.fedbase.coordinator.round.RoundPolicy;
+import io.fedbase.coordinator.store.CheckpointStore;
+import io.fedbase.coordinator.transport.CoordinatorServer;
+import io.fedbase.learn.FiniteDifferenceUpdate;
+import io.fedbase.learn.InnerLoopConfig;
+import io.fedbase.learn.MetaOptimizer;
+import io.fedbase.learn.Schedule;
+import io.fedbase.proto.v1.FederationGrpc;
+import io.fedbase.proto.v1.JoinRequest;
+import io.fedbase.proto.v1.RoundAssignment;
+import io.fedbase.proto.v1.RoundEvent;
+import io.fedbase.proto.v1.UpdateChunk;
+import io.fedbase.proto.v1.UpdateEncoding;
+import io.fedbase.proto.v1.UpdateHeader;
+import io.fedbase.proto.v1.UpdateReceipt;
+import io.fedbase.proto.v1.UpdateTrailer;
+import io.fedbase.proto.v1.WatchRoundsRequest;
+import io.fedbase.space.Digests;
+import io.fedbase.space.SupernetSpec;
+import io.fedbase.supernet.ParameterInitializer;
+import io.fedbase.task.TaskSpec;
+import io.grpc.ManagedChannel;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.stub.StreamObserver;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real coordinator (store on disk, round state machine, gRPC service) behind an in-process
+ * server, and raw stubs to play nodes that may misbehave in any way the protocol allows.
+ */
+final class FederationFixture implements AutoCloseable {
+
+  static final SupernetSpec SPEC = SupernetSpec.profile("small");
+  static final BundleLayout LAYOUT = BundleLayout.of(SPEC);
+  static final MetaOptimizer OPTIMIZER = FiniteDifferenceUpdate.defaults();
+  static final int SCHEDULE_ROUNDS = 10;
+
+  final Path stateDir;
+  final Bundle initial;
+  final RoundCoordinator coordinator;
+  final CoordinatorServer server;
+  final ManagedChannel channel;
+  final FederationGrpc.FederationBlockingStub blocking;
+  final FederationGrpc.FederationStub async;
+  private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2);
+
+  FederationFixture(Path stateDir, int minNodes, int quorum, Duration deadline, long targetRounds) throws Exception {
+    this.stateDir = stateDir;
+    this.initial = ParameterInitializer.initialize(SPEC, 5);
+    FederationSettings settings =
+        new FederationSettings(
+            new RoundPolicy(minNodes, quorum, deadline),
+            2,
+            new TaskSpec(4, 5, 5),
+            InnerLoopConfig.defaults(),
+            Schedule.linear(1.0, 0.3),
+            SCHEDULE_ROUNDS,
+            0,
+            11,
+            targetRounds);
+    coordinator =
+        new RoundCoordinator(
+            SPEC, settings, OPTIMIZER, new CheckpointStore(stateDir, LAYOUT), Clock.systemUTC(), scheduler, Duration.ofMillis(200));
+    coordinator.start(initial);
+    String name = InProcessServerBuilder.generateName();
+    server = new CoordinatorServer(InProcessServerBuilder.forName(name).directExecutor(), coordinator, Duration.ofSeconds(2)).start();
+    channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    blocking = FederationGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    async = FederationGrpc.newStub(channel);
+  }
+
+  /** A node that joined and watches rounds; its events land in a queue. */
+  final class Node {
+    final String id;
+    final BlockingQueue<RoundEvent> events = new LinkedBlockingQueue<>();
+    final CompletableFuture<Void> ended = new CompletableFuture<>();
+
+    Node(String id) {
+      this.id = id;
+      blocking.join(JoinRequest.newBuilder().setNodeId(id).build());
+      async.watchRounds(
+          WatchRoundsRequest.newBuilder().setNodeId(id).build(),
+          new StreamObserver<>() {
+            @Override
+            public void onNext(RoundEvent e) {
+              events.add(e);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+              ended.completeExceptionally(t);
+            }
+
+            @Override
+            public void onCompleted() {
+              ended.complete(null);
+            }
+          });
+    }
+
+    /** The next assignment pushed to this node (keep-alives skipped). */
+    RoundAssignment nextAssignment() throws InterruptedException {
+      while (true) {
+        RoundEvent e = events.poll(20, TimeUnit.SECONDS);
+        if (e == null) {
+          throw new AssertionError("node " + id + " got no assignment within 20 s");
+        }
+        if (e.hasAssignment()) {
+          return e.getAssignment();
+        }
+      }
+    }
+
+    UpdateHeader.Builder header(RoundAssignment a, int tasks) {
+      return UpdateHeader.newBuilder()
+          .setRound(a.getRound())
+          .setNodeId(id)
+          .setPriorVersion(a.getPriorVersion())
+          .setTaskCount(tasks)
+          .setEncoding(UpdateEncoding.UPDATE_ENCODING_FLOAT32_DELTA)
+          .setSpecHash(LAYOUT.specHash())
+          .setPayloadBytes((long) LAYOUT.totalSize() * Float.BYTES)
+          .setSupportLossAfter(0.5)
+          .setQueryAccuracy(0.75);
+    }
+
+    UpdateReceipt submit(RoundAssignment a, Bundle delta, int tasks) throws Exception {
+      return send(chunks(header(a, tasks).build(), bytesOf(delta), null));
+    }
+  }
+
+  /** Sends raw chunks and waits for the receipt (or the error status). */
+  UpdateReceipt send(List<UpdateChunk> chunks) throws Exception {
+    CompletableFuture<UpdateReceipt> result = new CompletableFuture<>();
+    StreamObserver<UpdateChunk> requests =
+        async.submitUpdate(
+            new StreamObserver<>() {
+              @Override
+              public void onNext(UpdateReceipt r) {
+                result.complete(r);
+              }
+
+              @Override
+              public void onError(Throwable t) {
+                result.completeExceptionally(t);
+              }
+
+              @Override
+              public void onCompleted() {
+                // the receipt came first
+              }
+            });
+    for (UpdateChunk c : chunks) {
+      requests.onNext(c);
+    }
+    requests.onCompleted();
+    try {
+      return result.get(20, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw (Exception) e.getCause();
+    }
+  }
+
+  /** Header, payload split into chunks of at most 64 KiB, trailer with the payload's SHA-256 (or {@code sha}). */
+  static List<UpdateChunk> chunks(UpdateHeader header, byte[] payload, String sha) {
+    List<UpdateChunk> out = new ArrayList<>();
+    out.add(UpdateChunk.newBuilder().setHeader(header).build());
+    for (int off = 0; off < payload.length; off += 65536) {
+      out.add(UpdateChunk.newBuilder().setData(ByteString.copyFrom(payload, off, Math.min(65536, payload.length - off))).build());
+    }
+    out.add(UpdateChunk.newBuilder().setTrailer(UpdateTrailer.newBuilder().setSha256(sha == null ? sha256(payload) : sha)).build());
+    return out;
+  }
+
+  static byte[] bytesOf(Bundle b) {
+    float[] v = b.toArray();
+    ByteBuffer buf = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+    buf.asFloatBuffer().put(v);
+    return buf.array();
+  }
+
+  static String sha256(byte[] bytes) {
+    return HexFormat.of().formatHex(Digests.sha256().digest(bytes));
+  }
+
+  static Bundle randomDelta(long seed, float scale) {
+    SplittableRandom rng = new SplittableRandom(seed);
+    float[] v = new float[LAYOUT.totalSize()];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = (float) (rng.nextGaussian() * scale);
+    }
+    return Bundle.of(LAYOUT, v);
+  }
+
+  @Override
+  public void close() throws Exception {
+    channel.shutdownNow();
+    server.close();
+    channel.awaitTermination(5, TimeUnit.SECONDS);
+    scheduler.shutdownNow();
+    scheduler.awaitTermination(5, TimeUnit.SECONDS);
+  }
+}

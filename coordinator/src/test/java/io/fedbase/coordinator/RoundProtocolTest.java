@@ -1,0 +1,216 @@
+package io.fedbase.coordinator;
+
+import static io.fedbase.coordinator.FederationFixture.LAYOUT;
+import static io.fedbase.coordinator.FederationFixture.OPTIMIZER;
+import static io.fedbase.coordinator.FederationFixture.SCHEDULE_ROUNDS;
+import static io.fedbase.coordinator.FederationFixture.bytesOf;
+import static io.fedbase.coordinator.FederationFixture.chunks;
+import static io.fedbase.coordinator.FederationFixture.randomDelta;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.fedbase.bundle.Bundle;
+import io.fedbase.bundle.BundleFiles;
+import io.fedbase.bundle.WeightedSum;
+import io.fedbase.proto.v1.GetStatusRequest;
+import io.fedbase.proto.v1.JoinRequest;
+import io.fedbase.proto.v1.RoundAssignment;
+import io.fedbase.proto.v1.StatusResponse;
+import io.fedbase.proto.v1.UpdateChunk;
+import io.fedbase.proto.v1.UpdateHeader;
+import io.fedbase.proto.v1.UpdateReceipt;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Rounds over a real in-process gRPC coordinator, with nodes played by raw stubs. */
+class RoundProtocolTest {
+
+  @TempDir Path dir;
+
+  @Test
+  void aRoundOfThreeNodesAppliesTheTaskWeightedMeanOfTheirDeltas() throws Exception {
+    try (FederationFixture f = new FederationFixture(dir, 3, 3, Duration.ofSeconds(30), 0)) {
+      List<FederationFixture.Node> nodes = List.of(f.new Node("a"), f.new Node("b"), f.new Node("c"));
+      List<RoundAssignment> assignments = new ArrayList<>();
+      for (FederationFixture.Node n : nodes) {
+        assignments.add(n.nextAssignment());
+      }
+      assertEquals(List.of(0L, 2L, 4L), assignments.stream().map(RoundAssignment::getFirstTask).toList());
+      assertTrue(assignments.stream().allMatch(a -> a.getRound() == 1 && a.getPriorVersion() == 0 && a.getTasks() == 2));
+      assertEquals(List.of("a", "b", "c"), assignments.get(0).getParticipantsList());
+
+      Bundle[] deltas = {randomDelta(1, 0.01f), randomDelta(2, 0.02f), randomDelta(3, 0.03f)};
+      int[] tasks = {1, 2, 2};
+      for (int i = 0; i < 3; i++) {
+        UpdateReceipt r = nodes.get(i).submit(assignments.get(i), deltas[i], tasks[i]);
+        assertEquals(i + 1, r.getAcceptedInRound());
+        assertFalse(r.getDuplicate());
+      }
+      StatusResponse status = awaitStatus(f, s -> s.getPriorVersion() == 1);
+      assertTrue(status.getRecentRounds(0).getCommitted());
+      assertEquals(5, status.getRecentRounds(0).getTasks());
+
+      WeightedSum sum = new WeightedSum(LAYOUT);
+      for (int i = 0; i < 3; i++) {
+        sum.add(deltas[i], tasks[i]);
+      }
+      Bundle expected = OPTIMIZER.step(f.initial, sum.result(), 0, SCHEDULE_ROUNDS);
+      Bundle committed = BundleFiles.read(dir.resolve("prior-v00000001.fbb"), LAYOUT).bundle();
+      assertArrayEquals(expected.toArray(), committed.toArray(), 1e-7f);
+      assertArrayEquals(committed.toArray(), f.coordinator.current().prior().toArray(), 0f);
+      assertEquals(2, nodes.get(0).nextAssignment().getRound(), "the next round opens by itself");
+    }
+  }
+
+  @Test
+  void aNodeThatMissesTheDeadlineIsDroppedAndTheQuorumCommits() throws Exception {
+    try (FederationFixture f = new FederationFixture(dir, 3, 2, Duration.ofMillis(1500), 0)) {
+      FederationFixture.Node a = f.new Node("a");
+      FederationFixture.Node b = f.new Node("b");
+      FederationFixture.Node c = f.new Node("c");
+      RoundAssignment ra = a.nextAssignment();
+      RoundAssignment rb = b.nextAssignment();
+      RoundAssignment rc = c.nextAssignment();
+      Bundle da = randomDelta(4, 0.01f);
+      Bundle db = randomDelta(5, 0.01f);
+      a.submit(ra, da, 2);
+      b.submit(rb, db, 2);
+      awaitStatus(f, s -> s.getPriorVersion() == 1);
+      WeightedSum sum = new WeightedSum(LAYOUT);
+      sum.add(da, 2);
+      sum.add(db, 2);
+      assertArrayEquals(
+          OPTIMIZER.step(f.initial, sum.result(), 0, SCHEDULE_ROUNDS).toArray(), f.coordinator.current().prior().toArray(), 1e-7f);
+      StatusRuntimeException late = assertThrows(StatusRuntimeException.class, () -> c.submit(rc, randomDelta(6, 0.01f), 2));
+      assertEquals(Status.Code.FAILED_PRECONDITION, late.getStatus().getCode());
+      assertTrue(late.getStatus().getDescription().startsWith("late:"), late.getStatus().getDescription());
+    }
+  }
+
+  @Test
+  void aRoundBelowQuorumFailsAndLeavesThePriorUntouched() throws Exception {
+    try (FederationFixture f = new FederationFixture(dir, 2, 2, Duration.ofMillis(1000), 0)) {
+      byte[] before = Files.readAllBytes(dir.resolve("prior-v00000000.fbb"));
+      FederationFixture.Node a = f.new Node("a");
+      FederationFixture.Node b = f.new Node("b");
+      RoundAssignment ra = a.nextAssignment();
+      b.nextAssignment();
+      a.submit(ra, randomDelta(7, 0.01f), 2);
+      StatusResponse s = awaitStatus(f, st -> st.getRecentRoundsCount() > 0);
+      assertFalse(s.getRecentRounds(0).getCommitted());
+      assertEquals("quorum not reached: 1 of 2 updates", s.getRecentRounds(0).getReason());
+      assertEquals(0, s.getPriorVersion());
+      assertArrayEquals(before, Files.readAllBytes(dir.resolve("prior-v00000000.fbb")));
+      assertArrayEquals(f.initial.toArray(), f.coordinator.current().prior().toArray(), 0f);
+      RoundAssignment next = a.nextAssignment();
+      assertEquals(2, next.getRound());
+      assertEquals(0, next.getPriorVersion(), "a failed round does not bump the version");
+      assertEquals(0, next.getFirstTask(), "the same version draws the same tasks again");
+    }
+  }
+
+  @Test
+  void everyRefusalHasItsStatusAndLeavesTheAggregateUnchanged() throws Exception {
+    try (FederationFixture f = new FederationFixture(dir, 2, 2, Duration.ofSeconds(60), 0)) {
+      FederationFixture.Node a = f.new Node("a");
+      FederationFixture.Node b = f.new Node("b");
+      f.blocking.join(JoinRequest.newBuilder().setNodeId("bystander").build());
+      RoundAssignment ra = a.nextAssignment();
+      RoundAssignment rb = b.nextAssignment();
+      Bundle good = randomDelta(8, 0.01f);
+      byte[] payload = bytesOf(good);
+      UpdateHeader h = a.header(ra, 2).build();
+
+      refused(f, Status.Code.FAILED_PRECONDITION, "unknown_node", chunks(h.toBuilder().setNodeId("zed").build(), payload, null));
+      refused(f, Status.Code.PERMISSION_DENIED, "not_selected", chunks(h.toBuilder().setNodeId("bystander").build(), payload, null));
+      refused(f, Status.Code.FAILED_PRECONDITION, "wrong_round", chunks(h.toBuilder().setRound(2).build(), payload, null));
+      refused(f, Status.Code.FAILED_PRECONDITION, "stale_version", chunks(h.toBuilder().setPriorVersion(3).build(), payload, null));
+      refused(f, Status.Code.INVALID_ARGUMENT, "wrong_shape", chunks(h.toBuilder().setSpecHash("0badc0de").build(), payload, null));
+      refused(f, Status.Code.INVALID_ARGUMENT, "wrong_shape", chunks(h.toBuilder().setTaskCount(3).build(), payload, null));
+      refused(f, Status.Code.INVALID_ARGUMENT, "wrong_shape", chunks(h.toBuilder().setTaskCount(0).build(), payload, null));
+      refused(f, Status.Code.INVALID_ARGUMENT, "wrong_shape", chunks(h.toBuilder().setPayloadBytes(payload.length - 4).build(), payload, null));
+      refused(f, Status.Code.INVALID_ARGUMENT, "wrong_shape", chunks(h, Arrays.copyOf(payload, payload.length - 8), null));
+      refused(f, Status.Code.RESOURCE_EXHAUSTED, "oversized", chunks(h.toBuilder().setPayloadBytes(payload.length + 4).build(), payload, null));
+      refused(f, Status.Code.RESOURCE_EXHAUSTED, "oversized", chunks(h, Arrays.copyOf(payload, payload.length + 4), null));
+      float[] poisoned = good.toArray();
+      poisoned[poisoned.length - 3] = Float.NaN;
+      refused(f, Status.Code.INVALID_ARGUMENT, "non_finite", chunks(h, bytesOf(Bundle.of(LAYOUT, poisoned)), null));
+      poisoned[poisoned.length - 3] = Float.POSITIVE_INFINITY;
+      refused(f, Status.Code.INVALID_ARGUMENT, "non_finite", chunks(h, bytesOf(Bundle.of(LAYOUT, poisoned)), null));
+      refused(f, Status.Code.INVALID_ARGUMENT, "checksum_mismatch", chunks(h, payload, "00".repeat(32)));
+      refused(
+          f,
+          Status.Code.INVALID_ARGUMENT,
+          "malformed",
+          List.of(UpdateChunk.newBuilder().setData(ByteString.copyFrom(payload, 0, 8)).build()));
+      List<UpdateChunk> ragged = new ArrayList<>(chunks(h, payload, null));
+      ragged.add(1, UpdateChunk.newBuilder().setData(ByteString.copyFrom(new byte[3])).build());
+      refused(f, Status.Code.INVALID_ARGUMENT, "malformed", ragged);
+      List<UpdateChunk> noTrailer = new ArrayList<>(chunks(h, payload, null));
+      noTrailer.remove(noTrailer.size() - 1);
+      refused(f, Status.Code.INVALID_ARGUMENT, "malformed", noTrailer);
+
+      UpdateReceipt first = a.submit(ra, good, 2);
+      assertEquals(1, first.getAcceptedInRound());
+      UpdateReceipt again = a.submit(ra, randomDelta(9, 5f), 2);
+      assertTrue(again.getDuplicate(), "a retry is acknowledged");
+      assertEquals(1, again.getAcceptedInRound(), "and not counted twice");
+
+      Bundle other = randomDelta(10, 0.02f);
+      b.submit(rb, other, 1);
+      awaitStatus(f, s -> s.getPriorVersion() == 1);
+      WeightedSum sum = new WeightedSum(LAYOUT);
+      sum.add(good, 2);
+      sum.add(other, 1);
+      assertArrayEquals(
+          OPTIMIZER.step(f.initial, sum.result(), 0, SCHEDULE_ROUNDS).toArray(), f.coordinator.current().prior().toArray(), 1e-7f);
+      try (Stream<Path> staged = Files.list(dir.resolve("staging"))) {
+        assertEquals(0, staged.count(), "refused uploads leave no staging files");
+      }
+    }
+  }
+
+  @Test
+  void theCoordinatorStopsAfterTheTargetRoundsAndEndsTheStreams() throws Exception {
+    try (FederationFixture f = new FederationFixture(dir, 1, 1, Duration.ofSeconds(30), 1)) {
+      FederationFixture.Node a = f.new Node("a");
+      a.submit(a.nextAssignment(), randomDelta(11, 0.01f), 2);
+      f.coordinator.finished().get(20, TimeUnit.SECONDS);
+      a.ended.get(20, TimeUnit.SECONDS);
+      assertEquals(1, f.coordinator.current().version());
+    }
+  }
+
+  private static void refused(FederationFixture f, Status.Code code, String label, List<UpdateChunk> chunks) {
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> f.send(chunks));
+    assertEquals(code, e.getStatus().getCode(), e.getStatus().toString());
+    assertTrue(e.getStatus().getDescription().startsWith(label + ":"), e.getStatus().getDescription());
+  }
+
+  static StatusResponse awaitStatus(FederationFixture f, Predicate<StatusResponse> condition) throws InterruptedException {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (System.nanoTime() < end) {
+      StatusResponse s = f.blocking.getStatus(GetStatusRequest.getDefaultInstance());
+      if (condition.test(s)) {
+        return s;
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError("status condition not reached: " + f.blocking.getStatus(GetStatusRequest.getDefaultInstance()));
+  }
+}
