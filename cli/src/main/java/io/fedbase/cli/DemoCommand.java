@@ -1,52 +1,264 @@
 package io.fedbase.cli;
 
+import ai.djl.ndarray.NDManager;
+import io.fedbase.bundle.Bundle;
+import io.fedbase.bundle.BundleFiles;
+import io.fedbase.bundle.StoredBundle;
+import io.fedbase.coordinator.CoordinatorRuntime;
+import io.fedbase.coordinator.round.CoordinatorStatus;
+import io.fedbase.coordinator.round.FederationSettings;
+import io.fedbase.coordinator.round.RoundPolicy;
+import io.fedbase.coordinator.round.RoundOutcome;
+import io.fedbase.data.ClassSelection;
+import io.fedbase.data.ImageDataset;
+import io.fedbase.genotype.ArchitectureLogits;
+import io.fedbase.genotype.DartsNotation;
+import io.fedbase.genotype.GenotypeJson;
+import io.fedbase.genotype.GenotypeRule;
+import io.fedbase.learn.FiniteDifferenceUpdate;
+import io.fedbase.learn.HeldOutComparison;
+import io.fedbase.learn.InnerLoop;
+import io.fedbase.learn.Schedule;
+import io.fedbase.node.runtime.NodeRuntime;
+import io.fedbase.node.runtime.TrainingGate;
+import io.fedbase.node.transport.CoordinatorClient;
+import io.fedbase.space.SupernetSpec;
+import io.fedbase.supernet.Devices;
+import io.fedbase.supernet.ParameterInitializer;
+import io.fedbase.supernet.Supernet;
+import io.fedbase.task.TaskSampler;
+import io.fedbase.task.TaskSpec;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code demo}: the README's main job. Meta-trains the small supernet on Fashion-MNIST classes 0-5
- * and shows that its prior adapts to held-out classes 6-9 faster than a fresh supernet. It runs the
- * adaptation benchmark at demo size; the federated version replaces the meta-training step once the
- * coordinator and nodes exist.
+ * {@code demo}: the README's main job. A coordinator and N nodes in one process, talking gRPC over
+ * loopback (real Netty transport); each node owns a disjoint share of the training classes. After
+ * the rounds, the federated prior and a fresh supernet adapt to held-out classes side by side.
  */
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
-      "Meta-train the small supernet on Fashion-MNIST classes 0-5 (a few minutes on two cores), then adapt",
-      "the prior and a fresh supernet to held-out tasks of classes 6-9 and print both accuracies."
+      "Run a federation in one process: a coordinator and --nodes nodes on loopback gRPC, each node owning",
+      "a disjoint share of the training classes; then adapt the federated prior and a fresh supernet to",
+      "held-out classes and print both accuracies and the derived genotype."
     })
 final class DemoCommand implements Callable<Integer> {
 
-  @Option(names = "--rounds", defaultValue = "120", description = "Meta-rounds (default: ${DEFAULT-VALUE}).")
+  @Mixin SupernetOptions supernet;
+  @Mixin InnerLoopOptions inner;
+
+  @Option(names = "--nodes", defaultValue = "3", description = "Nodes (default: ${DEFAULT-VALUE}).")
+  int nodes;
+
+  @Option(names = "--rounds", defaultValue = "60", description = "Committed rounds (default: ${DEFAULT-VALUE}).")
   int rounds;
+
+  @Option(names = "--tasks-per-node", defaultValue = "2", description = "Tasks per node and round (default: ${DEFAULT-VALUE}).")
+  int tasksPerNode;
+
+  @Option(names = "--data", defaultValue = "fashion-mnist", description = "Training data of the nodes (default: ${DEFAULT-VALUE}).")
+  String data;
+
+  @Option(names = "--classes", defaultValue = "0-5", description = "Training classes, dealt round-robin to the nodes (default: ${DEFAULT-VALUE}).")
+  String classes;
+
+  @Option(names = "--test-data", defaultValue = "fashion-mnist:test", description = "Held-out data (default: ${DEFAULT-VALUE}).")
+  String testData;
+
+  @Option(names = "--test-classes", defaultValue = "6-9", description = "Held-out classes (default: ${DEFAULT-VALUE}).")
+  String testClasses;
 
   @Option(names = "--tasks", defaultValue = "40", description = "Held-out tasks (default: ${DEFAULT-VALUE}).")
   int tasks;
 
-  @Option(names = "--out", defaultValue = "runs/demo", description = "Where the prior and results go (default: ${DEFAULT-VALUE}).")
-  String out;
+  @Option(names = "--steps", defaultValue = "0,1,2,5,10", split = ",", description = "Adaptation steps to compare at (default: ${DEFAULT-VALUE}).")
+  int[] steps;
 
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+  @Option(names = "--out", defaultValue = "runs/demo", description = "Where the state, prior and results go (default: ${DEFAULT-VALUE}).")
+  Path out;
+
+  @Option(names = "--seed", defaultValue = "0", description = "Seed (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
+  String device;
 
   @Override
-  public Integer call() {
-    System.out.println(
-        "fedbase demo: meta-training a prior on Fashion-MNIST classes 0-5, then adapting it to held-out classes 6-9.");
-    return spec.commandLine()
-        .getParent()
-        .execute(
-            "bench",
-            "adaptation",
-            "--rounds",
-            Integer.toString(rounds),
-            "--tasks",
-            Integer.toString(tasks),
-            "--steps",
-            "0,1,2,5,10",
-            "--out",
-            out);
+  public Integer call() throws Exception {
+    if (nodes < 1) {
+      throw new IllegalArgumentException("--nodes must be at least 1, got " + nodes);
+    }
+    ImageDataset train = DataOptions.load(data, classes);
+    List<List<Integer>> shares = deal(train.classes(), nodes);
+    int ways = shares.stream().mapToInt(List::size).min().orElse(0);
+    if (ways < 2) {
+      throw new IllegalArgumentException(
+          nodes + " nodes share " + train.classes().size() + " classes; every node needs at least 2 (use fewer --nodes or more --classes)");
+    }
+    SupernetSpec spec = supernet.spec().toBuilder().setWays(ways).build();
+    Path stateDir = out.resolve("state");
+    deleteRecursively(stateDir);
+    System.out.printf(
+        "fedbase demo: a coordinator and %d nodes on loopback gRPC, %s, %d-way tasks%n", nodes, spec, ways);
+    FederationSettings settings =
+        new FederationSettings(
+            new RoundPolicy(nodes, nodes, Duration.ofMinutes(10)),
+            tasksPerNode,
+            new TaskSpec(ways, 10, 5),
+            inner.config(),
+            Schedule.linear(1.0, 0.3),
+            rounds,
+            0,
+            seed,
+            rounds);
+    Bundle prior;
+    try (CoordinatorRuntime coordinator =
+        CoordinatorRuntime.start(
+            spec,
+            settings,
+            FiniteDifferenceUpdate.defaults(),
+            stateDir,
+            ParameterInitializer.initialize(spec, seed),
+            NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)))) {
+      String target = "127.0.0.1:" + coordinator.port();
+      TrainingGate gate = new TrainingGate();
+      List<Thread> threads = new ArrayList<>();
+      List<ManagedChannel> channels = new ArrayList<>();
+      List<NDManager> managers = new ArrayList<>();
+      for (int i = 0; i < nodes; i++) {
+        String id = "node-" + (char) ('a' + i);
+        ImageDataset share = train.select(new ClassSelection(shares.get(i)));
+        System.out.printf("  %s: classes %s (%d images), never sent anywhere%n", id, shares.get(i), share.size());
+        ManagedChannel channel = NodeCommand.channel(target);
+        NDManager manager = NDManager.newBaseManager(Devices.select(device));
+        channels.add(channel);
+        managers.add(manager);
+        NodeRuntime node =
+            NodeRuntime.builder()
+                .setClient(new CoordinatorClient(channel), target)
+                .setNodeId(id)
+                .setData(share)
+                .setCacheDir(out.resolve("cache").resolve(id))
+                .setManager(manager)
+                .optTrainingGate(gate)
+                .build();
+        Thread t = new Thread(() -> runNode(node, id), id);
+        t.setDaemon(true);
+        t.start();
+        threads.add(t);
+      }
+      try (Progress progress = Progress.start("rounds", rounds)) {
+        while (!coordinator.coordinator().finished().isDone()) {
+          CoordinatorStatus s = coordinator.coordinator().status();
+          progress.update(s.priorVersion(), describe(s));
+          try {
+            coordinator.coordinator().finished().get(1, TimeUnit.SECONDS);
+          } catch (TimeoutException ignored) {
+            // keep updating the progress line
+          }
+        }
+        progress.update(rounds, describe(coordinator.coordinator().status()));
+      }
+      for (Thread t : threads) {
+        t.join(TimeUnit.SECONDS.toMillis(30));
+      }
+      for (ManagedChannel c : channels) {
+        c.shutdownNow();
+      }
+      managers.forEach(NDManager::close);
+      prior = coordinator.coordinator().current().prior();
+    }
+    BundleFiles.write(out.resolve("prior.fbb"), StoredBundle.parameters(prior, Map.of("source", "demo", "rounds", Integer.toString(rounds))));
+    compareOnHeldOut(spec, prior, ways);
+    return 0;
+  }
+
+  private void compareOnHeldOut(SupernetSpec spec, Bundle prior, int ways) throws IOException {
+    ImageDataset test = DataOptions.load(testData, testClasses);
+    System.out.printf(
+        "adapting the federated prior and a fresh supernet to %d held-out %d-way 5-shot tasks of classes %s%n", tasks, ways, testClasses);
+    List<HeldOutComparison.Arm> arms =
+        List.of(
+            new HeldOutComparison.Arm("prior", t -> prior),
+            new HeldOutComparison.Arm("scratch", t -> HeldOutComparison.withUniformLogits(ParameterInitializer.initialize(spec, seed * 7919 + t))));
+    HeldOutComparison.Result result;
+    try (NDManager root = NDManager.newBaseManager(Devices.select(device));
+        Progress progress = Progress.start("held-out", (long) tasks * arms.size())) {
+      TaskSampler heldOut = new TaskSampler(test, new TaskSpec(ways, 5, 15), seed + 1_000_003L);
+      HeldOutComparison comparison = new HeldOutComparison(new InnerLoop(new Supernet(spec), inner.config(), root), heldOut, 0.3f, seed);
+      long[] done = {0};
+      result = comparison.run(arms, tasks, steps, (arm, t, n) -> progress.update(++done[0], arm));
+    }
+    String table = AdaptationBenchCommand.table(result);
+    ArchitectureLogits logits = ArchitectureLogits.of(prior, spec.operations(), spec.nodes());
+    String genotype = DartsNotation.format(GenotypeRule.BASE.derive(logits));
+    System.out.println();
+    System.out.println("held-out query accuracy after k adaptation steps (chance " + String.format(Locale.ROOT, "%.2f", 1.0 / ways) + "):");
+    System.out.println(table);
+    System.out.println("derived genotype: " + genotype);
+    Files.writeString(out.resolve("results.md"), table + "\ngenotype: " + genotype + "\n");
+    GenotypeJson.write(out.resolve("genotype.json"), logits, GenotypeRule.BASE, Map.of("source", out.resolve("prior.fbb").toString()));
+    System.out.println("prior, genotype and results in " + out);
+  }
+
+  private static void runNode(NodeRuntime node, String id) {
+    try {
+      node.run();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      System.err.println(id + ": " + e.getMessage());
+    }
+  }
+
+  private static String describe(CoordinatorStatus s) {
+    RoundOutcome last = s.recentRounds().isEmpty() ? null : s.recentRounds().get(0);
+    if (last == null || !last.committed()) {
+      return "round " + s.round() + ", " + s.connectedNodes().size() + " nodes";
+    }
+    return String.format(Locale.ROOT, "round %d, adapted loss %.3f, query acc %.3f", last.round(), last.supportLossAfter(), last.queryAccuracy());
+  }
+
+  /** Deals classes round-robin: node i gets the i-th, (i+N)-th, ... class. */
+  static List<List<Integer>> deal(List<Integer> classes, int n) {
+    List<List<Integer>> shares = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      shares.add(new ArrayList<>());
+    }
+    for (int i = 0; i < classes.size(); i++) {
+      shares.get(i % n).add(classes.get(i));
+    }
+    return shares;
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path p : files.sorted(Comparator.reverseOrder()).collect(Collectors.toList())) {
+        Files.delete(p);
+      }
+    }
   }
 }

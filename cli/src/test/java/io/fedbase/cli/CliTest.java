@@ -59,6 +59,8 @@ class CliTest {
         List.of(
             List.<String>of(),
             List.of("demo"),
+            List.of("coordinator"),
+            List.of("node"),
             List.of("meta-train"),
             List.of("bench"),
             List.of("bench", "adaptation"),
@@ -142,5 +144,40 @@ class CliTest {
     assertEquals("adaptation", a.get("benchmark").getAsString());
     assertEquals(3, a.get("tasks").getAsInt());
     assertTrue(Files.exists(dir.resolve("bench/results.md")));
+  }
+
+  @Test
+  void federationFlagsAreCheckedBeforeAnythingStarts() {
+    String state = dir.resolve("state").toString();
+    Run plaintext = run("coordinator", "--state-dir", state);
+    assertEquals(2, plaintext.exit());
+    assertTrue(plaintext.err().contains("pass --insecure"), plaintext.err());
+    Run quorum = run("coordinator", "--insecure", "--state-dir", state, "--min-nodes", "2", "--quorum", "3", "--port", "0");
+    assertEquals(2, quorum.exit());
+    assertTrue(quorum.err().contains("--quorum must lie in 1..2"), quorum.err());
+    Run deadline = run("coordinator", "--insecure", "--state-dir", state, "--round-deadline", "5 parsecs", "--port", "0");
+    assertEquals(2, deadline.exit());
+    assertTrue(deadline.err().contains("90s, 10m or 1h"), deadline.err());
+    Run target = run("node", "--insecure", "--coordinator", "nohost", "--node-id", "a", "--data", "fashion-mnist");
+    assertEquals(2, target.exit());
+    assertTrue(target.err().contains("HOST:PORT"), target.err());
+    assertEquals(java.time.Duration.ofSeconds(90), FederationOptions.parseDuration("90s"));
+    assertEquals(java.time.Duration.ofMinutes(10), FederationOptions.parseDuration("10m"));
+    assertEquals(java.time.Duration.ofMillis(1500), FederationOptions.parseDuration("PT1.5S"));
+  }
+
+  @Test
+  void demoRunsAFederationOnLoopbackAndComparesOnHeldOutClasses() throws IOException {
+    Path out = dir.resolve("demo");
+    Run demo = run("demo", "--nodes", "2", "--rounds", "2", "--tasks", "3", "--steps", "0,1", "--classes", "0-3", "--out", out.toString());
+    assertEquals(0, demo.exit(), demo.err());
+    assertTrue(demo.out().contains("node-a: classes [0, 2]"), demo.out());
+    assertTrue(demo.out().contains("node-b: classes [1, 3]"), demo.out());
+    assertTrue(demo.out().contains("derived genotype: Genotype(normal="), demo.out());
+    assertTrue(Files.exists(out.resolve("state/prior-v00000002.fbb")), "two committed versions");
+    assertTrue(Files.exists(out.resolve("genotype.json")));
+    Run tooMany = run("demo", "--nodes", "4", "--classes", "0-5", "--out", out.toString());
+    assertEquals(2, tooMany.exit());
+    assertTrue(tooMany.err().contains("at least 2"), tooMany.err());
   }
 }

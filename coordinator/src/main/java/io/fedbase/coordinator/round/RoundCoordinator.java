@@ -70,6 +70,7 @@ public final class RoundCoordinator implements AutoCloseable {
   private long lastRound;
   private long committedThisRun;
   private RoundPhase phase = RoundPhase.WAITING;
+  private boolean federationDone;
   private OpenRound current;
   private ScheduledFuture<?> keepAlive;
 
@@ -114,7 +115,7 @@ public final class RoundCoordinator implements AutoCloseable {
     version = from.version();
     lastRound = from.lastRound();
     if (settings.targetRounds() > 0 && version >= settings.targetRounds()) {
-      stop("the prior already has " + version + " committed rounds (--rounds " + settings.targetRounds() + ")");
+      stop("the prior already has " + version + " committed rounds (--rounds " + settings.targetRounds() + ")", true);
     }
     keepAlive =
         scheduler.scheduleAtFixedRate(
@@ -154,7 +155,11 @@ public final class RoundCoordinator implements AutoCloseable {
     }
     watchers.put(nodeId, watcher);
     if (phase == RoundPhase.STOPPED) {
-      watcher.finished();
+      if (federationDone) {
+        watcher.finished();
+      } else {
+        watcher.shuttingDown();
+      }
       watchers.remove(nodeId);
       return;
     }
@@ -381,7 +386,7 @@ public final class RoundCoordinator implements AutoCloseable {
     current = null;
     lastRound = round.number;
     if (settings.targetRounds() > 0 && version >= settings.targetRounds()) {
-      stop("committed " + version + " rounds (--rounds " + settings.targetRounds() + ")");
+      stop("committed " + version + " rounds (--rounds " + settings.targetRounds() + ")", true);
       return;
     }
     phase = RoundPhase.WAITING;
@@ -451,11 +456,16 @@ public final class RoundCoordinator implements AutoCloseable {
     }
   }
 
-  private void stop(String why) {
+  private void stop(String why, boolean federationDone) {
     LOG.info("stopping: {}", why);
     phase = RoundPhase.STOPPED;
+    this.federationDone = federationDone;
     for (RoundWatcher w : watchers.values()) {
-      w.finished();
+      if (federationDone) {
+        w.finished();
+      } else {
+        w.shuttingDown();
+      }
     }
     watchers.clear();
     finished.complete(null);
@@ -482,7 +492,7 @@ public final class RoundCoordinator implements AutoCloseable {
       current.deadlineTimer.cancel(false);
     }
     if (phase != RoundPhase.STOPPED) {
-      stop("shutting down");
+      stop("shutting down", false);
     }
     current = null;
   }

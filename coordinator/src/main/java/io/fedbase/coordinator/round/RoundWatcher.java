@@ -12,6 +12,9 @@ public interface RoundWatcher {
   /** Nothing new; the coordinator is alive and in {@code phase} of {@code round}. */
   void keepAlive(long round, RoundPhase phase, long priorVersion);
 
-  /** The coordinator stopped running rounds; the stream ends. */
+  /** The federation reached its target rounds; the stream ends and the node may exit. */
   void finished();
+
+  /** The coordinator is shutting down (it may come back); the stream breaks so the node reconnects. */
+  void shuttingDown();
 }

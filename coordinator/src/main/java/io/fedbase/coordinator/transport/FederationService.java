@@ -137,6 +137,14 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
       }
     }
 
+    @Override
+    public synchronized void shuttingDown() {
+      if (!closed && !stream.isCancelled()) {
+        closed = true;
+        stream.onError(Status.UNAVAILABLE.withDescription("the coordinator is shutting down").asRuntimeException());
+      }
+    }
+
     private void send(RoundEvent event) {
       if (closed || stream.isCancelled()) {
         return;

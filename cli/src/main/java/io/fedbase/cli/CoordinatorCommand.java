@@ -1,0 +1,86 @@
+package io.fedbase.cli;
+
+import io.fedbase.bundle.Bundle;
+import io.fedbase.bundle.BundleFiles;
+import io.fedbase.bundle.BundleLayout;
+import io.fedbase.coordinator.CoordinatorRuntime;
+import io.fedbase.space.SupernetSpec;
+import io.fedbase.supernet.ParameterInitializer;
+import io.grpc.netty.NettyServerBuilder;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code coordinator}: serves a federation until its rounds are done or it is stopped. */
+@Command(
+    name = "coordinator",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Serve the federation: hold the prior, run rounds with the connected nodes, apply the meta-update",
+      "and checkpoint every committed version to --state-dir. Restarting with the same --state-dir resumes."
+    })
+final class CoordinatorCommand implements Callable<Integer> {
+
+  @Mixin SupernetOptions supernet;
+  @Mixin InnerLoopOptions inner;
+  @Mixin FederationOptions federation;
+
+  @Option(names = "--port", defaultValue = "7070", description = "gRPC port (default: ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(names = "--bind", defaultValue = "0.0.0.0", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+  String bind;
+
+  @Option(names = "--state-dir", required = true, description = "Where committed priors and the round state live.")
+  Path stateDir;
+
+  @Option(names = "--rounds", defaultValue = "0", description = "Stop after this many committed rounds; 0 = run until stopped (default).")
+  long rounds;
+
+  @Option(names = "--init", description = "Start a new federation from this prior bundle instead of a fresh supernet.")
+  Path init;
+
+  @Option(names = "--insecure", description = "Serve plaintext gRPC. Required until TLS is available.")
+  boolean insecure;
+
+  @Override
+  public Integer call() throws Exception {
+    if (!insecure) {
+      throw new IllegalArgumentException("TLS is not available yet; pass --insecure to serve plaintext gRPC");
+    }
+    SupernetSpec spec = supernet.spec();
+    Bundle initial =
+        init == null ? ParameterInitializer.initialize(spec, federation.seed) : BundleFiles.read(init, BundleLayout.of(spec)).bundle();
+    CountDownLatch stopped = new CountDownLatch(1);
+    try (CoordinatorRuntime runtime =
+        CoordinatorRuntime.start(
+            spec,
+            federation.settings(spec.ways(), inner.config(), rounds),
+            federation.optimizer(),
+            stateDir,
+            initial,
+            NettyServerBuilder.forAddress(new InetSocketAddress(bind, port))
+                .maxInboundMessageSize(4 << 20)
+                .permitKeepAliveTime(10, TimeUnit.SECONDS)
+                .permitKeepAliveWithoutCalls(true))) {
+      Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "fedbase-shutdown"));
+      System.out.printf(
+          "coordinator: %s on %s:%d, state %s, prior version %d, waiting for %d node(s)%n",
+          spec,
+          bind,
+          runtime.port(),
+          stateDir,
+          runtime.resumedFrom().version(),
+          federation.minNodes);
+      runtime.coordinator().finished().thenRun(stopped::countDown);
+      stopped.await();
+      System.out.println("coordinator: prior version " + runtime.coordinator().current().version() + " in " + stateDir);
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,137 @@
+package io.fedbase.cli;
+
+import ai.djl.ndarray.NDManager;
+import io.fedbase.data.ImageDataset;
+import io.fedbase.learn.BatchResult;
+import io.fedbase.node.runtime.NodeListener;
+import io.fedbase.node.runtime.NodeRuntime;
+import io.fedbase.node.runtime.RoundTask;
+import io.fedbase.node.transport.CoordinatorClient;
+import io.fedbase.supernet.Devices;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code node}: joins a federation and contributes deltas from private data until it ends. */
+@Command(
+    name = "node",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Join a federation: for every round, adapt the coordinator's prior on tasks from --data and upload",
+      "only the mean parameter delta. Images and labels never leave this process. Reconnects by itself."
+    })
+final class NodeCommand implements Callable<Integer> {
+
+  @Mixin DataOptions data;
+
+  @Option(names = "--coordinator", required = true, description = "HOST:PORT of the coordinator.")
+  String coordinator;
+
+  @Option(names = "--node-id", required = true, description = "This node's id: 1 to 64 of [A-Za-z0-9._-].")
+  String nodeId;
+
+  @Option(names = "--cache-dir", defaultValue = ".cache/fedbase-priors", description = "Where fetched priors are kept (default: ${DEFAULT-VALUE}).")
+  Path cacheDir;
+
+  @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
+  String device;
+
+  @Option(names = "--insecure", description = "Connect with plaintext gRPC. Required until TLS is available.")
+  boolean insecure;
+
+  @Override
+  public Integer call() throws Exception {
+    if (!insecure) {
+      throw new IllegalArgumentException("TLS is not available yet; pass --insecure to connect with plaintext gRPC");
+    }
+    ImageDataset dataset = data.load();
+    ManagedChannel channel = channel(coordinator);
+    try (NDManager manager = NDManager.newBaseManager(Devices.select(device))) {
+      NodeRuntime node =
+          NodeRuntime.builder()
+              .setClient(new CoordinatorClient(channel), coordinator)
+              .setNodeId(nodeId)
+              .setData(dataset)
+              .setCacheDir(cacheDir)
+              .setManager(manager)
+              .optListener(new PrintingListener(nodeId))
+              .build();
+      System.out.printf(
+          "node %s: %d images of classes %s from %s, coordinator %s%n", nodeId, dataset.size(), dataset.classes(), dataset.source(), coordinator);
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        node.stop();
+        channel.shutdownNow();
+      }, "fedbase-node-shutdown"));
+      node.run();
+    } finally {
+      channel.shutdownNow();
+      channel.awaitTermination(5, TimeUnit.SECONDS);
+    }
+    return 0;
+  }
+
+  /** A plaintext channel with keep-alives fit for a long-lived round stream (ENGINEERING §2). */
+  static ManagedChannel channel(String target) {
+    int colon = target.lastIndexOf(':');
+    if (colon <= 0 || colon == target.length() - 1) {
+      throw new IllegalArgumentException("--coordinator must be HOST:PORT, got '" + target + "'");
+    }
+    int port;
+    try {
+      port = Integer.parseInt(target.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--coordinator must be HOST:PORT, got '" + target + "'");
+    }
+    return NettyChannelBuilder.forAddress(target.substring(0, colon), port)
+        .usePlaintext()
+        .keepAliveTime(30, TimeUnit.SECONDS)
+        .keepAliveTimeout(15, TimeUnit.SECONDS)
+        .keepAliveWithoutCalls(true)
+        .maxInboundMessageSize(4 << 20)
+        .build();
+  }
+
+  /** One line per event on standard output. */
+  static final class PrintingListener implements NodeListener {
+    private final String nodeId;
+
+    PrintingListener(String nodeId) {
+      this.nodeId = nodeId;
+    }
+
+    @Override
+    public void joined(String coordinator, long priorVersion) {
+      System.out.printf("node %s: joined %s (prior version %d)%n", nodeId, coordinator, priorVersion);
+    }
+
+    @Override
+    public void roundDone(RoundTask task, BatchResult r, double seconds) {
+      System.out.printf(
+          Locale.ROOT,
+          "node %s: round %d, %d tasks, loss %.3f->%.3f, query acc %.3f, %.1f s%n",
+          nodeId,
+          task.round(),
+          r.tasks(),
+          r.supportLossBefore(),
+          r.supportLossAfter(),
+          r.queryAccuracy(),
+          seconds);
+    }
+
+    @Override
+    public void roundSkipped(RoundTask task, String reason) {
+      System.out.printf("node %s: round %d skipped: %s%n", nodeId, task.round(), reason);
+    }
+
+    @Override
+    public void disconnected(String reason, long retryInMillis) {
+      System.out.printf("node %s: %s; reconnecting in %.1f s%n", nodeId, reason, retryInMillis / 1000.0);
+    }
+  }
+}
