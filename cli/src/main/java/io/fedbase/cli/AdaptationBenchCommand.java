@@ -25,8 +25,6 @@ import io.fedbase.task.TaskSampler;
 import io.fedbase.task.TaskSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -146,21 +144,9 @@ final class AdaptationBenchCommand implements Callable<Integer> {
       }
       json.addProperty("meta_train_seconds", metaSeconds);
       ImageDataset test = DataOptions.load(testData, testClasses);
-      TaskSampler heldOut = new TaskSampler(test, new TaskSpec(spec.ways(), shots, queries), seed + 1_000_003L);
-      Bundle prior = w;
-      List<HeldOutComparison.Arm> arms = new ArrayList<>();
-      arms.add(new HeldOutComparison.Arm("prior", t -> prior));
-      arms.add(new HeldOutComparison.Arm("scratch", t -> HeldOutComparison.withUniformLogits(ParameterInitializer.initialize(spec, seed * 7919 + t))));
-      if (ablations) {
-        arms.add(new HeldOutComparison.Arm("prior-weights", t -> HeldOutComparison.withUniformLogits(prior)));
-        arms.add(new HeldOutComparison.Arm("prior-logits", t -> HeldOutComparison.withLogitsOf(ParameterInitializer.initialize(spec, seed * 7919 + t), prior)));
-      }
-      HeldOutComparison comparison = new HeldOutComparison(new InnerLoop(net, inner.config(), root), heldOut, heldOutTau, seed);
-      HeldOutComparison.Result result;
-      try (Progress progress = Progress.start("held-out", (long) tasks * arms.size())) {
-        long[] done = {0};
-        result = comparison.run(arms, tasks, steps, (arm, t, n) -> progress.update(++done[0], arm));
-      }
+      HeldOutComparison.Result result =
+          HeldOutRun.compare(
+              spec, w, test, new TaskSpec(spec.ways(), shots, queries), inner.config(), heldOutTau, tasks, steps, ablations, seed, root);
       String table = table(result);
       System.out.println(table);
       json.addProperty("held_out_tau", heldOutTau);

@@ -29,6 +29,7 @@ final class CoordinatorCommand implements Callable<Integer> {
   @Mixin SupernetOptions supernet;
   @Mixin InnerLoopOptions inner;
   @Mixin FederationOptions federation;
+  @Mixin MetaUpdateOptions meta;
 
   @Option(names = "--port", defaultValue = "7070", description = "gRPC port (default: ${DEFAULT-VALUE}).")
   int port;
@@ -60,8 +61,8 @@ final class CoordinatorCommand implements Callable<Integer> {
     try (CoordinatorRuntime runtime =
         CoordinatorRuntime.start(
             spec,
-            federation.settings(spec.ways(), inner.config(), rounds),
-            federation.optimizer(),
+            federation.settings(spec.ways(), inner.config(), meta, rounds),
+            meta.optimizer(),
             stateDir,
             initial,
             NettyServerBuilder.forAddress(new InetSocketAddress(bind, port))

@@ -17,7 +17,6 @@ import io.fedbase.genotype.GenotypeJson;
 import io.fedbase.genotype.GenotypeRule;
 import io.fedbase.learn.FiniteDifferenceUpdate;
 import io.fedbase.learn.HeldOutComparison;
-import io.fedbase.learn.InnerLoop;
 import io.fedbase.learn.Schedule;
 import io.fedbase.node.runtime.NodeRuntime;
 import io.fedbase.node.runtime.TrainingGate;
@@ -25,8 +24,6 @@ import io.fedbase.node.transport.CoordinatorClient;
 import io.fedbase.space.SupernetSpec;
 import io.fedbase.supernet.Devices;
 import io.fedbase.supernet.ParameterInitializer;
-import io.fedbase.supernet.Supernet;
-import io.fedbase.task.TaskSampler;
 import io.fedbase.task.TaskSpec;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyServerBuilder;
@@ -197,17 +194,9 @@ final class DemoCommand implements Callable<Integer> {
     ImageDataset test = DataOptions.load(testData, testClasses);
     System.out.printf(
         "adapting the federated prior and a fresh supernet to %d held-out %d-way 5-shot tasks of classes %s%n", tasks, ways, testClasses);
-    List<HeldOutComparison.Arm> arms =
-        List.of(
-            new HeldOutComparison.Arm("prior", t -> prior),
-            new HeldOutComparison.Arm("scratch", t -> HeldOutComparison.withUniformLogits(ParameterInitializer.initialize(spec, seed * 7919 + t))));
     HeldOutComparison.Result result;
-    try (NDManager root = NDManager.newBaseManager(Devices.select(device));
-        Progress progress = Progress.start("held-out", (long) tasks * arms.size())) {
-      TaskSampler heldOut = new TaskSampler(test, new TaskSpec(ways, 5, 15), seed + 1_000_003L);
-      HeldOutComparison comparison = new HeldOutComparison(new InnerLoop(new Supernet(spec), inner.config(), root), heldOut, 0.3f, seed);
-      long[] done = {0};
-      result = comparison.run(arms, tasks, steps, (arm, t, n) -> progress.update(++done[0], arm));
+    try (NDManager root = NDManager.newBaseManager(Devices.select(device))) {
+      result = HeldOutRun.compare(spec, prior, test, new TaskSpec(ways, 5, 15), inner.config(), 0.3f, tasks, steps, false, seed, root);
     }
     String table = AdaptationBenchCommand.table(result);
     ArchitectureLogits logits = ArchitectureLogits.of(prior, spec.operations(), spec.nodes());

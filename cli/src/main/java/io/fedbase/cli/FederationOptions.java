@@ -2,18 +2,14 @@ package io.fedbase.cli;
 
 import io.fedbase.coordinator.round.FederationSettings;
 import io.fedbase.coordinator.round.RoundPolicy;
-import io.fedbase.learn.FiniteDifferenceUpdate;
 import io.fedbase.learn.InnerLoopConfig;
-import io.fedbase.learn.MetaOptimizer;
-import io.fedbase.learn.Schedule;
-import io.fedbase.learn.ServerMomentumUpdate;
 import io.fedbase.task.TaskSpec;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
 import picocli.CommandLine.Option;
 
-/** Round policy and meta-learning flags of a coordinator (DESIGN §6, §9). */
+/** Round policy and task flags of a coordinator (DESIGN §6); the meta-update flags are {@link MetaUpdateOptions}. */
 final class FederationOptions {
 
   @Option(names = "--min-nodes", defaultValue = "2", description = "Connected nodes needed to open a round (default: ${DEFAULT-VALUE}).")
@@ -34,51 +30,24 @@ final class FederationOptions {
   @Option(names = "--queries", defaultValue = "5", description = "Query images per class of a task (default: ${DEFAULT-VALUE}).")
   int queries;
 
-  @Option(names = "--tau", defaultValue = "1.0:0.3", description = "Gumbel temperature, VALUE or START:END over the schedule (default: ${DEFAULT-VALUE}).")
-  String tau;
-
-  @Option(names = "--eps-w", defaultValue = "1.0:0.1", description = "Meta step on weights, VALUE or START:END (default: ${DEFAULT-VALUE}).")
-  String epsWeights;
-
-  @Option(names = "--eps-alpha", defaultValue = "0.6", description = "Meta step on logits, VALUE or START:END (default: ${DEFAULT-VALUE}).")
-  String epsLogits;
-
-  @Option(names = "--meta-optimizer", defaultValue = "fd", description = "fd (finite difference) or momentum (default: ${DEFAULT-VALUE}).")
-  String metaOptimizer;
-
-  @Option(names = "--momentum", defaultValue = "0.9", description = "Server momentum for --meta-optimizer momentum (default: ${DEFAULT-VALUE}).")
-  float momentum;
-
   @Option(names = "--schedule-rounds", description = "Rounds the tau and step schedules run over (default: --rounds, or 200 when unbounded).")
   Integer scheduleRounds;
-
-  @Option(names = "--warmup-rounds", defaultValue = "0", description = "Committed rounds with frozen logits at the start (default: ${DEFAULT-VALUE}).")
-  int warmupRounds;
 
   @Option(names = "--seed", defaultValue = "0", description = "Seed of initialisation, task sampling and Gumbel noise (default: ${DEFAULT-VALUE}).")
   long seed;
 
-  FederationSettings settings(int ways, InnerLoopConfig inner, long rounds) {
+  FederationSettings settings(int ways, InnerLoopConfig inner, MetaUpdateOptions meta, long rounds) {
     int horizon = scheduleRounds != null ? scheduleRounds : rounds > 0 ? (int) rounds : 200;
     return new FederationSettings(
         new RoundPolicy(minNodes, quorum == null ? minNodes : quorum, parseDuration(roundDeadline)),
         tasksPerNode,
         new TaskSpec(ways, shots, queries),
         inner,
-        Schedule.parse(tau),
+        meta.tau(),
         horizon,
-        warmupRounds,
+        meta.warmupRounds,
         seed,
         rounds);
-  }
-
-  MetaOptimizer optimizer() {
-    FiniteDifferenceUpdate fd = new FiniteDifferenceUpdate(Schedule.parse(epsWeights), Schedule.parse(epsLogits));
-    return switch (metaOptimizer.toLowerCase(Locale.ROOT)) {
-      case "fd" -> fd;
-      case "momentum" -> new ServerMomentumUpdate(fd, momentum);
-      default -> throw new IllegalArgumentException("--meta-optimizer must be fd or momentum, got '" + metaOptimizer + "'");
-    };
   }
 
   /** {@code 90s}, {@code 10m}, {@code 1h}, or an ISO-8601 duration. */

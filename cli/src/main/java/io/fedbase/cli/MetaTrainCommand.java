@@ -6,14 +6,11 @@ import io.fedbase.bundle.Bundle;
 import io.fedbase.bundle.BundleFiles;
 import io.fedbase.bundle.BundleLayout;
 import io.fedbase.data.ImageDataset;
-import io.fedbase.learn.FiniteDifferenceUpdate;
 import io.fedbase.learn.InnerLoop;
 import io.fedbase.learn.MetaOptimizer;
 import io.fedbase.learn.MetaTrainer;
 import io.fedbase.learn.MetaTrainingConfig;
 import io.fedbase.learn.MetaTrainingLog;
-import io.fedbase.learn.Schedule;
-import io.fedbase.learn.ServerMomentumUpdate;
 import io.fedbase.space.SupernetSpec;
 import io.fedbase.supernet.Devices;
 import io.fedbase.supernet.ParameterInitializer;
@@ -40,6 +37,7 @@ final class MetaTrainCommand implements Callable<Integer> {
   @Mixin DataOptions data;
   @Mixin SupernetOptions supernet;
   @Mixin InnerLoopOptions inner;
+  @Mixin MetaUpdateOptions meta;
 
   @Option(names = "--rounds", required = true, description = "Meta-rounds R.")
   int rounds;
@@ -55,24 +53,6 @@ final class MetaTrainCommand implements Callable<Integer> {
 
   @Option(names = "--queries", defaultValue = "15", description = "Query images per class (default: ${DEFAULT-VALUE}).")
   int queries;
-
-  @Option(names = "--tau", defaultValue = "1.0:0.3", description = "Gumbel temperature, VALUE or START:END over the rounds (default: ${DEFAULT-VALUE}).")
-  String tau;
-
-  @Option(names = "--eps-w", defaultValue = "1.0:0.1", description = "Meta step on weights, VALUE or START:END (default: ${DEFAULT-VALUE}).")
-  String epsWeights;
-
-  @Option(names = "--eps-alpha", defaultValue = "0.6", description = "Meta step on logits, VALUE or START:END (default: ${DEFAULT-VALUE}).")
-  String epsLogits;
-
-  @Option(names = "--meta-optimizer", defaultValue = "fd", description = "fd (finite difference) or momentum (default: ${DEFAULT-VALUE}).")
-  String metaOptimizer;
-
-  @Option(names = "--momentum", defaultValue = "0.9", description = "Server momentum for --meta-optimizer momentum (default: ${DEFAULT-VALUE}).")
-  float momentum;
-
-  @Option(names = "--warmup-rounds", defaultValue = "0", description = "Rounds with frozen logits at the start (default: ${DEFAULT-VALUE}).")
-  int warmupRounds;
 
   @Option(names = "--save-every", defaultValue = "0", description = "Also save prior-NNNNN.fbb every N rounds; 0 = final only (default).")
   int saveEvery;
@@ -101,14 +81,8 @@ final class MetaTrainCommand implements Callable<Integer> {
     TaskSampler sampler = new TaskSampler(dataset, new TaskSpec(spec.ways(), shots, queries), seed);
     MetaTrainingConfig config =
         new MetaTrainingConfig(
-            rounds, tasksPerRound, new TaskSpec(spec.ways(), shots, queries), inner.config(), Schedule.parse(tau), warmupRounds, seed);
-    FiniteDifferenceUpdate fd = new FiniteDifferenceUpdate(Schedule.parse(epsWeights), Schedule.parse(epsLogits));
-    MetaOptimizer optimizer =
-        switch (metaOptimizer.toLowerCase(Locale.ROOT)) {
-          case "fd" -> fd;
-          case "momentum" -> new ServerMomentumUpdate(fd, momentum);
-          default -> throw new IllegalArgumentException("--meta-optimizer must be fd or momentum, got '" + metaOptimizer + "'");
-        };
+            rounds, tasksPerRound, new TaskSpec(spec.ways(), shots, queries), inner.config(), meta.tau(), meta.warmupRounds, seed);
+    MetaOptimizer optimizer = meta.optimizer();
     System.out.printf(
         Locale.ROOT,
         "meta-train: %s, %d rounds x %d tasks (%d-way %d-shot), data %s (%d images, classes %s)%n",

@@ -196,6 +196,42 @@ class RoundProtocolTest {
     }
   }
 
+  @Test
+  void healthAndReflectionAreServed() throws Exception {
+    try (FederationFixture f = new FederationFixture(dir, 1, 1, Duration.ofSeconds(30), 0)) {
+      var health = io.grpc.health.v1.HealthGrpc.newBlockingStub(f.channel);
+      assertEquals(
+          io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING,
+          health.check(io.grpc.health.v1.HealthCheckRequest.newBuilder().setService("fedbase.v1.Federation").build()).getStatus());
+      java.util.concurrent.CompletableFuture<io.grpc.reflection.v1.ServerReflectionResponse> listed = new java.util.concurrent.CompletableFuture<>();
+      var requests =
+          io.grpc.reflection.v1.ServerReflectionGrpc.newStub(f.channel)
+              .serverReflectionInfo(
+                  new io.grpc.stub.StreamObserver<>() {
+                    @Override
+                    public void onNext(io.grpc.reflection.v1.ServerReflectionResponse r) {
+                      listed.complete(r);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                      listed.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {}
+                  });
+      requests.onNext(io.grpc.reflection.v1.ServerReflectionRequest.newBuilder().setListServices("").build());
+      List<String> services =
+          listed.get(10, TimeUnit.SECONDS).getListServicesResponse().getServiceList().stream()
+              .map(io.grpc.reflection.v1.ServiceResponse::getName)
+              .toList();
+      requests.onCompleted();
+      assertTrue(services.contains("fedbase.v1.Federation"), services.toString());
+      assertTrue(services.contains("grpc.health.v1.Health"), services.toString());
+    }
+  }
+
   private static void refused(FederationFixture f, Status.Code code, String label, List<UpdateChunk> chunks) {
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> f.send(chunks));
     assertEquals(code, e.getStatus().getCode(), e.getStatus().toString());
