@@ -64,7 +64,7 @@ final class DemoCommand implements Callable<Integer> {
   @Mixin SupernetOptions supernet;
   @Mixin InnerLoopOptions inner;
 
-  @Option(names = "--nodes", defaultValue = "3", description = "Nodes (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--nodes", defaultValue = "3", description = "Client nodes in the federation (default: ${DEFAULT-VALUE}).")
   int nodes;
 
   @Option(names = "--rounds", defaultValue = "60", description = "Committed rounds (default: ${DEFAULT-VALUE}).")

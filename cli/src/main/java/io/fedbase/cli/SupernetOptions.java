@@ -17,7 +17,7 @@ final class SupernetOptions {
   @Option(names = "--cells", description = "Override the number of cells (reductions placed as in DARTS).")
   Integer cells;
 
-  @Option(names = "--nodes", description = "Override the intermediate nodes per cell.")
+  @Option(names = "--cell-nodes", description = "Override the intermediate nodes per cell.")
   Integer nodes;
 
   @Option(names = "--ways", description = "Override the classifier width N (tasks are N-way).")
