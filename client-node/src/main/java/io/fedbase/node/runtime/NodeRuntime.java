@@ -129,6 +129,11 @@ public final class NodeRuntime {
       throw new IllegalStateException(
           "the coordinator's model has no stem for this node's " + data.signature() + " images; it has " + joinedSpec.stems());
     }
+    if (data.classes().size() < joinedSpec.ways()) {
+      throw new IllegalStateException(
+          "the coordinator's model learns " + joinedSpec.ways() + "-way tasks, but this node's data has only "
+              + data.classes().size() + " classes " + data.classes());
+    }
     spec = joinedSpec;
     supernet = new Supernet(joinedSpec);
     priors =

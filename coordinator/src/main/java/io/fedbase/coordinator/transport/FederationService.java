@@ -178,6 +178,7 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
                 .asRuntimeException());
         return;
       }
+      String sha = digestOf(prior);
       FileChannel channel = FileChannel.open(prior.file(), StandardOpenOption.READ);
       stream.onNext(
           PriorChunk.newBuilder()
@@ -185,12 +186,12 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
                   PriorHeader.newBuilder()
                       .setVersion(prior.version())
                       .setTotalBytes(size)
-                      .setSha256(digestOf(prior))
+                      .setSha256(sha)
                       .setOffset(request.getOffset())
                       .setSpecHash(coordinator.spec().hash()))
               .build());
       new PriorSender(stream, channel, request.getOffset(), size).install();
-    } catch (IOException e) {
+    } catch (IOException | UncheckedIOException e) {
       response.onError(Status.UNAVAILABLE.withDescription("cannot read prior version " + prior.version() + ": " + e.getMessage()).asRuntimeException());
     }
   }
