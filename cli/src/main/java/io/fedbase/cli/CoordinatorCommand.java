@@ -4,9 +4,13 @@ import io.fedbase.bundle.Bundle;
 import io.fedbase.bundle.BundleFiles;
 import io.fedbase.bundle.BundleLayout;
 import io.fedbase.coordinator.CoordinatorRuntime;
+import io.fedbase.coordinator.metrics.CoordinatorMetrics;
+import io.fedbase.coordinator.metrics.MetricsEndpoint;
+import io.fedbase.coordinator.round.RoundPhase;
 import io.fedbase.space.SupernetSpec;
 import io.fedbase.supernet.ParameterInitializer;
 import io.grpc.netty.NettyServerBuilder;
+import io.prometheus.client.CollectorRegistry;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -37,6 +41,12 @@ final class CoordinatorCommand implements Callable<Integer> {
   @Option(names = "--bind", defaultValue = "0.0.0.0", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
   String bind;
 
+  @Option(
+      names = "--metrics-port",
+      defaultValue = "9464",
+      description = "HTTP port of /metrics (Prometheus) and /healthz; -1 = off (default: ${DEFAULT-VALUE}).")
+  int metricsPort;
+
   @Option(names = "--state-dir", required = true, description = "Where committed priors and the round state live.")
   Path stateDir;
 
@@ -58,6 +68,7 @@ final class CoordinatorCommand implements Callable<Integer> {
     Bundle initial =
         init == null ? ParameterInitializer.initialize(spec, federation.seed) : BundleFiles.read(init, BundleLayout.of(spec)).bundle();
     CountDownLatch stopped = new CountDownLatch(1);
+    CollectorRegistry registry = new CollectorRegistry(true);
     try (CoordinatorRuntime runtime =
         CoordinatorRuntime.start(
             spec,
@@ -68,7 +79,15 @@ final class CoordinatorCommand implements Callable<Integer> {
             NettyServerBuilder.forAddress(new InetSocketAddress(bind, port))
                 .maxInboundMessageSize(4 << 20)
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)
-                .permitKeepAliveWithoutCalls(true))) {
+                .permitKeepAliveWithoutCalls(true),
+            new CoordinatorMetrics(registry));
+        MetricsEndpoint metrics =
+            metricsPort < 0
+                ? null
+                : MetricsEndpoint.start(
+                    new InetSocketAddress(bind, metricsPort),
+                    registry,
+                    () -> runtime.coordinator().status().phase() != RoundPhase.STOPPED)) {
       Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "fedbase-shutdown"));
       System.out.printf(
           "coordinator: %s on %s:%d, state %s, prior version %d, waiting for %d node(s)%n",
@@ -78,6 +97,9 @@ final class CoordinatorCommand implements Callable<Integer> {
           stateDir,
           runtime.resumedFrom().version(),
           federation.minNodes);
+      if (metrics != null) {
+        System.out.printf("coordinator: metrics on http://%s:%d/metrics, health on /healthz%n", bind, metrics.port());
+      }
       runtime.coordinator().finished().thenRun(stopped::countDown);
       stopped.await();
       System.out.println("coordinator: prior version " + runtime.coordinator().current().version() + " in " + stateDir);

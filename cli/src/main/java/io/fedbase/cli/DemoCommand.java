@@ -5,6 +5,7 @@ import io.fedbase.bundle.Bundle;
 import io.fedbase.bundle.BundleFiles;
 import io.fedbase.bundle.StoredBundle;
 import io.fedbase.coordinator.CoordinatorRuntime;
+import io.fedbase.coordinator.metrics.CoordinatorMetrics;
 import io.fedbase.coordinator.round.CoordinatorStatus;
 import io.fedbase.coordinator.round.FederationSettings;
 import io.fedbase.coordinator.round.RoundPolicy;
@@ -27,6 +28,7 @@ import io.fedbase.supernet.ParameterInitializer;
 import io.fedbase.task.TaskSpec;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyServerBuilder;
+import io.prometheus.client.CollectorRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -136,7 +138,8 @@ final class DemoCommand implements Callable<Integer> {
             FiniteDifferenceUpdate.defaults(),
             stateDir,
             ParameterInitializer.initialize(spec, seed),
-            NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)))) {
+            NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)),
+            new CoordinatorMetrics(new CollectorRegistry(true)))) {
       String target = "127.0.0.1:" + coordinator.port();
       TrainingGate gate = new TrainingGate();
       List<Thread> threads = new ArrayList<>();

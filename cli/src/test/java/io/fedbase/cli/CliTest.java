@@ -61,6 +61,7 @@ class CliTest {
             List.of("demo"),
             List.of("coordinator"),
             List.of("node"),
+            List.of("status"),
             List.of("meta-train"),
             List.of("bench"),
             List.of("bench", "adaptation"),

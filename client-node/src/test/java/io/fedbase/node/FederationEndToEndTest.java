@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import io.fedbase.bundle.AggregationRule;
 import io.fedbase.bundle.Bundle;
 import io.fedbase.coordinator.CoordinatorRuntime;
+import io.fedbase.coordinator.metrics.CoordinatorMetrics;
 import io.fedbase.coordinator.round.FederationSettings;
 import io.fedbase.coordinator.round.RoundPolicy;
 import io.fedbase.data.ClassSelection;
@@ -32,6 +33,7 @@ import io.github.resilience4j.core.IntervalFunction;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
+import io.prometheus.client.CollectorRegistry;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -86,7 +88,8 @@ class FederationEndToEndTest {
         FiniteDifferenceUpdate.defaults(),
         stateDir,
         ParameterInitializer.initialize(SPEC, SEED),
-        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port)));
+        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port)),
+        new CoordinatorMetrics(new CollectorRegistry(true)));
   }
 
   private void startNode(String id, int port, TrainingGate gate, List<String> events) {

@@ -4,6 +4,7 @@ import io.fedbase.bundle.Bundle;
 import io.fedbase.bundle.BundleLayout;
 import io.fedbase.coordinator.round.FederationSettings;
 import io.fedbase.coordinator.round.RoundCoordinator;
+import io.fedbase.coordinator.metrics.CoordinatorMetrics;
 import io.fedbase.coordinator.store.Checkpoint;
 import io.fedbase.coordinator.store.CheckpointStore;
 import io.fedbase.coordinator.transport.CoordinatorServer;
@@ -39,7 +40,7 @@ public final class CoordinatorRuntime implements AutoCloseable {
 
   /**
    * Resumes the federation in {@code stateDir} (or starts it from {@code initialPrior}) and serves
-   * it on {@code serverBuilder}.
+   * it on {@code serverBuilder}, recording into {@code metrics}.
    */
   public static CoordinatorRuntime start(
       SupernetSpec spec,
@@ -47,7 +48,8 @@ public final class CoordinatorRuntime implements AutoCloseable {
       MetaOptimizer optimizer,
       Path stateDir,
       Bundle initialPrior,
-      ServerBuilder<?> serverBuilder)
+      ServerBuilder<?> serverBuilder,
+      CoordinatorMetrics metrics)
       throws IOException {
     ScheduledExecutorService scheduler =
         Executors.newScheduledThreadPool(
@@ -59,10 +61,10 @@ public final class CoordinatorRuntime implements AutoCloseable {
             });
     RoundCoordinator coordinator =
         new RoundCoordinator(
-            spec, settings, optimizer, new CheckpointStore(stateDir, BundleLayout.of(spec)), Clock.systemUTC(), scheduler, Duration.ofSeconds(15));
+            spec, settings, optimizer, new CheckpointStore(stateDir, BundleLayout.of(spec)), Clock.systemUTC(), scheduler, Duration.ofSeconds(15), metrics);
     try {
       Checkpoint from = coordinator.start(initialPrior);
-      CoordinatorServer server = new CoordinatorServer(serverBuilder, coordinator, Duration.ofSeconds(10)).start();
+      CoordinatorServer server = new CoordinatorServer(serverBuilder, coordinator, Duration.ofSeconds(10), metrics).start();
       return new CoordinatorRuntime(scheduler, coordinator, server, from);
     } catch (IOException | RuntimeException e) {
       coordinator.close();

@@ -3,7 +3,10 @@ package io.fedbase.coordinator;
 import com.google.protobuf.ByteString;
 import io.fedbase.bundle.Bundle;
 import io.fedbase.bundle.BundleLayout;
+import io.fedbase.coordinator.metrics.CoordinatorMetrics;
 import io.fedbase.coordinator.round.FederationSettings;
+import io.fedbase.coordinator.round.RoundEvents;
+import io.fedbase.coordinator.transport.TransferObserver;
 import io.fedbase.coordinator.round.RoundCoordinator;
 import io.fedbase.coordinator.round.RoundPolicy;
 import io.fedbase.coordinator.store.CheckpointStore;
@@ -67,6 +70,12 @@ final class FederationFixture implements AutoCloseable {
   private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2);
 
   FederationFixture(Path stateDir, int minNodes, int quorum, Duration deadline, long targetRounds) throws Exception {
+    this(stateDir, minNodes, quorum, deadline, targetRounds, null);
+  }
+
+  FederationFixture(
+      Path stateDir, int minNodes, int quorum, Duration deadline, long targetRounds, CoordinatorMetrics metrics)
+      throws Exception {
     this.stateDir = stateDir;
     this.initial = ParameterInitializer.initialize(SPEC, 5);
     FederationSettings settings =
@@ -82,10 +91,10 @@ final class FederationFixture implements AutoCloseable {
             targetRounds);
     coordinator =
         new RoundCoordinator(
-            SPEC, settings, OPTIMIZER, new CheckpointStore(stateDir, LAYOUT), Clock.systemUTC(), scheduler, Duration.ofMillis(200));
+            SPEC, settings, OPTIMIZER, new CheckpointStore(stateDir, LAYOUT), Clock.systemUTC(), scheduler, Duration.ofMillis(200), metrics == null ? RoundEvents.none() : metrics);
     coordinator.start(initial);
     String name = InProcessServerBuilder.generateName();
-    server = new CoordinatorServer(InProcessServerBuilder.forName(name).directExecutor(), coordinator, Duration.ofSeconds(2)).start();
+    server = new CoordinatorServer(InProcessServerBuilder.forName(name).directExecutor(), coordinator, Duration.ofSeconds(2), metrics == null ? TransferObserver.none() : metrics).start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
     blocking = FederationGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
     async = FederationGrpc.newStub(channel);

@@ -9,6 +9,8 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The running task-weighted sum of one round's accepted deltas: one model-sized buffer however
@@ -16,10 +18,13 @@ import java.nio.file.StandardOpenOption;
  */
 public final class RoundAggregate {
 
+  private final BundleLayout layout;
   private final WeightedSum sum;
+  private final List<float[]> logitDeltas = new ArrayList<>();
   private long tasks;
 
   public RoundAggregate(BundleLayout layout) {
+    this.layout = layout;
     this.sum = new WeightedSum(layout);
   }
 
@@ -44,7 +49,32 @@ public final class RoundAggregate {
     contribution.add(values, values.length);
     contribution.finish();
     tasks += update.header().taskCount();
+    logitDeltas.add(logitPart(values));
     Files.deleteIfExists(update.file());
+  }
+
+  /** The logit values of each merged update (a few hundred floats each), for search health. */
+  public List<float[]> logitDeltas() {
+    return List.copyOf(logitDeltas);
+  }
+
+  private float[] logitPart(float[] values) {
+    int n = 0;
+    for (int t = 0; t < layout.tensors().size(); t++) {
+      if (layout.tensors().get(t).logits()) {
+        n += layout.end(t) - layout.offset(t);
+      }
+    }
+    float[] out = new float[n];
+    int k = 0;
+    for (int t = 0; t < layout.tensors().size(); t++) {
+      if (layout.tensors().get(t).logits()) {
+        int len = layout.end(t) - layout.offset(t);
+        System.arraycopy(values, layout.offset(t), out, k, len);
+        k += len;
+      }
+    }
+    return out;
   }
 
   /** Updates merged so far. */

@@ -10,6 +10,9 @@ import io.fedbase.coordinator.aggregate.UpdateRejectedException;
 import io.fedbase.coordinator.aggregate.UpdateRejectedException.Reason;
 import io.fedbase.coordinator.store.Checkpoint;
 import io.fedbase.coordinator.store.CheckpointStore;
+import io.fedbase.genotype.ArchitectureLogits;
+import io.fedbase.genotype.DartsNotation;
+import io.fedbase.genotype.GenotypeRule;
 import io.fedbase.learn.MetaOptimizer;
 import io.fedbase.space.SupernetSpec;
 import java.io.IOException;
@@ -59,6 +62,7 @@ public final class RoundCoordinator implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final Path stagingDir;
   private final Duration keepAliveInterval;
+  private final RoundEvents events;
 
   private final Set<String> joined = new HashSet<>();
   private final Map<String, RoundWatcher> watchers = new TreeMap<>();
@@ -82,7 +86,8 @@ public final class RoundCoordinator implements AutoCloseable {
       CheckpointStore store,
       Clock clock,
       ScheduledExecutorService scheduler,
-      Duration keepAliveInterval) {
+      Duration keepAliveInterval,
+      RoundEvents events) {
     this.spec = spec;
     this.layout = BundleLayout.of(spec);
     this.settings = settings;
@@ -92,6 +97,7 @@ public final class RoundCoordinator implements AutoCloseable {
     this.scheduler = scheduler;
     this.stagingDir = store.directory().resolve("staging");
     this.keepAliveInterval = keepAliveInterval;
+    this.events = events;
   }
 
   /**
@@ -117,6 +123,9 @@ public final class RoundCoordinator implements AutoCloseable {
     if (settings.targetRounds() > 0 && version >= settings.targetRounds()) {
       stop("the prior already has " + version + " committed rounds (--rounds " + settings.targetRounds() + ")", true);
     }
+    if (phase != RoundPhase.STOPPED) {
+      events.phase(lastRound + 1, phase, version);
+    }
     keepAlive =
         scheduler.scheduleAtFixedRate(
             this::sendKeepAlives, keepAliveInterval.toMillis(), keepAliveInterval.toMillis(), TimeUnit.MILLISECONDS);
@@ -141,6 +150,7 @@ public final class RoundCoordinator implements AutoCloseable {
     requireValidNodeId(nodeId);
     if (joined.add(nodeId)) {
       LOG.info("node {} joined", nodeId);
+      events.nodes(joined.size(), watchers.size());
     }
     return version;
   }
@@ -154,6 +164,7 @@ public final class RoundCoordinator implements AutoCloseable {
       throw new IllegalStateException("node '" + nodeId + "' has not joined; call Join first");
     }
     watchers.put(nodeId, watcher);
+    events.nodes(joined.size(), watchers.size());
     if (phase == RoundPhase.STOPPED) {
       if (federationDone) {
         watcher.finished();
@@ -176,6 +187,7 @@ public final class RoundCoordinator implements AutoCloseable {
     if (watchers.get(nodeId) == watcher) {
       watchers.remove(nodeId);
       LOG.info("node {} disconnected", nodeId);
+      events.nodes(joined.size(), watchers.size());
     }
   }
 
@@ -194,6 +206,7 @@ public final class RoundCoordinator implements AutoCloseable {
     OpenRound round = current;
     Receipt previous = round.accepted.get(header.nodeId());
     if (previous != null) {
+      events.duplicate();
       return new UploadStart.Repeat(previous.asDuplicate());
     }
     Assignment assignment = round.assignments.get(header.nodeId());
@@ -258,8 +271,10 @@ public final class RoundCoordinator implements AutoCloseable {
       if (!clock.instant().isBefore(round.deadline)) {
         throw new UpdateRejectedException(Reason.LATE, "the deadline of round " + round.number + " passed during the upload");
       }
+      long mergeStart = System.nanoTime();
       try {
         round.aggregate.merge(staged);
+        events.accepted(header.taskCount(), (System.nanoTime() - mergeStart) / 1e9);
       } catch (IOException e) {
         throw new UpdateRejectedException(Reason.UNAVAILABLE, "cannot read the staged upload back: " + e.getMessage());
       }
@@ -281,6 +296,11 @@ public final class RoundCoordinator implements AutoCloseable {
     } finally {
       deleteQuietly(staged.file());
     }
+  }
+
+  /** Records a refused upload (the transport calls this for every refusal it answers). */
+  public synchronized void refused(UpdateRejectedException e) {
+    events.refused(e.reason());
   }
 
   /** Forgets an upload that ended without completing (cancelled, refused mid-stream). */
@@ -316,7 +336,8 @@ public final class RoundCoordinator implements AutoCloseable {
         layout.specHash(),
         List.copyOf(watchers.keySet()),
         List.copyOf(recent),
-        settings.targetRounds());
+        settings.targetRounds(),
+        DartsNotation.format(GenotypeRule.BASE.derive(ArchitectureLogits.of(prior, spec.operations(), spec.nodes()))));
   }
 
   private long currentRoundNumber() {
@@ -356,7 +377,8 @@ public final class RoundCoordinator implements AutoCloseable {
     }
     current = new OpenRound(number, version, deadline, assignments, new RoundAggregate(layout), clock.instant());
     phase = RoundPhase.COLLECTING;
-    LOG.info("round {} open: {} participants, prior version {}, deadline {}", number, participants.size(), version, deadline);
+    LOG.info("round {} collecting: {} participants, prior version {}, deadline {}", number, participants.size(), version, deadline);
+    events.phase(number, phase, version);
     for (Map.Entry<String, Assignment> e : assignments.entrySet()) {
       watchers.get(e.getKey()).assigned(e.getValue());
     }
@@ -375,6 +397,8 @@ public final class RoundCoordinator implements AutoCloseable {
     }
     phase = RoundPhase.COMMITTING;
     int accepted = round.aggregate.updates();
+    LOG.info("round {} committing: {} of {} updates, prior version {}", round.number, accepted, round.assignments.size(), version);
+    events.phase(round.number, phase, version);
     double seconds = Duration.between(round.opened, clock.instant()).toNanos() / 1e9;
     RoundOutcome outcome;
     if (accepted < settings.policy().quorum()) {
@@ -383,6 +407,7 @@ public final class RoundCoordinator implements AutoCloseable {
       outcome = commit(round, seconds);
     }
     remember(outcome);
+    events.closed(outcome, round.assignments.size());
     current = null;
     lastRound = round.number;
     if (settings.targetRounds() > 0 && version >= settings.targetRounds()) {
@@ -390,26 +415,34 @@ public final class RoundCoordinator implements AutoCloseable {
       return;
     }
     phase = RoundPhase.WAITING;
+    LOG.info("round {} waiting: {} of {} nodes connected, prior version {}", lastRound + 1, watchers.size(), settings.policy().minNodes(), version);
+    events.phase(lastRound + 1, phase, version);
     maybeOpenRound();
   }
 
   private RoundOutcome commit(OpenRound round, double seconds) {
+    long stepStart = System.nanoTime();
     Bundle mean = round.aggregate.mean();
     int index = settings.scheduleIndex(version);
     Bundle next = optimizer.step(prior, mean, index, settings.scheduleRounds());
+    events.metaUpdate((System.nanoTime() - stepStart) / 1e9);
     String bad = next.firstNonFiniteTensor();
     if (bad != null) {
       return failed(round, "the meta-update made " + bad + " non-finite; the prior is unchanged", seconds);
     }
-    Bundle change = next.minus(prior);
+    SearchHealth health = SearchHealth.of(spec, prior, next, round.aggregate.logitDeltas());
+    long writeStart = System.nanoTime();
     try {
       store.commit(
           new Checkpoint(version + 1, round.number, next),
           Map.of("optimizer", optimizer.toString(), "updates", Integer.toString(round.aggregate.updates())));
+      events.checkpoint((System.nanoTime() - writeStart) / 1e9, fileSize(store.priorFile(version + 1)), true);
     } catch (IOException e) {
+      events.checkpoint((System.nanoTime() - writeStart) / 1e9, 0, false);
       LOG.error("round {}: cannot write the checkpoint, the prior is unchanged", round.number, e);
       return failed(round, "checkpoint write failed: " + e.getMessage(), seconds);
     }
+    events.searchHealth(health);
     prior = next;
     version++;
     committedThisRun++;
@@ -425,8 +458,8 @@ public final class RoundCoordinator implements AutoCloseable {
             seconds,
             round.lossAfter / tasks,
             round.accuracy / tasks,
-            change.norm(false),
-            change.norm(true));
+            health.weightUpdateNorm(),
+            health.logitUpdateNorm());
     LOG.info(
         "round {} committed: {} updates, {} tasks, prior version {}, adapted loss {}, query acc {}",
         round.number,
@@ -449,6 +482,14 @@ public final class RoundCoordinator implements AutoCloseable {
         round.number, false, reason, round.aggregate.updates(), round.aggregate.tasks(), version, seconds, Double.NaN, Double.NaN, 0, 0);
   }
 
+  private static long fileSize(Path file) {
+    try {
+      return Files.size(file);
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
   private void remember(RoundOutcome outcome) {
     recent.addFirst(outcome);
     while (recent.size() > RECENT_ROUNDS) {
@@ -460,6 +501,7 @@ public final class RoundCoordinator implements AutoCloseable {
     LOG.info("stopping: {}", why);
     phase = RoundPhase.STOPPED;
     this.federationDone = federationDone;
+    events.phase(currentRoundNumber(), phase, version);
     for (RoundWatcher w : watchers.values()) {
       if (federationDone) {
         w.finished();

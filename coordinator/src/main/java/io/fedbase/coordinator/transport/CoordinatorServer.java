@@ -21,12 +21,12 @@ public final class CoordinatorServer implements AutoCloseable {
   private final RoundCoordinator coordinator;
   private final Duration grace;
 
-  public CoordinatorServer(ServerBuilder<?> builder, RoundCoordinator coordinator, Duration grace) {
+  public CoordinatorServer(ServerBuilder<?> builder, RoundCoordinator coordinator, Duration grace, TransferObserver transfers) {
     this.coordinator = coordinator;
     this.grace = grace;
     this.server =
         builder
-            .addService(new FederationService(coordinator))
+            .addService(new FederationService(coordinator, transfers))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
             .build();

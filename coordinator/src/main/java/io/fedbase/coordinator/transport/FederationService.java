@@ -54,10 +54,12 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
   public static final int CHUNK_BYTES = 1 << 20;
 
   private final RoundCoordinator coordinator;
+  private final TransferObserver transfers;
   private final Map<String, String> fileDigests = new ConcurrentHashMap<>();
 
-  public FederationService(RoundCoordinator coordinator) {
+  public FederationService(RoundCoordinator coordinator, TransferObserver transfers) {
     this.coordinator = coordinator;
+    this.transfers = transfers;
   }
 
   @Override
@@ -190,7 +192,7 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
                       .setOffset(request.getOffset())
                       .setSpecHash(coordinator.spec().hash()))
               .build());
-      new PriorSender(stream, channel, request.getOffset(), size).install();
+      new PriorSender(stream, channel, request.getOffset(), size, transfers).install();
     } catch (IOException | UncheckedIOException e) {
       response.onError(Status.UNAVAILABLE.withDescription("cannot read prior version " + prior.version() + ": " + e.getMessage()).asRuntimeException());
     }
@@ -221,14 +223,16 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
     private final ServerCallStreamObserver<PriorChunk> stream;
     private final FileChannel channel;
     private final long size;
+    private final TransferObserver transfers;
     private long position;
     private boolean done;
 
-    PriorSender(ServerCallStreamObserver<PriorChunk> stream, FileChannel channel, long offset, long size) {
+    PriorSender(ServerCallStreamObserver<PriorChunk> stream, FileChannel channel, long offset, long size, TransferObserver transfers) {
       this.stream = stream;
       this.channel = channel;
       this.position = offset;
       this.size = size;
+      this.transfers = transfers;
     }
 
     void install() {
@@ -255,6 +259,7 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
           }
           buf.flip();
           position += buf.remaining();
+          transfers.sent(buf.remaining());
           stream.onNext(PriorChunk.newBuilder().setData(ByteString.copyFrom(buf)).build());
         }
       } catch (IOException | RuntimeException e) {
@@ -337,6 +342,7 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
       if (data.size() > CHUNK_BYTES) {
         throw new UpdateRejectedException(Reason.MALFORMED, "a chunk of " + data.size() + " bytes exceeds " + CHUNK_BYTES);
       }
+      transfers.received(data.size());
       if (receiver != null) {
         receiver.accept(data.asReadOnlyByteBuffer());
       }
@@ -361,6 +367,7 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
     }
 
     private void refuse(UpdateRejectedException e) {
+      coordinator.refused(e);
       LOG.info("refused an upload from {}: {}", header == null ? "?" : header.nodeId(), e.getMessage());
       abort();
       finish();

@@ -102,7 +102,8 @@ final class ProtoMapping {
             .setPriorVersion(s.priorVersion())
             .setSpecHash(s.specHash())
             .addAllConnectedNodes(s.connectedNodes())
-            .setTargetRounds(s.targetRounds());
+            .setTargetRounds(s.targetRounds())
+            .setGenotype(s.genotype());
     for (io.fedbase.coordinator.round.RoundOutcome o : s.recentRounds()) {
       b.addRecentRounds(
           RoundOutcome.newBuilder()

@@ -1,0 +1,58 @@
+package io.fedbase.cli;
+
+import io.fedbase.node.transport.CoordinatorClient;
+import io.fedbase.proto.v1.RoundOutcome;
+import io.fedbase.proto.v1.StatusResponse;
+import io.grpc.ManagedChannel;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code status}: what a coordinator is doing, its recent rounds and the current genotype. */
+@Command(
+    name = "status",
+    mixinStandardHelpOptions = true,
+    description = "Show a coordinator's round, prior version, connected nodes, recent rounds and current genotype.")
+final class StatusCommand implements Callable<Integer> {
+
+  @Option(names = "--coordinator", required = true, description = "HOST:PORT of the coordinator.")
+  String coordinator;
+
+  @Option(names = "--insecure", description = "Connect with plaintext gRPC. Required until TLS is available.")
+  boolean insecure;
+
+  @Override
+  public Integer call() throws Exception {
+    if (!insecure) {
+      throw new IllegalArgumentException("TLS is not available yet; pass --insecure to connect with plaintext gRPC");
+    }
+    ManagedChannel channel = NodeCommand.channel(coordinator);
+    try {
+      StatusResponse s = new CoordinatorClient(channel).status();
+      System.out.printf(
+          "round %d (%s), prior version %d%s, spec %s%n",
+          s.getRound(),
+          s.getState().name().replace("ROUND_STATE_", "").toLowerCase(Locale.ROOT),
+          s.getPriorVersion(),
+          s.getTargetRounds() > 0 ? " of " + s.getTargetRounds() : "",
+          s.getSpecHash().substring(0, Math.min(12, s.getSpecHash().length())));
+      System.out.println("connected nodes: " + (s.getConnectedNodesCount() == 0 ? "none" : String.join(", ", s.getConnectedNodesList())));
+      for (RoundOutcome o : s.getRecentRoundsList()) {
+        System.out.println(
+            o.getCommitted()
+                ? String.format(
+                    Locale.ROOT,
+                    "  round %d committed: %d updates, %d tasks, version %d, %.1f s, adapted loss %.3f, query acc %.3f",
+                    o.getRound(), o.getAcceptedUpdates(), o.getTasks(), o.getPriorVersion(), o.getSeconds(), o.getSupportLossAfter(), o.getQueryAccuracy())
+                : String.format(Locale.ROOT, "  round %d failed: %s", o.getRound(), o.getReason()));
+      }
+      System.out.println("genotype: " + s.getGenotype());
+    } finally {
+      channel.shutdownNow();
+      channel.awaitTermination(5, TimeUnit.SECONDS);
+    }
+    return 0;
+  }
+}
