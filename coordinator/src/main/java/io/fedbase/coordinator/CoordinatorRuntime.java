@@ -62,12 +62,18 @@ public final class CoordinatorRuntime implements AutoCloseable {
     RoundCoordinator coordinator =
         new RoundCoordinator(
             spec, settings, optimizer, new CheckpointStore(stateDir, BundleLayout.of(spec)), Clock.systemUTC(), scheduler, Duration.ofSeconds(15), metrics);
+    CoordinatorServer server = new CoordinatorServer(serverBuilder, coordinator, Duration.ofSeconds(10), metrics).start();
     try {
+      // the port is open (health NOT_SERVING) while the checkpoint is restored
       Checkpoint from = coordinator.start(initialPrior);
-      CoordinatorServer server = new CoordinatorServer(serverBuilder, coordinator, Duration.ofSeconds(10), metrics).start();
+      server.serving();
       return new CoordinatorRuntime(scheduler, coordinator, server, from);
     } catch (IOException | RuntimeException e) {
-      coordinator.close();
+      try {
+        server.close();
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
+      }
       scheduler.shutdownNow();
       throw e;
     }

@@ -65,6 +65,9 @@ final class FederationFixture implements AutoCloseable {
   final RoundCoordinator coordinator;
   final CoordinatorServer server;
   final ManagedChannel channel;
+  /** Health of the Federation service, and a call's status, before the state was restored. */
+  final io.grpc.health.v1.HealthCheckResponse.ServingStatus restoring;
+  io.grpc.Status.Code callWhileRestoring;
   final FederationGrpc.FederationBlockingStub blocking;
   final FederationGrpc.FederationStub async;
   private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2);
@@ -92,10 +95,19 @@ final class FederationFixture implements AutoCloseable {
     coordinator =
         new RoundCoordinator(
             SPEC, settings, OPTIMIZER, new CheckpointStore(stateDir, LAYOUT), Clock.systemUTC(), scheduler, Duration.ofMillis(200), metrics == null ? RoundEvents.none() : metrics);
-    coordinator.start(initial);
     String name = InProcessServerBuilder.generateName();
     server = new CoordinatorServer(InProcessServerBuilder.forName(name).directExecutor(), coordinator, Duration.ofSeconds(2), metrics == null ? TransferObserver.none() : metrics).start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    restoring = io.grpc.health.v1.HealthGrpc.newBlockingStub(channel)
+        .check(io.grpc.health.v1.HealthCheckRequest.newBuilder().setService("fedbase.v1.Federation").build()).getStatus();
+    try {
+      FederationGrpc.newBlockingStub(channel).getStatus(io.fedbase.proto.v1.GetStatusRequest.getDefaultInstance());
+      callWhileRestoring = io.grpc.Status.Code.OK;
+    } catch (io.grpc.StatusRuntimeException e) {
+      callWhileRestoring = e.getStatus().getCode();
+    }
+    coordinator.start(initial);
+    server.serving();
     blocking = FederationGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
     async = FederationGrpc.newStub(channel);
   }

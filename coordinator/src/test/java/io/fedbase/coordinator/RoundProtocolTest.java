@@ -199,6 +199,8 @@ class RoundProtocolTest {
   @Test
   void healthAndReflectionAreServed() throws Exception {
     try (FederationFixture f = new FederationFixture(dir, 1, 1, Duration.ofSeconds(30), 0)) {
+      assertEquals(io.grpc.health.v1.HealthCheckResponse.ServingStatus.NOT_SERVING, f.restoring, "not serving while restoring");
+      assertEquals(Status.Code.UNAVAILABLE, f.callWhileRestoring, "calls wait for the restore");
       var health = io.grpc.health.v1.HealthGrpc.newBlockingStub(f.channel);
       assertEquals(
           io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING,

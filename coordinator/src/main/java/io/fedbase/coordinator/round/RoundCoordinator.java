@@ -77,6 +77,7 @@ public final class RoundCoordinator implements AutoCloseable {
   private boolean federationDone;
   private OpenRound current;
   private ScheduledFuture<?> keepAlive;
+  private volatile boolean started;
 
   /** Builds a coordinator; call {@link #start(Bundle)} before anything else. */
   public RoundCoordinator(
@@ -129,7 +130,13 @@ public final class RoundCoordinator implements AutoCloseable {
     keepAlive =
         scheduler.scheduleAtFixedRate(
             this::sendKeepAlives, keepAliveInterval.toMillis(), keepAliveInterval.toMillis(), TimeUnit.MILLISECONDS);
+    started = true;
     return from;
+  }
+
+  /** Whether {@link #start(Bundle)} has restored (or created) the prior. */
+  public boolean isStarted() {
+    return started;
   }
 
   public SupernetSpec spec() {

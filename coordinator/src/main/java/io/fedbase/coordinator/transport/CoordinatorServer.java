@@ -3,6 +3,8 @@ package io.fedbase.coordinator.transport;
 import io.fedbase.coordinator.round.RoundCoordinator;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
+import io.grpc.ServerInterceptors;
+import io.fedbase.proto.v1.FederationGrpc;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
@@ -26,17 +28,27 @@ public final class CoordinatorServer implements AutoCloseable {
     this.grace = grace;
     this.server =
         builder
-            .addService(new FederationService(coordinator, transfers))
+            .addService(ServerInterceptors.intercept(new FederationService(coordinator, transfers), new ReadinessGate(coordinator::isStarted)))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
             .build();
   }
 
+  /**
+   * Opens the port with health NOT_SERVING; Federation calls are answered UNAVAILABLE until
+   * {@link #serving()} (the coordinator is still restoring its checkpoint).
+   */
   public CoordinatorServer start() throws IOException {
+    health.setStatus("", ServingStatus.NOT_SERVING);
+    health.setStatus(FederationGrpc.SERVICE_NAME, ServingStatus.NOT_SERVING);
     server.start();
-    health.setStatus("", ServingStatus.SERVING);
-    health.setStatus("fedbase.v1.Federation", ServingStatus.SERVING);
     return this;
+  }
+
+  /** The coordinator is ready: health turns SERVING. */
+  public void serving() {
+    health.setStatus("", ServingStatus.SERVING);
+    health.setStatus(FederationGrpc.SERVICE_NAME, ServingStatus.SERVING);
   }
 
   /** The bound port (for a Netty server started on port 0). */
