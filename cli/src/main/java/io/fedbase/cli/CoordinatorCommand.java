@@ -5,7 +5,7 @@ import io.fedbase.bundle.BundleFiles;
 import io.fedbase.bundle.BundleLayout;
 import io.fedbase.coordinator.CoordinatorRuntime;
 import io.fedbase.coordinator.metrics.CoordinatorMetrics;
-import io.fedbase.coordinator.metrics.MetricsEndpoint;
+import io.fedbase.metrics.MetricsEndpoint;
 import io.fedbase.coordinator.round.RoundPhase;
 import io.fedbase.space.SupernetSpec;
 import io.fedbase.supernet.ParameterInitializer;

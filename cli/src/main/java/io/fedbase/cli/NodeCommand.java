@@ -3,6 +3,8 @@ package io.fedbase.cli;
 import ai.djl.ndarray.NDManager;
 import io.fedbase.data.ImageDataset;
 import io.fedbase.learn.BatchResult;
+import io.fedbase.metrics.MetricsEndpoint;
+import io.fedbase.node.metrics.NodeMetrics;
 import io.fedbase.node.runtime.NodeListener;
 import io.fedbase.node.runtime.NodeRuntime;
 import io.fedbase.node.runtime.RoundTask;
@@ -10,6 +12,8 @@ import io.fedbase.node.transport.CoordinatorClient;
 import io.fedbase.supernet.Devices;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
+import io.prometheus.client.CollectorRegistry;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -45,6 +49,12 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--insecure", description = "Connect with plaintext gRPC. Required until TLS is available.")
   boolean insecure;
 
+  @Option(
+      names = "--metrics-port",
+      defaultValue = "9465",
+      description = "HTTP port of /metrics (Prometheus) and /healthz; -1 = off (default: ${DEFAULT-VALUE}).")
+  int metricsPort;
+
   @Override
   public Integer call() throws Exception {
     if (!insecure) {
@@ -52,7 +62,10 @@ final class NodeCommand implements Callable<Integer> {
     }
     ImageDataset dataset = data.load();
     ManagedChannel channel = channel(coordinator);
-    try (NDManager manager = NDManager.newBaseManager(Devices.select(device))) {
+    CollectorRegistry registry = new CollectorRegistry(true);
+    try (NDManager manager = NDManager.newBaseManager(Devices.select(device));
+        MetricsEndpoint metrics =
+            metricsPort < 0 ? null : MetricsEndpoint.start(new InetSocketAddress(metricsPort), registry, () -> !channel.isShutdown())) {
       NodeRuntime node =
           NodeRuntime.builder()
               .setClient(new CoordinatorClient(channel), coordinator)
@@ -60,10 +73,13 @@ final class NodeCommand implements Callable<Integer> {
               .setData(dataset)
               .setCacheDir(cacheDir)
               .setManager(manager)
-              .optListener(new PrintingListener(nodeId))
+              .optListener(NodeListener.both(new PrintingListener(nodeId), new NodeMetrics(registry)))
               .build();
       System.out.printf(
           "node %s: %d images of classes %s from %s, coordinator %s%n", nodeId, dataset.size(), dataset.classes(), dataset.source(), coordinator);
+      if (metrics != null) {
+        System.out.printf("node %s: metrics on port %d (/metrics, /healthz)%n", nodeId, metrics.port());
+      }
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         node.stop();
         channel.shutdownNow();
@@ -111,7 +127,7 @@ final class NodeCommand implements Callable<Integer> {
     }
 
     @Override
-    public void roundDone(RoundTask task, BatchResult r, double seconds) {
+    public void roundDone(RoundTask task, BatchResult r, double seconds, long uploadBytes) {
       System.out.printf(
           Locale.ROOT,
           "node %s: round %d, %d tasks, loss %.3f->%.3f, query acc %.3f, %.1f s%n",

@@ -20,6 +20,7 @@ import io.fedbase.learn.InnerLoopConfig;
 import io.fedbase.learn.MetaTrainer;
 import io.fedbase.learn.MetaTrainingConfig;
 import io.fedbase.learn.Schedule;
+import io.fedbase.node.metrics.NodeMetrics;
 import io.fedbase.node.runtime.NodeListener;
 import io.fedbase.node.runtime.NodeRuntime;
 import io.fedbase.node.runtime.TrainingGate;
@@ -39,6 +40,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -92,7 +94,10 @@ class FederationEndToEndTest {
         new CoordinatorMetrics(new CollectorRegistry(true)));
   }
 
+  private final Map<String, CollectorRegistry> registries = new java.util.concurrent.ConcurrentHashMap<>();
+
   private void startNode(String id, int port, TrainingGate gate, List<String> events) {
+    CollectorRegistry registry = registries.computeIfAbsent(id, k -> new CollectorRegistry(true));
     ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
     channels.add(channel);
     NodeRuntime node =
@@ -105,7 +110,7 @@ class FederationEndToEndTest {
             .optTrainingGate(gate)
             .optBackoff(IntervalFunction.of(Duration.ofMillis(200)))
             .optListener(
-                new NodeListener() {
+                NodeListener.both(new NodeMetrics(registry), new NodeListener() {
                   @Override
                   public void joined(String coordinator, long priorVersion) {
                     events.add(id + " joined v" + priorVersion);
@@ -115,7 +120,7 @@ class FederationEndToEndTest {
                   public void roundSkipped(io.fedbase.node.runtime.RoundTask task, String reason) {
                     events.add(id + " skipped " + task.round() + ": " + reason);
                   }
-                })
+                }))
             .build();
     nodes.add(node);
     Thread t =
@@ -144,6 +149,12 @@ class FederationEndToEndTest {
       federated = c.coordinator().current().prior();
       assertEquals(3, c.coordinator().current().version(), String.valueOf(events));
     }
+    CollectorRegistry a = registries.get("a");
+    assertEquals(3.0, a.getSampleValue("fedbase_node_rounds_total", new String[] {"outcome"}, new String[] {"done"}));
+    assertEquals(
+        3.0 * 4 * io.fedbase.bundle.BundleLayout.of(SPEC).totalSize(), a.getSampleValue("fedbase_node_upload_bytes_total"));
+    assertEquals(3.0, a.getSampleValue("fedbase_node_inner_step_seconds_count"));
+    assertEquals(2.0, a.getSampleValue("fedbase_node_prior_version"), "the last round started from version 2");
     MetaTrainingConfig config = new MetaTrainingConfig(3, 4, TASKS, INNER, Schedule.linear(1.0, 0.3), 0, SEED);
     Bundle local =
         new MetaTrainer(

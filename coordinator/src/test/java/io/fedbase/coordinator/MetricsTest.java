@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fedbase.coordinator.metrics.CoordinatorMetrics;
-import io.fedbase.coordinator.metrics.MetricsEndpoint;
+import io.fedbase.metrics.MetricsEndpoint;
 import io.fedbase.proto.v1.FetchPriorRequest;
 import io.fedbase.proto.v1.RoundAssignment;
 import io.fedbase.proto.v1.UpdateHeader;

@@ -7,11 +7,50 @@ public interface NodeListener {
 
   default void joined(String coordinator, long priorVersion) {}
 
-  default void roundDone(RoundTask task, BatchResult result, double seconds) {}
+  /** A round's update was accepted; adapting took {@code adaptSeconds}, the payload was {@code uploadBytes}. */
+  default void roundDone(RoundTask task, BatchResult result, double adaptSeconds, long uploadBytes) {}
+
+  /** An upload is retried after the coordinator was briefly unreachable. */
+  default void uploadRetried() {}
 
   default void roundSkipped(RoundTask task, String reason) {}
 
   default void disconnected(String reason, long retryInMillis) {}
+
+  /** Tells both listeners, {@code first} first. */
+  static NodeListener both(NodeListener first, NodeListener second) {
+    return new NodeListener() {
+      @Override
+      public void joined(String coordinator, long priorVersion) {
+        first.joined(coordinator, priorVersion);
+        second.joined(coordinator, priorVersion);
+      }
+
+      @Override
+      public void roundDone(RoundTask task, BatchResult result, double adaptSeconds, long uploadBytes) {
+        first.roundDone(task, result, adaptSeconds, uploadBytes);
+        second.roundDone(task, result, adaptSeconds, uploadBytes);
+      }
+
+      @Override
+      public void uploadRetried() {
+        first.uploadRetried();
+        second.uploadRetried();
+      }
+
+      @Override
+      public void roundSkipped(RoundTask task, String reason) {
+        first.roundSkipped(task, reason);
+        second.roundSkipped(task, reason);
+      }
+
+      @Override
+      public void disconnected(String reason, long retryInMillis) {
+        first.disconnected(reason, retryInMillis);
+        second.disconnected(reason, retryInMillis);
+      }
+    };
+  }
 
   /** The listener that ignores everything. */
   static NodeListener none() {

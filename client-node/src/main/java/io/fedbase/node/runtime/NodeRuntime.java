@@ -179,6 +179,7 @@ public final class NodeRuntime {
       stop();
       return;
     }
+    double adaptSeconds = (System.nanoTime() - start) / 1e9;
     Duration left = Duration.between(clock.instant(), task.deadline());
     if (left.isNegative() || left.isZero()) {
       listener.roundSkipped(task, "adaptation finished after the round's deadline");
@@ -196,7 +197,7 @@ public final class NodeRuntime {
             result.queryAccuracy());
     try {
       submitWithRetry(upload, left);
-      listener.roundDone(task, result, (System.nanoTime() - start) / 1e9);
+      listener.roundDone(task, result, adaptSeconds, (long) upload.delta().size() * Float.BYTES);
     } catch (StatusRuntimeException e) {
       if (TRANSIENT.contains(e.getStatus().getCode())) {
         throw e;
@@ -224,6 +225,7 @@ public final class NodeRuntime {
         if (e.getStatus().getCode() != Status.Code.UNAVAILABLE || attempt >= 3) {
           throw e;
         }
+        listener.uploadRetried();
         Thread.sleep(backoff.apply(attempt));
       }
     }

@@ -1,4 +1,4 @@
-package io.fedbase.coordinator.metrics;
+package io.fedbase.metrics;
 
 import com.sun.net.httpserver.HttpServer;
 import io.prometheus.client.CollectorRegistry;

@@ -1,0 +1,71 @@
+package io.fedbase.node.metrics;
+
+import io.fedbase.learn.BatchResult;
+import io.fedbase.node.runtime.NodeListener;
+import io.fedbase.node.runtime.RoundTask;
+import io.prometheus.client.CollectorRegistry;
+import io.prometheus.client.Counter;
+import io.prometheus.client.Gauge;
+import io.prometheus.client.Histogram;
+
+/** A node's Prometheus metrics (DESIGN §7), fed by its runtime's events; labels are bounded. */
+public final class NodeMetrics implements NodeListener {
+
+  private final Counter rounds;
+  private final Histogram adaptSeconds;
+  private final Histogram innerStepSeconds;
+  private final Gauge loss;
+  private final Gauge accuracy;
+  private final Counter uploadBytes;
+  private final Counter retries;
+  private final Gauge priorVersion;
+
+  public NodeMetrics(CollectorRegistry registry) {
+    rounds = Counter.build("fedbase_node_rounds_total", "Rounds this node worked on, by outcome.").labelNames("outcome").register(registry);
+    adaptSeconds =
+        Histogram.build("fedbase_node_adaptation_seconds", "Time to adapt the prior to one round's tasks.")
+            .exponentialBuckets(0.25, 2, 14)
+            .register(registry);
+    innerStepSeconds =
+        Histogram.build("fedbase_node_inner_step_seconds", "Mean inner-step time of a round (adaptation time / steps).")
+            .exponentialBuckets(0.005, 2, 12)
+            .register(registry);
+    loss = Gauge.build("fedbase_node_task_loss", "Mean support loss of the last round, before and after adaptation.").labelNames("when").register(registry);
+    accuracy = Gauge.build("fedbase_node_task_accuracy", "Mean query accuracy after adaptation in the last round.").register(registry);
+    uploadBytes = Counter.build("fedbase_node_upload_bytes_total", "Delta payload bytes accepted by the coordinator.").register(registry);
+    retries = Counter.build("fedbase_node_retries_total", "Reconnects and upload retries.").labelNames("kind").register(registry);
+    priorVersion = Gauge.build("fedbase_node_prior_version", "Prior version of the last round worked on.").register(registry);
+    rounds.labels("done");
+    rounds.labels("skipped");
+    retries.labels("reconnect");
+    retries.labels("upload");
+  }
+
+  @Override
+  public void roundDone(RoundTask task, BatchResult r, double seconds, long bytes) {
+    rounds.labels("done").inc();
+    adaptSeconds.observe(seconds);
+    int steps = Math.max(1, r.tasks() * task.inner().steps());
+    innerStepSeconds.observe(seconds / steps);
+    loss.labels("before").set(r.supportLossBefore());
+    loss.labels("after").set(r.supportLossAfter());
+    accuracy.set(r.queryAccuracy());
+    uploadBytes.inc(bytes);
+    priorVersion.set(task.priorVersion());
+  }
+
+  @Override
+  public void roundSkipped(RoundTask task, String reason) {
+    rounds.labels("skipped").inc();
+  }
+
+  @Override
+  public void uploadRetried() {
+    retries.labels("upload").inc();
+  }
+
+  @Override
+  public void disconnected(String reason, long retryInMillis) {
+    retries.labels("reconnect").inc();
+  }
+}
