@@ -162,6 +162,8 @@ class CliTest {
     Run target = run("node", "--insecure", "--coordinator", "nohost", "--node-id", "a", "--data", "fashion-mnist");
     assertEquals(2, target.exit());
     assertTrue(target.err().contains("HOST:PORT"), target.err());
+    assertEquals(2, run("check-args", "--", "node", "--insecure", "--bogus", "1").exit(), "check-args refuses unknown flags");
+    assertEquals(0, run("check-args", "--", "coordinator", "--insecure", "--state-dir", "s", "--ways", "2").exit());
     assertEquals(java.time.Duration.ofSeconds(90), FederationOptions.parseDuration("90s"));
     assertEquals(java.time.Duration.ofMinutes(10), FederationOptions.parseDuration("10m"));
     assertEquals(java.time.Duration.ofMillis(1500), FederationOptions.parseDuration("PT1.5S"));

@@ -77,7 +77,11 @@ public final class CoordinatorMetrics implements RoundEvents, TransferObserver {
     nodeAgreement =
         Gauge.build("fedbase_search_node_agreement", "Mean pairwise cosine of the nodes' logit deltas in the last committed round.")
             .register(registry);
-    lastCommit = Gauge.build("fedbase_last_commit_timestamp_seconds", "Unix time of the last committed round.").register(registry);
+    lastCommit =
+        Gauge.build("fedbase_last_commit_timestamp_seconds", "Unix time of the last committed round (or of the coordinator's start).")
+            .register(registry);
+    // starts at the start time, so "no commit for N minutes" also fires for a coordinator that never commits
+    lastCommit.setToCurrentTime();
     for (RoundPhase p : RoundPhase.values()) {
       phase.labels(label(p)).set(0);
     }
