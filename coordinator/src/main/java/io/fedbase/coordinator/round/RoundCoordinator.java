@@ -290,7 +290,7 @@ public final class RoundCoordinator implements AutoCloseable {
       round.lossAfter += header.supportLossAfter() * header.taskCount();
       round.accuracy += header.queryAccuracy() * header.taskCount();
       LOG.info(
-          "round {}: accepted {} ({} tasks, |dw| {}, |da| {})",
+          "round={} update=accepted node={} tasks={} delta_norm_weights={} delta_norm_logits={}",
           round.number,
           header.nodeId(),
           header.taskCount(),
@@ -384,7 +384,7 @@ public final class RoundCoordinator implements AutoCloseable {
     }
     current = new OpenRound(number, version, deadline, assignments, new RoundAggregate(layout), clock.instant());
     phase = RoundPhase.COLLECTING;
-    LOG.info("round {} collecting: {} participants, prior version {}, deadline {}", number, participants.size(), version, deadline);
+    LOG.info("round={} phase=collecting version={} participants={} deadline={}", number, version, participants.size(), deadline);
     events.phase(number, phase, version);
     for (Map.Entry<String, Assignment> e : assignments.entrySet()) {
       watchers.get(e.getKey()).assigned(e.getValue());
@@ -404,7 +404,7 @@ public final class RoundCoordinator implements AutoCloseable {
     }
     phase = RoundPhase.COMMITTING;
     int accepted = round.aggregate.updates();
-    LOG.info("round {} committing: {} of {} updates, prior version {}", round.number, accepted, round.assignments.size(), version);
+    LOG.info("round={} phase=committing version={} updates={} selected={}", round.number, version, accepted, round.assignments.size());
     events.phase(round.number, phase, version);
     double seconds = Duration.between(round.opened, clock.instant()).toNanos() / 1e9;
     RoundOutcome outcome;
@@ -422,7 +422,7 @@ public final class RoundCoordinator implements AutoCloseable {
       return;
     }
     phase = RoundPhase.WAITING;
-    LOG.info("round {} waiting: {} of {} nodes connected, prior version {}", lastRound + 1, watchers.size(), settings.policy().minNodes(), version);
+    LOG.info("round={} phase=waiting version={} connected={} min_nodes={}", lastRound + 1, version, watchers.size(), settings.policy().minNodes());
     events.phase(lastRound + 1, phase, version);
     maybeOpenRound();
   }
@@ -468,18 +468,19 @@ public final class RoundCoordinator implements AutoCloseable {
             health.weightUpdateNorm(),
             health.logitUpdateNorm());
     LOG.info(
-        "round {} committed: {} updates, {} tasks, prior version {}, adapted loss {}, query acc {}",
+        "round={} outcome=committed version={} updates={} tasks={} loss_after={} query_acc={} seconds={}",
         round.number,
+        version,
         outcome.acceptedUpdates(),
         tasks,
-        version,
         String.format("%.3f", outcome.supportLossAfter()),
-        String.format("%.3f", outcome.queryAccuracy()));
+        String.format("%.3f", outcome.queryAccuracy()),
+        String.format("%.1f", seconds));
     return outcome;
   }
 
   private RoundOutcome failed(OpenRound round, String reason, double seconds) {
-    LOG.warn("round {} failed: {}", round.number, reason);
+    LOG.warn("round={} outcome=failed version={} updates={} reason=\"{}\"", round.number, version, round.aggregate.updates(), reason);
     try {
       store.recordFailedRound(version, round.number);
     } catch (IOException e) {
@@ -505,7 +506,7 @@ public final class RoundCoordinator implements AutoCloseable {
   }
 
   private void stop(String why, boolean federationDone) {
-    LOG.info("stopping: {}", why);
+    LOG.info("phase=stopped version={} reason=\"{}\"", version, why);
     phase = RoundPhase.STOPPED;
     this.federationDone = federationDone;
     events.phase(currentRoundNumber(), phase, version);

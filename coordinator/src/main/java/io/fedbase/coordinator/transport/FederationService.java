@@ -368,7 +368,12 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
 
     private void refuse(UpdateRejectedException e) {
       coordinator.refused(e);
-      LOG.info("refused an upload from {}: {}", header == null ? "?" : header.nodeId(), e.getMessage());
+      LOG.info(
+          "round={} update=refused node={} reason={} detail=\"{}\"",
+          header == null ? "?" : header.round(),
+          header == null ? "?" : header.nodeId(),
+          e.reason().label(),
+          e.getMessage());
       abort();
       finish();
       response.onError(RejectionStatus.of(e).asRuntimeException());
