@@ -146,7 +146,7 @@ final class DemoCommand implements Callable<Integer> {
       List<ManagedChannel> channels = new ArrayList<>();
       List<NDManager> managers = new ArrayList<>();
       for (int i = 0; i < nodes; i++) {
-        String id = "node-" + (char) ('a' + i);
+        String id = "node-" + (i < 26 ? String.valueOf((char) ('a' + i)) : Integer.toString(i + 1));
         ImageDataset share = train.select(new ClassSelection(shares.get(i)));
         System.out.printf("  %s: classes %s (%d images), never sent anywhere%n", id, shares.get(i), share.size());
         ManagedChannel channel = NodeCommand.channel(target);
@@ -169,6 +169,9 @@ final class DemoCommand implements Callable<Integer> {
       }
       try (Progress progress = Progress.start("rounds", rounds)) {
         while (!coordinator.coordinator().finished().isDone()) {
+          if (threads.stream().noneMatch(Thread::isAlive)) {
+            throw new IllegalStateException("every node stopped before the rounds were done; see the messages above");
+          }
           CoordinatorStatus s = coordinator.coordinator().status();
           progress.update(s.priorVersion(), describe(s));
           try {
