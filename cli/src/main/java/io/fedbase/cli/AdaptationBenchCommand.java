@@ -139,7 +139,7 @@ final class AdaptationBenchCommand implements Callable<Integer> {
         }
         metaSeconds = (System.nanoTime() - t0) / 1e9;
         if (out != null) {
-          BundleFiles.write(out.resolve("prior.fbb"), StoredBundle.parameters(w, Map.of("rounds", Integer.toString(rounds))));
+          BundleFiles.write(out.resolve("prior.fbb"), StoredBundle.parameters(w, spec, Map.of("rounds", Integer.toString(rounds))));
         }
       }
       json.addProperty("meta_train_seconds", metaSeconds);

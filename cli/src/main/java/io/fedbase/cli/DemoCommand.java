@@ -191,7 +191,7 @@ final class DemoCommand implements Callable<Integer> {
       managers.forEach(NDManager::close);
       prior = coordinator.coordinator().current().prior();
     }
-    BundleFiles.write(out.resolve("prior.fbb"), StoredBundle.parameters(prior, Map.of("source", "demo", "rounds", Integer.toString(rounds))));
+    BundleFiles.write(out.resolve("prior.fbb"), StoredBundle.parameters(prior, spec, Map.of("source", "demo", "rounds", Integer.toString(rounds))));
     compareOnHeldOut(spec, prior, ways);
     return 0;
   }

@@ -62,6 +62,9 @@ class CliTest {
             List.of("coordinator"),
             List.of("node"),
             List.of("status"),
+            List.of("prior"),
+            List.of("prior", "fetch"),
+            List.of("prior", "info"),
             List.of("meta-train"),
             List.of("bench"),
             List.of("bench", "adaptation"),
@@ -182,5 +185,55 @@ class CliTest {
     Run tooMany = run("demo", "--nodes", "4", "--classes", "0-5", "--out", out.toString());
     assertEquals(2, tooMany.exit());
     assertTrue(tooMany.err().contains("at least 2"), tooMany.err());
+  }
+
+  @Test
+  void priorFetchDownloadsACommittedVersionAndPriorInfoDescribesIt() throws Exception {
+    SupernetSpec spec = SupernetSpec.profile("small");
+    Path state = dir.resolve("coordinator-state");
+    var settings =
+        new io.fedbase.coordinator.round.FederationSettings(
+            new io.fedbase.coordinator.round.RoundPolicy(1, 1, java.time.Duration.ofMinutes(1)),
+            1,
+            new io.fedbase.task.TaskSpec(4, 2, 2),
+            io.fedbase.learn.InnerLoopConfig.defaults(),
+            io.fedbase.learn.Schedule.constant(1.0),
+            10,
+            0,
+            0,
+            0);
+    try (var coordinator =
+        io.fedbase.coordinator.CoordinatorRuntime.start(
+            spec,
+            settings,
+            io.fedbase.learn.FiniteDifferenceUpdate.defaults(),
+            state,
+            io.fedbase.supernet.ParameterInitializer.initialize(spec, 3),
+            io.grpc.netty.NettyServerBuilder.forAddress(new java.net.InetSocketAddress("127.0.0.1", 0)),
+            new io.fedbase.coordinator.metrics.CoordinatorMetrics(new io.prometheus.client.CollectorRegistry(true)))) {
+      String target = "127.0.0.1:" + coordinator.port();
+      Path fetched = dir.resolve("fetched/prior.fbb");
+      Run fetch = run("prior", "fetch", "--insecure", "--coordinator", target, "--out", fetched.toString());
+      assertEquals(0, fetch.exit(), fetch.err());
+      assertTrue(fetch.out().contains("prior version 0 -> "), fetch.out());
+      assertEquals(-1L, Files.mismatch(state.resolve("prior-v00000000.fbb"), fetched), "the committed file, byte for byte");
+
+      Run info = run("prior", "info", fetched.toString());
+      assertEquals(0, info.exit(), info.err());
+      assertTrue(info.out().contains("version: 0"), info.out());
+      assertTrue(info.out().contains("spec: small") || info.out().contains("spec: remote"), info.out());
+      assertTrue(info.out().contains("90 logit values"), info.out());
+      assertTrue(info.out().contains("genotype (BASE rule): Genotype(normal="), info.out());
+
+      Run missing = run("prior", "fetch", "--insecure", "--coordinator", target, "--version", "7", "--out", dir.resolve("x.fbb").toString());
+      assertTrue(missing.exit() != 0);
+      assertTrue(missing.err().contains("prior version 7 does not exist"), missing.err());
+      Run badVersion = run("prior", "fetch", "--insecure", "--coordinator", target, "--version", "newest", "--out", dir.resolve("x.fbb").toString());
+      assertEquals(2, badVersion.exit());
+    }
+    Path corrupt = dir.resolve("corrupt.fbb");
+    Files.write(corrupt, new byte[] {1, 2, 3});
+    Run bad = run("prior", "info", corrupt.toString());
+    assertEquals(2, bad.exit());
   }
 }

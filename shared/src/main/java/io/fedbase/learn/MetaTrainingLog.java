@@ -88,7 +88,7 @@ public final class MetaTrainingLog implements AutoCloseable {
       if (savePrior) {
         BundleFiles.write(
             dir.resolve(String.format("prior-%05d.fbb", record.round())),
-            StoredBundle.parameters(prior, Map.of("round", Integer.toString(record.round()))));
+            StoredBundle.parameters(prior, spec, Map.of("round", Integer.toString(record.round()))));
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -98,7 +98,7 @@ public final class MetaTrainingLog implements AutoCloseable {
   /** Writes {@code prior-final.fbb} and {@code genotype.json}; returns the prior's path. */
   public Path finish(Bundle prior) throws IOException {
     Path file = dir.resolve("prior-final.fbb");
-    BundleFiles.write(file, StoredBundle.parameters(prior, Map.of("spec", spec.profileName())));
+    BundleFiles.write(file, StoredBundle.parameters(prior, spec, Map.of("spec", spec.profileName())));
     ArchitectureLogits logits = ArchitectureLogits.of(prior, spec.operations(), spec.nodes());
     GenotypeJson.write(dir.resolve("genotype.json"), logits, GenotypeRule.BASE, Map.of("source", file.toString()));
     lastGenotype = DartsNotation.format(GenotypeRule.BASE.derive(logits));

@@ -1,6 +1,10 @@
 package io.fedbase.space;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -17,6 +21,19 @@ public final class Digests {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is missing from this JVM", e);
     }
+  }
+
+  /** Lower-case hex SHA-256 of a file's bytes, read in 64 KiB pieces. */
+  public static String sha256Hex(Path file) throws IOException {
+    MessageDigest d = sha256();
+    try (InputStream in = Files.newInputStream(file)) {
+      byte[] buf = new byte[1 << 16];
+      int n;
+      while ((n = in.read(buf)) > 0) {
+        d.update(buf, 0, n);
+      }
+    }
+    return HexFormat.of().formatHex(d.digest());
   }
 
   /** Lower-case hex SHA-256 of the UTF-8 bytes of {@code text}. */

@@ -146,7 +146,7 @@ public final class CoordinatorClient implements AutoCloseable {
     if (header == null) {
       throw new IOException("the coordinator sent no prior header");
     }
-    if (Files.size(part) != header.getTotalBytes() || !sha256(part).equalsIgnoreCase(header.getSha256())) {
+    if (Files.size(part) != header.getTotalBytes() || !Digests.sha256Hex(part).equalsIgnoreCase(header.getSha256())) {
       Files.deleteIfExists(part);
       throw new IOException("prior version " + header.getVersion() + " arrived corrupt (size or SHA-256 mismatch); retry");
     }
@@ -242,18 +242,6 @@ public final class CoordinatorClient implements AutoCloseable {
       }
       throw Status.INTERNAL.withCause(e.getCause()).withDescription(String.valueOf(e.getCause())).asRuntimeException();
     }
-  }
-
-  private static String sha256(Path file) throws IOException {
-    MessageDigest d = Digests.sha256();
-    try (var in = Files.newInputStream(file)) {
-      byte[] buf = new byte[1 << 16];
-      int n;
-      while ((n = in.read(buf)) > 0) {
-        d.update(buf, 0, n);
-      }
-    }
-    return HexFormat.of().formatHex(d.digest());
   }
 
   /** The channel is the caller's; this only closes what it opened (nothing). */

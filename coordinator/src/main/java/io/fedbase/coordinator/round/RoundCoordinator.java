@@ -115,7 +115,7 @@ public final class RoundCoordinator implements AutoCloseable {
     } else {
       layout.requireSame(initialPrior.layout());
       from = new Checkpoint(0, 0, initialPrior);
-      store.commit(from, Map.of("created_by", "coordinator"));
+      store.commit(from, spec, Map.of("created_by", "coordinator"));
       LOG.info("new federation: wrote prior version 0 to {}", store.directory());
     }
     prior = from.prior();
@@ -442,6 +442,7 @@ public final class RoundCoordinator implements AutoCloseable {
     try {
       store.commit(
           new Checkpoint(version + 1, round.number, next),
+          spec,
           Map.of("optimizer", optimizer.toString(), "updates", Integer.toString(round.aggregate.updates())));
       events.checkpoint((System.nanoTime() - writeStart) / 1e9, fileSize(store.priorFile(version + 1)), true);
     } catch (IOException e) {

@@ -8,6 +8,7 @@ import io.fedbase.bundle.AtomicFiles;
 import io.fedbase.bundle.BundleFiles;
 import io.fedbase.bundle.BundleLayout;
 import io.fedbase.bundle.StoredBundle;
+import io.fedbase.space.SupernetSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,12 +54,12 @@ public final class CheckpointStore {
   }
 
   /** Writes {@code checkpoint} durably: its prior first, then the state that names it. */
-  public void commit(Checkpoint checkpoint, Map<String, String> metadata) throws IOException {
+  public void commit(Checkpoint checkpoint, SupernetSpec spec, Map<String, String> metadata) throws IOException {
     Files.createDirectories(dir);
     Map<String, String> meta = new java.util.TreeMap<>(metadata);
     meta.put("version", Long.toString(checkpoint.version()));
     meta.put("round", Long.toString(checkpoint.lastRound()));
-    String sha = BundleFiles.write(priorFile(checkpoint.version()), StoredBundle.parameters(checkpoint.prior(), meta));
+    String sha = BundleFiles.write(priorFile(checkpoint.version()), StoredBundle.parameters(checkpoint.prior(), spec, meta));
     writeState(checkpoint.version(), checkpoint.lastRound(), sha);
   }
 

@@ -36,8 +36,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -203,15 +201,8 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
     return fileDigests.computeIfAbsent(
         prior.file().toString() + "@" + prior.version(),
         k -> {
-          try (FileChannel in = FileChannel.open(prior.file(), StandardOpenOption.READ)) {
-            MessageDigest d = Digests.sha256();
-            ByteBuffer buf = ByteBuffer.allocate(CHUNK_BYTES);
-            while (in.read(buf) > 0) {
-              buf.flip();
-              d.update(buf);
-              buf.clear();
-            }
-            return HexFormat.of().formatHex(d.digest());
+          try {
+            return Digests.sha256Hex(prior.file());
           } catch (IOException e) {
             throw new UncheckedIOException(e);
           }
