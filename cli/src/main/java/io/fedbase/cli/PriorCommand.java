@@ -34,8 +34,12 @@ final class PriorCommand implements Runnable {
     throw new IllegalArgumentException("use 'prior fetch' or 'prior info' (see 'prior --help')");
   }
 
-  @Command(name = "fetch", mixinStandardHelpOptions = true, description = "Download a committed prior version; resumes an interrupted download.")
+  // no standard -V/--version here: --version selects the prior version (DESIGN §6)
+  @Command(name = "fetch", description = "Download a committed prior version; resumes an interrupted download.")
   static final class Fetch implements Callable<Integer> {
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
 
     @Option(names = "--coordinator", required = true, description = "HOST:PORT of the coordinator.")
     String coordinator;

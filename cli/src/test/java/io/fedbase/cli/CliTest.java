@@ -65,6 +65,7 @@ class CliTest {
             List.of("prior"),
             List.of("prior", "fetch"),
             List.of("prior", "info"),
+            List.of("adapt"),
             List.of("meta-train"),
             List.of("bench"),
             List.of("bench", "adaptation"),
@@ -235,5 +236,38 @@ class CliTest {
     Files.write(corrupt, new byte[] {1, 2, 3});
     Run bad = run("prior", "info", corrupt.toString());
     assertEquals(2, bad.exit());
+  }
+
+  @Test
+  void adaptWritesBundleGenotypeCurveAndReportAndRefusesBadInput() throws IOException {
+    Path mt = dir.resolve("mt-for-adapt");
+    assertEquals(0, run("meta-train", "--data", "fashion-mnist", "--classes", "0-5", "--rounds", "1", "--tasks-per-round", "1",
+        "--shots", "2", "--queries", "2", "--out", mt.toString()).exit());
+    Path prior = mt.resolve("prior-final.fbb");
+    Path out = dir.resolve("adapted");
+    Run adapt = run("adapt", "--prior", prior.toString(), "--data", "fashion-mnist:test", "--classes", "6-8", "--steps", "3",
+        "--eval-every", "2", "--batch", "8", "--max-per-class", "30", "--max-held-out", "30", "--out", out.toString());
+    assertEquals(0, adapt.exit(), adapt.err());
+    assertTrue(adapt.out().contains("fresh 3-way classifier"), adapt.out());
+    for (String f : List.of("adapted.fbb", "genotype.json", "genotype.txt", "curve.png", "report.md")) {
+      assertTrue(Files.size(out.resolve(f)) > 0, f);
+    }
+    assertTrue(Files.readString(out.resolve("report.md")).contains("| 3 |"), "the last step is evaluated");
+    assertEquals(
+        GenotypeJson.read(out.resolve("genotype.json")).toString(),
+        io.fedbase.genotype.DartsNotation.parse(Files.readString(out.resolve("genotype.txt")).strip()).toString());
+    byte[] png = Files.readAllBytes(out.resolve("curve.png"));
+    assertEquals((byte) 0x89, png[0]);
+    assertEquals('P', png[1]);
+
+    assertEquals(2, run("adapt", "--prior", prior.toString(), "--coordinator", "h:1", "--data", "fashion-mnist", "--out", out.toString()).exit());
+    Run oneClass = run("adapt", "--prior", prior.toString(), "--data", "fashion-mnist:test", "--classes", "6", "--out", out.toString());
+    assertEquals(2, oneClass.exit());
+    assertTrue(oneClass.err().contains("at least 2 classes"), oneClass.err());
+    Path bare = dir.resolve("bare.fbb");
+    BundleFiles.write(bare, io.fedbase.bundle.StoredBundle.parameters(BundleFiles.read(prior).bundle(), java.util.Map.of()));
+    Run noSpec = run("adapt", "--prior", bare.toString(), "--data", "fashion-mnist:test", "--classes", "6-8", "--out", out.toString());
+    assertEquals(2, noSpec.exit());
+    assertTrue(noSpec.err().contains("does not carry its model spec"), noSpec.err());
   }
 }

@@ -1,0 +1,62 @@
+package io.fedbase.cli;
+
+import io.fedbase.node.adapt.CurvePoint;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import org.jfree.chart.ChartUtils;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
+
+/** Draws an adaptation curve (loss on the left axis, held-out accuracy on the right) with JFreeChart. */
+final class CurvePlot {
+
+  private CurvePlot() {}
+
+  static void write(Path png, String title, List<CurvePoint> curve) throws IOException {
+    System.setProperty("java.awt.headless", "true");
+    XYSeries train = new XYSeries("minibatch loss");
+    XYSeries heldLoss = new XYSeries("held-out loss");
+    XYSeries heldAcc = new XYSeries("held-out accuracy");
+    for (CurvePoint p : curve) {
+      if (!Double.isNaN(p.trainLoss())) {
+        train.add(p.step(), p.trainLoss());
+      }
+      if (!Double.isNaN(p.heldOutLoss())) {
+        heldLoss.add(p.step(), p.heldOutLoss());
+        heldAcc.add(p.step(), p.heldOutAccuracy());
+      }
+    }
+    XYSeriesCollection losses = new XYSeriesCollection();
+    losses.addSeries(train);
+    losses.addSeries(heldLoss);
+    XYPlot plot = new XYPlot(losses, new NumberAxis("step"), new NumberAxis("cross-entropy"), lines(Color.GRAY, Color.BLUE));
+    NumberAxis accuracyAxis = new NumberAxis("held-out accuracy");
+    accuracyAxis.setRange(0, 1);
+    plot.setRangeAxis(1, accuracyAxis);
+    plot.setDataset(1, new XYSeriesCollection(heldAcc));
+    plot.mapDatasetToRangeAxis(1, 1);
+    plot.setRenderer(1, lines(new Color(0, 140, 0)));
+    plot.setBackgroundPaint(Color.WHITE);
+    plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
+    plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+    JFreeChart chart = new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, true);
+    chart.setBackgroundPaint(Color.WHITE);
+    ChartUtils.saveChartAsPNG(png.toFile(), chart, 900, 500);
+  }
+
+  private static XYLineAndShapeRenderer lines(Color... colors) {
+    XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, false);
+    for (int i = 0; i < colors.length; i++) {
+      r.setSeriesPaint(i, colors[i]);
+      r.setSeriesStroke(i, new BasicStroke(1.5f));
+    }
+    return r;
+  }
+}
