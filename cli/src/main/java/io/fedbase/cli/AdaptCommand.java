@@ -25,7 +25,6 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -162,18 +161,14 @@ final class AdaptCommand implements Callable<Integer> {
   }
 
   private Path fetch(String target) throws Exception {
-    if (!insecure) {
-      throw new IllegalArgumentException("TLS is not available yet; pass --insecure to fetch over plaintext gRPC");
-    }
+    ManagedChannel channel = CoordinatorChannels.open(target, insecure);
     Path file = out.resolve("prior.fbb");
-    ManagedChannel channel = NodeCommand.channel(target);
     try {
       long version = new CoordinatorClient(channel).fetchPrior(0, file);
       System.out.println("fetched prior version " + version + " from " + target);
       return file;
     } finally {
-      channel.shutdownNow();
-      channel.awaitTermination(5, TimeUnit.SECONDS);
+      CoordinatorChannels.close(channel);
     }
   }
 

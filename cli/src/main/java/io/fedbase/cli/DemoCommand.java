@@ -149,7 +149,7 @@ final class DemoCommand implements Callable<Integer> {
         String id = "node-" + (i < 26 ? String.valueOf((char) ('a' + i)) : Integer.toString(i + 1));
         ImageDataset share = train.select(new ClassSelection(shares.get(i)));
         System.out.printf("  %s: classes %s (%d images), never sent anywhere%n", id, shares.get(i), share.size());
-        ManagedChannel channel = NodeCommand.channel(target);
+        ManagedChannel channel = CoordinatorChannels.open(target, true);
         NDManager manager = NDManager.newBaseManager(Devices.select(device));
         channels.add(channel);
         managers.add(manager);

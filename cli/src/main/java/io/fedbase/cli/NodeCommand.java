@@ -11,13 +11,11 @@ import io.fedbase.node.runtime.RoundTask;
 import io.fedbase.node.transport.CoordinatorClient;
 import io.fedbase.supernet.Devices;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.NettyChannelBuilder;
 import io.prometheus.client.CollectorRegistry;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -57,11 +55,14 @@ final class NodeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (!insecure) {
-      throw new IllegalArgumentException("TLS is not available yet; pass --insecure to connect with plaintext gRPC");
+    ManagedChannel channel = CoordinatorChannels.open(coordinator, insecure);
+    ImageDataset dataset;
+    try {
+      dataset = data.load();
+    } catch (RuntimeException e) {
+      CoordinatorChannels.close(channel);
+      throw e;
     }
-    ImageDataset dataset = data.load();
-    ManagedChannel channel = channel(coordinator);
     CollectorRegistry registry = new CollectorRegistry(true);
     try (NDManager manager = NDManager.newBaseManager(Devices.select(device));
         MetricsEndpoint metrics =
@@ -86,31 +87,9 @@ final class NodeCommand implements Callable<Integer> {
       }, "fedbase-node-shutdown"));
       node.run();
     } finally {
-      channel.shutdownNow();
-      channel.awaitTermination(5, TimeUnit.SECONDS);
+      CoordinatorChannels.close(channel);
     }
     return 0;
-  }
-
-  /** A plaintext channel with keep-alives fit for a long-lived round stream (ENGINEERING §2). */
-  static ManagedChannel channel(String target) {
-    int colon = target.lastIndexOf(':');
-    if (colon <= 0 || colon == target.length() - 1) {
-      throw new IllegalArgumentException("--coordinator must be HOST:PORT, got '" + target + "'");
-    }
-    int port;
-    try {
-      port = Integer.parseInt(target.substring(colon + 1));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--coordinator must be HOST:PORT, got '" + target + "'");
-    }
-    return NettyChannelBuilder.forAddress(target.substring(0, colon), port)
-        .usePlaintext()
-        .keepAliveTime(30, TimeUnit.SECONDS)
-        .keepAliveTimeout(15, TimeUnit.SECONDS)
-        .keepAliveWithoutCalls(true)
-        .maxInboundMessageSize(4 << 20)
-        .build();
   }
 
   /** One line per event on standard output. */

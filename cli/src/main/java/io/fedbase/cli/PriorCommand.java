@@ -16,7 +16,6 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -55,22 +54,18 @@ final class PriorCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      if (!insecure) {
-        throw new IllegalArgumentException("TLS is not available yet; pass --insecure to connect with plaintext gRPC");
-      }
       long requested = parseVersion(version);
       if (out.toAbsolutePath().getParent() != null) {
         Files.createDirectories(out.toAbsolutePath().getParent());
       }
-      ManagedChannel channel = NodeCommand.channel(coordinator);
+      ManagedChannel channel = CoordinatorChannels.open(coordinator, insecure);
       try {
         long got = new CoordinatorClient(channel).fetchPrior(requested, out);
         StoredBundle stored = BundleFiles.read(out);
         System.out.printf("prior version %d -> %s (%d bytes, sha256 %s)%n", got, out, Files.size(out), Digests.sha256Hex(out));
         describeGenotype(stored);
       } finally {
-        channel.shutdownNow();
-        channel.awaitTermination(5, TimeUnit.SECONDS);
+        CoordinatorChannels.close(channel);
       }
       return 0;
     }

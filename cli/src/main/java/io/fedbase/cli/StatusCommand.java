@@ -6,7 +6,6 @@ import io.fedbase.proto.v1.StatusResponse;
 import io.grpc.ManagedChannel;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -25,10 +24,7 @@ final class StatusCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (!insecure) {
-      throw new IllegalArgumentException("TLS is not available yet; pass --insecure to connect with plaintext gRPC");
-    }
-    ManagedChannel channel = NodeCommand.channel(coordinator);
+    ManagedChannel channel = CoordinatorChannels.open(coordinator, insecure);
     try {
       StatusResponse s = new CoordinatorClient(channel).status();
       System.out.printf(
@@ -50,8 +46,7 @@ final class StatusCommand implements Callable<Integer> {
       }
       System.out.println("genotype: " + s.getGenotype());
     } finally {
-      channel.shutdownNow();
-      channel.awaitTermination(5, TimeUnit.SECONDS);
+      CoordinatorChannels.close(channel);
     }
     return 0;
   }
