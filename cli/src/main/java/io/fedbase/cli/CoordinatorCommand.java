@@ -87,7 +87,7 @@ final class CoordinatorCommand implements Callable<Integer> {
                 : MetricsEndpoint.start(
                     new InetSocketAddress(bind, metricsPort),
                     registry,
-                    () -> runtime.coordinator().status().phase() != RoundPhase.STOPPED)) {
+                    () -> runtime.coordinator().phase() != RoundPhase.STOPPED)) {
       Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "fedbase-shutdown"));
       System.out.printf(
           "coordinator: %s on %s:%d, state %s, prior version %d, waiting for %d node(s)%n",

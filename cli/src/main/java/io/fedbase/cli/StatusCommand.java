@@ -1,5 +1,6 @@
 package io.fedbase.cli;
 
+import io.fedbase.bundle.BundleLayout;
 import io.fedbase.node.transport.CoordinatorClient;
 import io.fedbase.proto.v1.RoundOutcome;
 import io.fedbase.proto.v1.StatusResponse;
@@ -33,7 +34,7 @@ final class StatusCommand implements Callable<Integer> {
           s.getState().name().replace("ROUND_STATE_", "").toLowerCase(Locale.ROOT),
           s.getPriorVersion(),
           s.getTargetRounds() > 0 ? " of " + s.getTargetRounds() : "",
-          s.getSpecHash().substring(0, Math.min(12, s.getSpecHash().length())));
+          BundleLayout.shortHash(s.getSpecHash()));
       System.out.println("connected nodes: " + (s.getConnectedNodesCount() == 0 ? "none" : String.join(", ", s.getConnectedNodesList())));
       for (RoundOutcome o : s.getRecentRoundsList()) {
         System.out.println(

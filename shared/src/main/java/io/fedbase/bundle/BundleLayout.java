@@ -93,7 +93,8 @@ public final class BundleLayout {
     }
   }
 
-  static String shortHash(String hash) {
+  /** The first 12 hex digits of a spec hash, for messages and directory names. */
+  public static String shortHash(String hash) {
     return hash.length() > 12 ? hash.substring(0, 12) : hash;
   }
 

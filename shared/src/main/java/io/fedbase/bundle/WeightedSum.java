@@ -31,48 +31,6 @@ public final class WeightedSum implements DeltaAccumulator {
     count++;
   }
 
-  /**
-   * Starts adding one delta piece by piece in layout order, so an upload can be folded in straight
-   * from a stream or file without materialising it. Counted once {@link Contribution#finish()}
-   * confirms that every value arrived.
-   */
-  public Contribution begin(double weight) {
-    if (!(weight > 0) || !Double.isFinite(weight)) {
-      throw new IllegalArgumentException("weight must be positive and finite, got " + weight);
-    }
-    return new Contribution(weight);
-  }
-
-  /** One delta being added in pieces; see {@link #begin(double)}. */
-  public final class Contribution {
-    private final double weight;
-    private int next;
-
-    private Contribution(double weight) {
-      this.weight = weight;
-    }
-
-    /** Adds the next {@code length} values of the delta. */
-    public void add(float[] values, int length) {
-      if (next + length > sum.length) {
-        throw new IllegalArgumentException("delta has more than " + sum.length + " values");
-      }
-      for (int i = 0; i < length; i++) {
-        sum[next + i] += weight * values[i];
-      }
-      next += length;
-    }
-
-    /** Counts the delta; it must have been complete. */
-    public void finish() {
-      if (next != sum.length) {
-        throw new IllegalStateException("delta ended after " + next + " of " + sum.length + " values");
-      }
-      totalWeight += weight;
-      count++;
-    }
-  }
-
   /** Number of deltas added. */
   @Override
   public int count() {

@@ -65,7 +65,7 @@ public final class HeldOutComparison {
       long start = System.nanoTime();
       for (int t = 0; t < taskCount; t++) {
         Task task = tasks.task(t);
-        try (AdaptationSession s = loop.open(arm.start().apply(t), task.signature(), tau, MetaTrainer.adaptationSeed(seed, t))) {
+        try (AdaptationSession s = loop.open(arm.start().apply(t), task.signature(), tau, TaskBatch.adaptationSeed(seed, t))) {
           int c = 0;
           for (int step = 0; c < checkpoints.length; step++) {
             while (c < checkpoints.length && checkpoints[c] == step) {

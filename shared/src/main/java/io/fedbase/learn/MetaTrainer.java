@@ -70,9 +70,4 @@ public final class MetaTrainer {
     }
     return w;
   }
-
-  /** Seed of the Gumbel noise and minibatches of one task, independent of the task draw. */
-  public static long adaptationSeed(long seed, long taskIndex) {
-    return TaskBatch.adaptationSeed(seed, taskIndex);
-  }
 }

@@ -46,25 +46,6 @@ class BundleMathTest {
   }
 
   @Test
-  void aDeltaAddedInPiecesEqualsOneAddedWhole() {
-    WeightedSum whole = new WeightedSum(layout);
-    whole.add(b(1, 2, 3, 4, 5, 6, 7), 3);
-    whole.add(b(7, 6, 5, 4, 3, 2, 1), 1);
-    WeightedSum pieces = new WeightedSum(layout);
-    WeightedSum.Contribution c = pieces.begin(3);
-    c.add(new float[] {1, 2, 3, 99}, 3);
-    c.add(new float[] {4, 5, 6, 7}, 4);
-    c.finish();
-    pieces.add(b(7, 6, 5, 4, 3, 2, 1), 1);
-    assertArrayEquals(whole.result().toArray(), pieces.result().toArray(), 0f);
-    WeightedSum.Contribution partial = pieces.begin(1);
-    partial.add(new float[] {1, 2}, 2);
-    assertThrows(IllegalStateException.class, partial::finish);
-    assertThrows(IllegalArgumentException.class, () -> partial.add(new float[8], 8));
-    assertEquals(2, pieces.count());
-  }
-
-  @Test
   void refusesMixingLayouts() {
     BundleLayout other = new BundleLayout("def", layout.tensors());
     Bundle a = b(1, 2, 3, 4, 5, 6, 7);

@@ -55,7 +55,7 @@ class MetaTrainerTest {
       int probes = 16;
       for (int i = 0; i < probes; i++) {
         Task t = sampler.task(1_000_000 + i);
-        long seed = MetaTrainer.adaptationSeed(99, i);
+        long seed = TaskBatch.adaptationSeed(99, i);
         before += loop.adapt(initial, t, 0.3f, seed).lastLoss();
         after += loop.adapt(trained, t, 0.3f, seed).lastLoss();
       }

@@ -165,9 +165,7 @@ public final class NodeRuntime {
       result =
           gate.run(
               () -> new TaskBatch(loop, sampler, AggregationRule.weightedMean()).adapt(prior, task.firstTask(), task.tasks(), task.tau(), task.seed()));
-    } catch (IOException e) {
-      throw Status.UNAVAILABLE.withDescription("cannot fetch prior version " + task.priorVersion() + ": " + e.getMessage()).asRuntimeException();
-    } catch (UncheckedIOException e) {
+    } catch (IOException | UncheckedIOException e) {
       throw Status.UNAVAILABLE.withDescription("cannot fetch prior version " + task.priorVersion() + ": " + e.getMessage()).asRuntimeException();
     } catch (IllegalArgumentException | IllegalStateException e) {
       // this node's data cannot serve the assignment (too few classes or images), or it diverged

@@ -36,7 +36,7 @@ public final class PriorCache {
 
   /** Where version {@code version} is cached. */
   public Path file(long version) {
-    return dir.resolve(layout.specHash().substring(0, 12)).resolve(String.format("prior-v%08d.fbb", version));
+    return dir.resolve(BundleLayout.shortHash(layout.specHash())).resolve(String.format("prior-v%08d.fbb", version));
   }
 
   /** The prior of {@code version}, from memory, disk or the coordinator, in that order. */

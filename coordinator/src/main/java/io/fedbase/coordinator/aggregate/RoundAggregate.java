@@ -3,6 +3,7 @@ package io.fedbase.coordinator.aggregate;
 import io.fedbase.bundle.Bundle;
 import io.fedbase.bundle.BundleLayout;
 import io.fedbase.bundle.WeightedSum;
+import io.fedbase.space.TensorSpec;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -31,7 +32,7 @@ public final class RoundAggregate {
   /**
    * Adds a validated upload with its task count as weight, then deletes its staging file. The file
    * is read completely before anything is added, so an I/O error leaves the sum untouched; merges
-   * are serialised by the round, so this is one extra model-sized buffer, not one per node.
+   * are serialised by the round, so the transient copies are per merge, never one per node.
    */
   public void merge(StagedUpdate update) throws IOException {
     float[] values = new float[update.values()];
@@ -45,11 +46,10 @@ public final class RoundAggregate {
     }
     bytes.flip();
     bytes.asFloatBuffer().get(values);
-    WeightedSum.Contribution contribution = sum.begin(update.header().taskCount());
-    contribution.add(values, values.length);
-    contribution.finish();
+    Bundle delta = Bundle.of(layout, values);
+    sum.add(delta, update.header().taskCount());
     tasks += update.header().taskCount();
-    logitDeltas.add(logitPart(values));
+    logitDeltas.add(logitPart(delta));
     Files.deleteIfExists(update.file());
   }
 
@@ -58,21 +58,21 @@ public final class RoundAggregate {
     return List.copyOf(logitDeltas);
   }
 
-  private float[] logitPart(float[] values) {
+  private float[] logitPart(Bundle delta) {
+    List<float[]> parts = new ArrayList<>();
     int n = 0;
-    for (int t = 0; t < layout.tensors().size(); t++) {
-      if (layout.tensors().get(t).logits()) {
-        n += layout.end(t) - layout.offset(t);
+    for (TensorSpec t : layout.tensors()) {
+      if (t.logits()) {
+        float[] v = delta.tensor(t.name());
+        parts.add(v);
+        n += v.length;
       }
     }
     float[] out = new float[n];
     int k = 0;
-    for (int t = 0; t < layout.tensors().size(); t++) {
-      if (layout.tensors().get(t).logits()) {
-        int len = layout.end(t) - layout.offset(t);
-        System.arraycopy(values, layout.offset(t), out, k, len);
-        k += len;
-      }
+    for (float[] v : parts) {
+      System.arraycopy(v, 0, out, k, v.length);
+      k += v.length;
     }
     return out;
   }

@@ -48,10 +48,6 @@ public final class UpdateReceiver implements AutoCloseable {
     }
   }
 
-  public UpdateHeaderFields header() {
-    return header;
-  }
-
   /** Checks, hashes and spools one chunk of payload bytes. */
   public void accept(ByteBuffer chunk) throws UpdateRejectedException {
     if (done) {

@@ -72,7 +72,6 @@ public final class RoundCoordinator implements AutoCloseable {
   private Bundle prior;
   private long version;
   private long lastRound;
-  private long committedThisRun;
   private RoundPhase phase = RoundPhase.WAITING;
   private boolean federationDone;
   private OpenRound current;
@@ -137,6 +136,16 @@ public final class RoundCoordinator implements AutoCloseable {
   /** Whether {@link #start(Bundle)} has restored (or created) the prior. */
   public boolean isStarted() {
     return started;
+  }
+
+  /** The exact payload size of an update: the model's delta as float32. */
+  public long maxUpdateBytes() {
+    return (long) layout.totalSize() * Float.BYTES;
+  }
+
+  /** The current phase (cheaper than {@link #status()} for health probes). */
+  public synchronized RoundPhase phase() {
+    return phase;
   }
 
   public SupernetSpec spec() {
@@ -246,12 +255,12 @@ public final class RoundCoordinator implements AutoCloseable {
   private void requireShape(UpdateHeaderFields header, Assignment assignment) throws UpdateRejectedException {
     if (!header.specHash().equals(layout.specHash())) {
       throw new UpdateRejectedException(
-          Reason.WRONG_SHAPE, "the delta belongs to model " + abbreviate(header.specHash()) + ", not " + abbreviate(layout.specHash()));
+          Reason.WRONG_SHAPE, "the delta belongs to model " + BundleLayout.shortHash(header.specHash()) + ", not " + BundleLayout.shortHash(layout.specHash()));
     }
     if (!header.plainFloat32Delta()) {
       throw new UpdateRejectedException(Reason.WRONG_SHAPE, "unsupported update encoding; send the plain float32 delta");
     }
-    long expected = (long) layout.totalSize() * Float.BYTES;
+    long expected = maxUpdateBytes();
     if (header.payloadBytes() > expected) {
       throw new UpdateRejectedException(
           Reason.OVERSIZED, "declared payload of " + header.payloadBytes() + " bytes exceeds the model's " + expected);
@@ -453,7 +462,6 @@ public final class RoundCoordinator implements AutoCloseable {
     events.searchHealth(health);
     prior = next;
     version++;
-    committedThisRun++;
     long tasks = round.aggregate.tasks();
     RoundOutcome outcome =
         new RoundOutcome(
@@ -528,11 +536,6 @@ public final class RoundCoordinator implements AutoCloseable {
     }
   }
 
-  /** Committed rounds since this coordinator started. */
-  public synchronized long committedThisRun() {
-    return committedThisRun;
-  }
-
   /** Stops running rounds: an open round is abandoned (its uploads never count) and streams end. */
   @Override
   public synchronized void close() {
@@ -569,10 +572,6 @@ public final class RoundCoordinator implements AutoCloseable {
     if (nodeId == null || !NODE_ID.matcher(nodeId).matches()) {
       throw new IllegalArgumentException("node id must be 1 to 64 of [A-Za-z0-9._-], got '" + nodeId + "'");
     }
-  }
-
-  private static String abbreviate(String hash) {
-    return hash.length() > 12 ? hash.substring(0, 12) : hash;
   }
 
   /** The round being collected. */

@@ -96,8 +96,8 @@ public final class CheckpointStore {
       String specHash = s.has("spec_hash") ? s.get("spec_hash").getAsString() : "";
       if (!specHash.equals(layout.specHash())) {
         throw new IOException(
-            "state directory " + dir + " holds a federation of another model (spec " + abbreviate(specHash)
-                + ", expected " + abbreviate(layout.specHash()) + "); use another --state-dir");
+            "state directory " + dir + " holds a federation of another model (spec " + BundleLayout.shortHash(specHash)
+                + ", expected " + BundleLayout.shortHash(layout.specHash()) + "); use another --state-dir");
       }
       long version = s.get("prior_version").getAsLong();
       long lastRound = s.get("last_round").getAsLong();
@@ -119,7 +119,7 @@ public final class CheckpointStore {
       // never start a fresh federation over priors that are damaged or belong to another model
       throw new IOException(
           "state directory " + dir + " has prior files, but none is a valid prior of this model (spec "
-              + abbreviate(layout.specHash()) + "); use another --state-dir or remove the damaged files");
+              + BundleLayout.shortHash(layout.specHash()) + "); use another --state-dir or remove the damaged files");
     }
     return Optional.empty();
   }
@@ -164,9 +164,5 @@ public final class CheckpointStore {
       LOG.warn("skipping {}: {}", file.getFileName(), e.getMessage());
       return Optional.empty();
     }
-  }
-
-  private static String abbreviate(String hash) {
-    return hash.length() > 12 ? hash.substring(0, 12) : hash;
   }
 }

@@ -1,6 +1,7 @@
 package io.fedbase.coordinator.transport;
 
 import com.google.protobuf.ByteString;
+import io.fedbase.bundle.BundleLayout;
 import io.fedbase.coordinator.aggregate.StagedUpdate;
 import io.fedbase.coordinator.aggregate.UpdateHeaderFields;
 import io.fedbase.coordinator.aggregate.UpdateReceiver;
@@ -67,7 +68,7 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
     if (!expected.isEmpty() && !expected.equals(actual)) {
       response.onError(
           Status.FAILED_PRECONDITION
-              .withDescription("the coordinator trains model " + actual.substring(0, 12) + ", not " + expected)
+              .withDescription("the coordinator trains model " + BundleLayout.shortHash(actual) + ", not " + expected)
               .asRuntimeException());
       return;
     }
@@ -87,7 +88,7 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
                     .setMinNodes(policy.minNodes())
                     .setQuorum(policy.quorum())
                     .setDeadlineSeconds((int) policy.deadline().toSeconds())
-                    .setMaxUpdateBytes((long) coordinator.spec().tensors().stream().mapToLong(t -> t.size()).sum() * Float.BYTES))
+                    .setMaxUpdateBytes(coordinator.maxUpdateBytes()))
             .setPriorVersion(version)
             .build());
     response.onCompleted();
