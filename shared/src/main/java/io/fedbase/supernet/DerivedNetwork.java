@@ -10,6 +10,7 @@ import io.fedbase.bundle.Bundle;
 import io.fedbase.bundle.BundleLayout;
 import io.fedbase.genotype.Genotype;
 import io.fedbase.space.CellPlan;
+import io.fedbase.space.Operation;
 import io.fedbase.space.StemSpec;
 import io.fedbase.space.TensorNames;
 import io.fedbase.space.TensorSpec;
@@ -19,7 +20,8 @@ import java.util.SplittableRandom;
 
 /**
  * Forward pass of a genotype's discrete network: the supernet's stem and cell skeleton with two
- * fixed operations per node and no architecture weights. Stateless like {@link Supernet}.
+ * fixed operations per node and no architecture weights. Stateless like {@link Supernet}: running
+ * BN statistics, when kept, travel in the {@link ForwardRegime}.
  */
 public final class DerivedNetwork {
 
@@ -51,13 +53,21 @@ public final class DerivedNetwork {
     return Bundle.of(layout, values);
   }
 
-  /** Class logits [B, ways] for images [B, C, H, W]; results belong to {@code scope}. */
+  /**
+   * Class logits [B, ways] for images [B, C, H, W], normalised with the batch's statistics; results
+   * belong to {@code scope}.
+   */
   public NDArray forward(ParameterSet params, NDArray images, NDManager scope) {
+    return forward(params, images, ForwardRegime.BATCH_STATISTICS, scope);
+  }
+
+  /** Class logits [B, ways] for images [B, C, H, W] under {@code regime}; results belong to {@code scope}. */
+  public NDArray forward(ParameterSet params, NDArray images, ForwardRegime regime, NDManager scope) {
     StemSpec stem =
         spec.frame()
             .stemFor(Supernet.signatureOf(images))
             .orElseThrow(() -> new IllegalArgumentException("the network has no stem for input " + Supernet.signatureOf(images)));
-    ForwardScope fs = new ForwardScope(scope);
+    ForwardScope fs = new ForwardScope(scope, regime);
     NDArray h = Supernet.stem(fs, params, stem, images);
     NDArray s0 = h;
     NDArray s1 = h;
@@ -80,10 +90,15 @@ public final class DerivedNetwork {
         Genotype.Choice c = choices.get(2 * node + k);
         int n = node;
         int kk = k;
+        int stride = cell.strideFrom(c.input());
         NDArray y =
             EdgeOperation.apply(
-                fs, c.op(), states.get(c.input()), cell.strideFrom(c.input()),
+                fs, c.op(), states.get(c.input()), stride,
                 part -> p.get(DerivedNetworkSpec.choiceWeight(cell.index(), n, kk, c, part)));
+        // as in DARTS, an identity is never dropped: dropping it would silence the residual path
+        if (!(c.op() == Operation.SKIP_CONNECT && stride == 1)) {
+          y = fs.dropPath(y);
+        }
         sum = sum == null ? y : sum.add(y);
       }
       states.add(sum);

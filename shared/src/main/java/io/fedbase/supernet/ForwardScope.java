@@ -5,20 +5,63 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.SplittableRandom;
 
 /**
- * Per-forward constants: the identity scale/shift and scratch running statistics that PyTorch's
- * batch_norm insists on even when it normalises with batch statistics only. Created lazily in the
- * forward's own scope and shared by every BN of the same width.
+ * Per-forward state: the identity scale/shift and scratch running statistics that PyTorch's
+ * batch_norm insists on even when it normalises with batch statistics only (created lazily in the
+ * forward's own scope, shared by every BN of the same width), and the {@link ForwardRegime}'s
+ * running statistics and drop-path masks, handed out in call order.
  */
 final class ForwardScope {
 
   private final NDManager manager;
+  private final ForwardRegime regime;
+  private final SplittableRandom dropPathRng;
   private final Map<Long, NDArray[]> byChannels = new HashMap<>();
   private final Map<String, NDArray> poolCoverage = new HashMap<>();
+  private int batchNormCalls;
 
   ForwardScope(NDManager manager) {
+    this(manager, ForwardRegime.BATCH_STATISTICS);
+  }
+
+  ForwardScope(NDManager manager, ForwardRegime regime) {
     this.manager = manager;
+    this.regime = regime;
+    this.dropPathRng = new SplittableRandom(regime.dropPathSeed());
+  }
+
+  /** True when BN normalises with the batch's own statistics. */
+  boolean normalisesWithBatch() {
+    return regime.training();
+  }
+
+  /**
+   * {mean, variance} the next BN call reads (inference) or updates in place (training), or null
+   * when the regime keeps no statistics.
+   */
+  NDArray[] nextRunningStatistics(long channels) {
+    int index = batchNormCalls++;
+    return regime.statistics() == null ? null : regime.statistics().pair(index, channels, regime.training());
+  }
+
+  /**
+   * {@code x} with each sample's values zeroed with the regime's drop-path probability and the
+   * survivors scaled by 1/keep (DARTS' drop_path); {@code x} itself when nothing is dropped.
+   */
+  NDArray dropPath(NDArray x) {
+    float drop = regime.dropPathProbability();
+    if (drop == 0f) {
+      return x;
+    }
+    int batch = (int) x.getShape().get(0);
+    float keep = 1f - drop;
+    float[] mask = new float[batch];
+    for (int i = 0; i < batch; i++) {
+      mask[i] = dropPathRng.nextDouble() < keep ? 1f / keep : 0f;
+    }
+    return x.mul(manager.create(mask, new Shape(batch, 1, 1, 1)));
   }
 
   NDManager manager() {

@@ -33,15 +33,25 @@ final class SupernetOps {
         .singletonOrThrow();
   }
 
+  /** DJL's momentum convention: the share of the old running value kept (PyTorch's 0.1 update). */
+  static final float BN_MOMENTUM = 0.9f;
+
   /**
-   * BatchNorm over the batch statistics; with null gamma/beta the affine part is the identity
-   * (cells use no affine BN). Running statistics are never kept: BASE adapts with batch stats only.
+   * BatchNorm; with null gamma/beta the affine part is the identity (cells use no affine BN). The
+   * scope's regime decides: batch statistics and no state (the supernet: BASE adapts with batch
+   * stats only), batch statistics while updating running ones (training a derived network), or the
+   * running ones (inference).
    */
   static NDArray batchNorm(ForwardScope scope, NDArray x, NDArray gamma, NDArray beta) {
-    NDArray[] c = scope.batchNormConstants(x.getShape().get(1));
+    long channels = x.getShape().get(1);
+    NDArray[] c = scope.batchNormConstants(channels);
+    NDArray[] running = scope.nextRunningStatistics(channels);
+    NDArray mean = running == null ? c[2] : running[0];
+    NDArray variance = running == null ? c[3] : running[1];
     // axis -1 selects the engine's native NCHW path (axis 1) without DJL's swap-axes detour
     return BatchNorm.batchNorm(
-            x, c[2], c[3], gamma == null ? c[0] : gamma, beta == null ? c[1] : beta, -1, 0.9f, BN_EPS, true)
+            x, mean, variance, gamma == null ? c[0] : gamma, beta == null ? c[1] : beta, -1, BN_MOMENTUM, BN_EPS,
+            scope.normalisesWithBatch())
         .singletonOrThrow();
   }
 

@@ -1,5 +1,6 @@
 package io.fedbase.supernet;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -63,5 +64,103 @@ class DerivedNetworkTest {
     SupernetSpec paper = SupernetSpec.profile("paper");
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new DerivedNetworkSpec(CELLS, paper));
     assertTrue(e.getMessage().contains("nodes"), e.getMessage());
+  }
+
+  @Test
+  void runningStatisticsConvergeToTheBatchStatisticsAndMakeInferenceBatchIndependent() {
+    DerivedNetwork net = new DerivedNetwork(new DerivedNetworkSpec(CELLS, SupernetSpec.profile("small")));
+    Bundle w = net.initialize(5);
+    float[] x = gaussian(8 * 784, 2);
+    try (NDManager m = NDManager.newBaseManager();
+        GradMode ignored = GradMode.disabled()) {
+      ParameterSet p = ParameterSet.load(w, m, t -> false);
+      NDArray images = m.create(x, new Shape(8, 1, 28, 28));
+      RunningStatistics stats = RunningStatistics.empty(m);
+      float[] batchLogits = net.forward(p, images, m).toFloatArray();
+      // PyTorch's update keeps 0.9 of the old value: after 80 identical batches 0.9^80 < 3e-4 is left
+      for (int i = 0; i < 80; i++) {
+        try (NDManager step = m.newSubManager()) {
+          net.forward(p, images, ForwardRegime.training(stats, 0f, i), step);
+        }
+      }
+      assertTrue(stats.size() > 10, "every BN call gets statistics, got " + stats.size());
+      float[] inference = net.forward(p, images, ForwardRegime.inference(stats), m).toFloatArray();
+      assertArrayEquals(batchLogits, inference, 0.05f, "running statistics should match this batch's own");
+
+      float[] firstHalfAlone =
+          net.forward(p, images.get("0:4"), ForwardRegime.inference(stats), m).toFloatArray();
+      float[] firstHalfInBatch = java.util.Arrays.copyOf(inference, firstHalfAlone.length);
+      assertArrayEquals(firstHalfInBatch, firstHalfAlone, 1e-4f, "inference must not depend on the rest of the batch");
+      float[] batchHalf = net.forward(p, images.get("0:4"), m).toFloatArray();
+      assertTrue(maxDifference(batchHalf, java.util.Arrays.copyOf(batchLogits, batchHalf.length)) > 1e-3,
+          "with batch statistics the same images score differently in another batch (the test would be vacuous)");
+
+      RunningStatistics reloaded = RunningStatistics.load(stats.toBundle(), m);
+      assertEquals(stats.size(), reloaded.size());
+      assertArrayEquals(inference, net.forward(p, images, ForwardRegime.inference(reloaded), m).toFloatArray(), 0f);
+    }
+  }
+
+  @Test
+  void inferenceRefusesStatisticsOfAnotherNetwork() {
+    DerivedNetwork net = new DerivedNetwork(new DerivedNetworkSpec(CELLS, SupernetSpec.profile("small")));
+    SupernetSpec wider = SupernetSpec.profile("small").toBuilder().setChannels(12).build();
+    DerivedNetwork other = new DerivedNetwork(new DerivedNetworkSpec(CELLS, wider));
+    try (NDManager m = NDManager.newBaseManager();
+        GradMode ignored = GradMode.disabled()) {
+      NDArray images = m.create(gaussian(4 * 784, 3), new Shape(4, 1, 28, 28));
+      RunningStatistics stats = RunningStatistics.empty(m);
+      net.forward(ParameterSet.load(net.initialize(1), m, t -> false), images, ForwardRegime.training(stats, 0f, 0), m);
+      ParameterSet otherParams = ParameterSet.load(other.initialize(1), m, t -> false);
+      IllegalStateException e =
+          assertThrows(IllegalStateException.class, () -> other.forward(otherParams, images, ForwardRegime.inference(stats), m));
+      assertTrue(e.getMessage().contains("channels"), e.getMessage());
+      RunningStatistics none = RunningStatistics.empty(m);
+      assertThrows(IllegalStateException.class, () -> net.forward(otherParams, images, ForwardRegime.inference(none), m));
+    }
+  }
+
+  @Test
+  void dropPathIsSeededAndStillLetsGradientsThrough() {
+    DerivedNetwork net = new DerivedNetwork(new DerivedNetworkSpec(CELLS, SupernetSpec.profile("small")));
+    try (NDManager m = NDManager.newBaseManager()) {
+      ParameterSet p = ParameterSet.load(net.initialize(4), m, t -> true);
+      NDArray images = m.create(gaussian(8 * 784, 4), new Shape(8, 1, 28, 28));
+      RunningStatistics stats = RunningStatistics.empty(m);
+      float[] plain;
+      float[] dropped;
+      float[] droppedAgain;
+      try (GradMode ignored = GradMode.disabled()) {
+        plain = net.forward(p, images, ForwardRegime.training(stats, 0f, 7), m).toFloatArray();
+        dropped = net.forward(p, images, ForwardRegime.training(stats, 0.5f, 7), m).toFloatArray();
+        droppedAgain = net.forward(p, images, ForwardRegime.training(stats, 0.5f, 7), m).toFloatArray();
+      }
+      assertTrue(maxDifference(plain, dropped) > 1e-3, "drop-path 0.5 must change the output");
+      assertArrayEquals(dropped, droppedAgain, 1e-5f, "the same seed drops the same paths");
+      try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+        gc.backward(net.forward(p, images, ForwardRegime.training(stats, 0.3f, 8), m).square().sum());
+      }
+      try (NDArray g = p.get("classifier.weight").getGradient()) {
+        assertTrue(g.abs().sum().getFloat() > 0);
+      }
+      assertThrows(IllegalArgumentException.class, () -> new ForwardRegime(stats, false, 0.2f, 0));
+    }
+  }
+
+  private static float[] gaussian(int n, long seed) {
+    float[] x = new float[n];
+    SplittableRandom rng = new SplittableRandom(seed);
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) rng.nextGaussian();
+    }
+    return x;
+  }
+
+  private static double maxDifference(float[] a, float[] b) {
+    double max = 0;
+    for (int i = 0; i < a.length; i++) {
+      max = Math.max(max, Math.abs(a[i] - b[i]));
+    }
+    return max;
   }
 }
