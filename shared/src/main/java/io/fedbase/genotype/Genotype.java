@@ -2,7 +2,9 @@ package io.fedbase.genotype;
 
 import io.fedbase.space.CellType;
 import io.fedbase.space.Operation;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 
 /**
@@ -17,6 +19,33 @@ public record Genotype(int nodes, List<Choice> normal, List<Choice> reduce) {
   public Genotype {
     normal = List.copyOf(normal);
     reduce = List.copyOf(reduce);
+  }
+
+  /**
+   * A genotype drawn uniformly from the search space: for each node of each cell, two distinct
+   * input states and, for each, an operation other than {@code none}, all uniformly.
+   */
+  public static Genotype random(List<Operation> operations, int nodes, SplittableRandom rng) {
+    List<Operation> usable = operations.stream().filter(o -> o != Operation.NONE).toList();
+    if (usable.isEmpty()) {
+      throw new IllegalArgumentException("the search space " + operations + " has no operation besides none");
+    }
+    List<List<Choice>> cells = new ArrayList<>();
+    for (int cell = 0; cell < 2; cell++) {
+      List<Choice> choices = new ArrayList<>();
+      for (int node = 0; node < nodes; node++) {
+        int states = node + 2;
+        int first = rng.nextInt(states);
+        int second = rng.nextInt(states - 1);
+        if (second >= first) {
+          second++;
+        }
+        choices.add(new Choice(usable.get(rng.nextInt(usable.size())), first));
+        choices.add(new Choice(usable.get(rng.nextInt(usable.size())), second));
+      }
+      cells.add(choices);
+    }
+    return new Genotype(nodes, cells.get(0), cells.get(1));
   }
 
   /** The choices of one cell type, two per node in node order. */

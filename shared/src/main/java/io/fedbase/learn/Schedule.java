@@ -40,6 +40,28 @@ public interface Schedule {
     };
   }
 
+  /**
+   * Cosine annealing from {@code start} at step 0 to {@code end} after the last step, PyTorch's
+   * CosineAnnealingLR with T_max = {@code totalRounds}.
+   */
+  static Schedule cosine(double start, double end) {
+    return new Schedule() {
+      @Override
+      public double at(int round, int totalRounds) {
+        if (totalRounds <= 0) {
+          return start;
+        }
+        double f = Math.min(1.0, Math.max(0.0, round / (double) totalRounds));
+        return end + 0.5 * (start - end) * (1 + Math.cos(Math.PI * f));
+      }
+
+      @Override
+      public String toString() {
+        return "cosine " + start + "->" + end;
+      }
+    };
+  }
+
   /** Parses {@code 0.6} (constant) or {@code 1.0:0.1} (linear from 1.0 to 0.1). */
   static Schedule parse(String text) {
     try {

@@ -148,4 +148,34 @@ class GenotypeTest {
     Genotype withNone = new Genotype(2, List.of(new Choice(Operation.NONE, 0), HAND.normal().get(1), HAND.normal().get(2), HAND.normal().get(3)), HAND.reduce());
     assertThrows(IllegalArgumentException.class, () -> withNone.validate(OPS, 2));
   }
+
+  @Test
+  void randomGenotypesAreValidAndCoverTheSpaceUniformly() {
+    List<Operation> space = List.of(Operation.NONE, Operation.MAX_POOL_3X3, Operation.SKIP_CONNECT, Operation.SEP_CONV_3X3);
+    java.util.SplittableRandom rng = new java.util.SplittableRandom(11);
+    Map<Operation, Integer> ops = new java.util.EnumMap<>(Operation.class);
+    Map<String, Integer> lastNodeInputs = new java.util.HashMap<>();
+    int draws = 3000;
+    for (int i = 0; i < draws; i++) {
+      Genotype g = Genotype.random(space, 3, rng);
+      g.validate(space, 3);
+      for (CellType type : CellType.values()) {
+        List<Choice> cell = g.cell(type);
+        cell.forEach(c -> ops.merge(c.op(), 1, Integer::sum));
+        assertTrue(cell.get(4).input() != cell.get(5).input(), "a node reads two distinct states");
+      }
+      List<Choice> normal = g.normal();
+      int a = Math.min(normal.get(4).input(), normal.get(5).input());
+      int b = Math.max(normal.get(4).input(), normal.get(5).input());
+      lastNodeInputs.merge(a + "," + b, 1, Integer::sum);
+    }
+    assertEquals(null, ops.get(Operation.NONE));
+    double perOp = draws * 2 * 6 / 3.0;
+    for (Operation op : List.of(Operation.MAX_POOL_3X3, Operation.SKIP_CONNECT, Operation.SEP_CONV_3X3)) {
+      assertEquals(perOp, ops.get(op), perOp * 0.05, op + " drawn " + ops.get(op) + " times");
+    }
+    // node 2 reads 2 of 4 states: 6 pairs, each 1/6 of the draws
+    assertEquals(6, lastNodeInputs.size());
+    lastNodeInputs.values().forEach(n -> assertEquals(draws / 6.0, n, draws / 6.0 * 0.15));
+  }
 }
