@@ -89,6 +89,11 @@ public final class ImageDataset {
     return normalization;
   }
 
+  /** The same images normalised with {@code other} (a trained model's statistics). */
+  public ImageDataset withNormalization(Normalization other) {
+    return other.equals(normalization) ? this : new ImageDataset(source, signature, pixels, labels, other, classNames);
+  }
+
   /** Writes image {@code index} as C*H*W normalised floats into {@code dst} at {@code offset}. */
   public void writeNormalized(int index, float[] dst, int offset) {
     int size = signature.size();

@@ -22,7 +22,7 @@ public record LabelledImages(InputSignature signature, List<Integer> classes, fl
     for (int i = 0; i < idx.length; i++) {
       idx[i] = rng.nextInt(labels.length);
     }
-    return subset(idx);
+    return select(idx);
   }
 
   /** Images {@code from} (inclusive) to {@code to} (exclusive). */
@@ -31,10 +31,11 @@ public record LabelledImages(InputSignature signature, List<Integer> classes, fl
     for (int i = 0; i < idx.length; i++) {
       idx[i] = from + i;
     }
-    return subset(idx);
+    return select(idx);
   }
 
-  private LabelledImages subset(int[] idx) {
+  /** The images at {@code idx}, in that order. */
+  public LabelledImages select(int[] idx) {
     int d = signature.size();
     float[] x = new float[idx.length * d];
     int[] y = new int[idx.length];
@@ -43,6 +44,23 @@ public record LabelledImages(InputSignature signature, List<Integer> classes, fl
       y[i] = labels[idx[i]];
     }
     return new LabelledImages(signature, classes, x, y);
+  }
+
+  /**
+   * Every image of {@code data}, labelled by its class's position in {@code classes} (a model's
+   * class list); a class of the data that is not in the list is an error.
+   */
+  public static LabelledImages of(ImageDataset data, List<Integer> classes) {
+    List<Integer> unknown = data.classes().stream().filter(c -> !classes.contains(c)).toList();
+    if (!unknown.isEmpty()) {
+      throw new IllegalArgumentException(
+          data.source() + " has class(es) " + unknown + " that the model was not trained on; it knows " + classes + " (select with --classes)");
+    }
+    List<int[]> rows = new ArrayList<>();
+    for (int i = 0; i < data.size(); i++) {
+      rows.add(new int[] {i, classes.indexOf(data.label(i))});
+    }
+    return materialise(data, classes, rows);
   }
 
   /** The two parts of a split. */
@@ -58,7 +76,7 @@ public record LabelledImages(InputSignature signature, List<Integer> classes, fl
     }
     List<Integer> classes = data.classes();
     if (classes.size() < 2) {
-      throw new IllegalArgumentException("adaptation needs at least 2 classes, the data has " + classes);
+      throw new IllegalArgumentException("training needs at least 2 classes, the data has " + classes);
     }
     SplittableRandom rng = new SplittableRandom(seed);
     List<int[]> adapt = new ArrayList<>();
@@ -67,7 +85,7 @@ public record LabelledImages(InputSignature signature, List<Integer> classes, fl
     for (int k = 0; k < classes.size(); k++) {
       int[] idx = data.indicesOf(classes.get(k));
       if (idx.length < 2) {
-        throw new IllegalArgumentException("class " + classes.get(k) + " has " + idx.length + " image(s); adaptation needs at least 2 per class");
+        throw new IllegalArgumentException("class " + classes.get(k) + " has " + idx.length + " image(s); at least 2 per class are needed to hold one out");
       }
       shuffle(idx, rng);
       int h = Math.min(heldPerClass, Math.max(1, (int) Math.round(idx.length * fraction)));
