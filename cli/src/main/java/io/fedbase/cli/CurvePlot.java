@@ -20,8 +20,13 @@ final class CurvePlot {
   private CurvePlot() {}
 
   static void write(Path png, String title, List<CurvePoint> curve) throws IOException {
+    write(png, title, "step", curve);
+  }
+
+  /** The same chart with {@code xLabel} on the horizontal axis (e.g. "epoch"). */
+  static void write(Path png, String title, String xLabel, List<CurvePoint> curve) throws IOException {
     System.setProperty("java.awt.headless", "true");
-    XYSeries train = new XYSeries("minibatch loss");
+    XYSeries train = new XYSeries(xLabel.equals("step") ? "minibatch loss" : "training loss");
     XYSeries heldLoss = new XYSeries("held-out loss");
     XYSeries heldAcc = new XYSeries("held-out accuracy");
     for (CurvePoint p : curve) {
@@ -36,7 +41,7 @@ final class CurvePlot {
     XYSeriesCollection losses = new XYSeriesCollection();
     losses.addSeries(train);
     losses.addSeries(heldLoss);
-    XYPlot plot = new XYPlot(losses, new NumberAxis("step"), new NumberAxis("cross-entropy"), lines(Color.GRAY, Color.BLUE));
+    XYPlot plot = new XYPlot(losses, new NumberAxis(xLabel), new NumberAxis("cross-entropy"), lines(Color.GRAY, Color.BLUE));
     NumberAxis accuracyAxis = new NumberAxis("held-out accuracy");
     accuracyAxis.setRange(0, 1);
     plot.setRangeAxis(1, accuracyAxis);

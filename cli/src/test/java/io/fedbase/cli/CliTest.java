@@ -69,7 +69,10 @@ class CliTest {
             List.of("meta-train"),
             List.of("bench"),
             List.of("bench", "adaptation"),
-            List.of("bench", "inner-step"))) {
+            List.of("bench", "inner-step"),
+            List.of("bench", "genotypes"),
+            List.of("train"),
+            List.of("evaluate"))) {
       String[] args = new java.util.ArrayList<>(cmd) {{ add("--help"); }}.toArray(String[]::new);
       Run r = run(args);
       assertEquals(0, r.exit(), String.join(" ", args));
@@ -269,5 +272,110 @@ class CliTest {
     Run noSpec = run("adapt", "--prior", bare.toString(), "--data", "fashion-mnist:test", "--classes", "6-8", "--out", out.toString());
     assertEquals(2, noSpec.exit());
     assertTrue(noSpec.err().contains("does not carry its model spec"), noSpec.err());
+  }
+
+  @Test
+  void trainWritesModelCheckpointCurveAndReportAndEvaluateScoresIt() throws IOException {
+    SupernetSpec small = SupernetSpec.profile("small");
+    Path genotype = dir.resolve("genotype.json");
+    GenotypeJson.write(
+        genotype,
+        io.fedbase.genotype.ArchitectureLogits.of(io.fedbase.supernet.ParameterInitializer.initialize(small, 3), small.operations(), small.nodes()),
+        io.fedbase.genotype.GenotypeRule.BASE,
+        java.util.Map.of());
+    Path model = dir.resolve("model");
+    String[] trainArgs = {
+      "train", "--genotype", genotype.toString(), "--data", "fashion-mnist:test", "--classes", "1,7,8", "--max-per-class", "60",
+      "--max-held-out", "30", "--epochs", "2", "--cells", "2", "--channels", "6", "--batch", "20", "--cutout", "6", "--out", model.toString()
+    };
+    Run train = run(trainArgs);
+    assertEquals(0, train.exit(), train.err());
+    for (String f : List.of("model.fbb", "checkpoint.fbb", "curve.png", "report.md")) {
+      assertTrue(Files.size(model.resolve(f)) > 0, f);
+    }
+    assertTrue(Files.readString(model.resolve("report.md")).contains("| 2 |"), "every epoch is reported");
+
+    Run again = run(trainArgs);
+    assertEquals(2, again.exit());
+    assertTrue(again.err().contains("--resume"), again.err());
+    List<String> resumeArgs = new java.util.ArrayList<>(List.of(trainArgs));
+    resumeArgs.add("--resume");
+    Run resumed = run(resumeArgs.toArray(String[]::new));
+    assertEquals(0, resumed.exit(), resumed.err());
+    assertTrue(resumed.out().contains("resuming after epoch 2 of 2"), resumed.out());
+    resumeArgs.set(resumeArgs.indexOf("--epochs") + 1, "3");
+    Run changed = run(resumeArgs.toArray(String[]::new));
+    assertEquals(2, changed.exit());
+    assertTrue(changed.err().contains("other settings"), changed.err());
+
+    Run evaluate = run("evaluate", "--model", model.toString(), "--data", "fashion-mnist:test", "--classes", "1,7,8", "--json", dir.resolve("scores.json").toString());
+    assertEquals(0, evaluate.exit(), evaluate.err());
+    com.google.gson.JsonObject scores = com.google.gson.JsonParser.parseString(evaluate.lastLine()).getAsJsonObject();
+    assertEquals(3000, scores.get("images").getAsInt(), "every test image of the 3 classes");
+    assertTrue(scores.get("accuracy").getAsDouble() > 0.5, "well above chance (1/3) after 2 short epochs: " + scores);
+    int total = 0;
+    for (com.google.gson.JsonElement row : scores.getAsJsonArray("confusion")) {
+      for (com.google.gson.JsonElement v : row.getAsJsonArray()) {
+        total += v.getAsInt();
+      }
+    }
+    assertEquals(3000, total);
+    assertTrue(evaluate.out().contains("Trouser"), "per-class accuracy names the classes: " + evaluate.out());
+    assertEquals(evaluate.lastLine(), Files.readString(dir.resolve("scores.json")).strip());
+  }
+
+  @Test
+  void trainAndEvaluateRefuseBadInputWithOneLine() throws IOException {
+    Path genotype = dir.resolve("genotype.txt");
+    Files.writeString(genotype,
+        "Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('skip_connect', 0), ('dil_conv_3x3', 2), ('max_pool_3x3', 1), ('skip_connect', 3)],"
+            + " normal_concat=range(2, 5), reduce=[('max_pool_3x3', 0), ('sep_conv_3x3', 0), ('skip_connect', 1), ('dil_conv_3x3', 2),"
+            + " ('skip_connect', 0), ('sep_conv_3x3', 3)], reduce_concat=range(2, 5))\n");
+    Path model = dir.resolve("model");
+    Run oneClass = run("train", "--genotype", genotype.toString(), "--data", "fashion-mnist:test", "--classes", "1", "--out", model.toString());
+    assertEquals(2, oneClass.exit());
+    assertTrue(oneClass.err().contains("at least 2 classes"), oneClass.err());
+
+    Path outside = dir.resolve("outside.json");
+    Files.writeString(outside, "{\"format\": \"fedbase-genotype/1\", \"nodes\": 1, \"operations\": [\"max_pool_3x3\", \"skip_connect\"],"
+        + " \"genotype\": {\"normal\": [[\"sep_conv_3x3\", 0], [\"skip_connect\", 1]], \"reduce\": [[\"max_pool_3x3\", 0], [\"skip_connect\", 1]]}}");
+    Run notInSpace = run("train", "--genotype", outside.toString(), "--data", "fashion-mnist:test", "--classes", "1,7", "--out", model.toString());
+    assertEquals(2, notInSpace.exit());
+    assertTrue(notInSpace.err().contains("not in the search space"), notInSpace.err());
+    Path garbage = dir.resolve("garbage.txt");
+    Files.writeString(garbage, "sep_conv everywhere");
+    Run malformed = run("train", "--genotype", garbage.toString(), "--data", "fashion-mnist:test", "--classes", "1,7", "--out", model.toString());
+    assertEquals(2, malformed.exit());
+    assertTrue(malformed.err().contains("neither a genotype.json nor"), malformed.err());
+    assertEquals(2, run("train", "--genotype", dir.resolve("none.json").toString(), "--data", "fashion-mnist:test", "--out", model.toString()).exit());
+    Run nothingToResume = run("train", "--genotype", genotype.toString(), "--data", "fashion-mnist:test", "--classes", "1,7", "--resume", "--out", model.toString());
+    assertEquals(2, nothingToResume.exit());
+    assertTrue(nothingToResume.err().contains("nothing to resume"), nothingToResume.err());
+
+    Run noModel = run("evaluate", "--model", model.toString(), "--data", "fashion-mnist:test");
+    assertEquals(2, noModel.exit());
+    assertTrue(noModel.err().contains("no trained model"), noModel.err());
+    assertEquals(0, run("train", "--genotype", genotype.toString(), "--data", "fashion-mnist:test", "--classes", "1,7", "--max-per-class", "10",
+        "--max-held-out", "4", "--epochs", "1", "--cells", "1", "--channels", "4", "--batch", "10", "--out", model.toString()).exit());
+    Run otherClasses = run("evaluate", "--model", model.toString(), "--data", "fashion-mnist:test", "--classes", "1,2");
+    assertEquals(2, otherClasses.exit());
+    assertTrue(otherClasses.err().contains("not trained on"), otherClasses.err());
+    Path colour = dir.resolve("colour");
+    for (String c : List.of("a", "b")) {
+      Files.createDirectories(colour.resolve(c));
+      java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(8, 8, java.awt.image.BufferedImage.TYPE_INT_RGB);
+      img.setRGB(1, 1, 0xFF2040);
+      javax.imageio.ImageIO.write(img, "png", colour.resolve(c).resolve("x.png").toFile());
+    }
+    Run wrongInput = run("evaluate", "--model", model.toString(), "--data", "folder:" + colour);
+    assertEquals(2, wrongInput.exit());
+    assertTrue(wrongInput.err().contains("the model takes 1x28x28 images"), wrongInput.err());
+    Path file = model.resolve("model.fbb");
+    byte[] bytes = Files.readAllBytes(file);
+    bytes[bytes.length - 9] ^= 0x11;
+    Files.write(file, bytes);
+    Run corrupt = run("evaluate", "--model", model.toString(), "--data", "fashion-mnist:test", "--classes", "1,7");
+    assertEquals(2, corrupt.exit());
+    assertEquals(1, corrupt.err().strip().lines().count(), corrupt.err());
   }
 }

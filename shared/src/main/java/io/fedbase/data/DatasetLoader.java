@@ -1,12 +1,17 @@
 package io.fedbase.data;
 
 import java.nio.file.Files;
+import java.util.List;
 
 /**
  * Loads a {@link DatasetSpec}, choosing the reader by format and the normalisation: the published
  * statistics for Fashion-MNIST and CIFAR-10, statistics of the loaded images otherwise.
  */
 public final class DatasetLoader {
+
+  /** Fashion-MNIST's class names by label (its IDX files carry none). */
+  static final List<String> FASHION_MNIST_CLASSES =
+      List.of("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
 
   /** Reads the dataset fully into memory. */
   public ImageDataset load(DatasetSpec spec) {
@@ -21,13 +26,15 @@ public final class DatasetLoader {
           case CIFAR -> CifarReader.read(spec.path(), spec.testSplit());
         };
     Normalization norm;
+    List<String> names = raw.classNames();
     if (spec.isFashionMnist()) {
       norm = Normalization.FASHION_MNIST;
+      names = FASHION_MNIST_CLASSES;
     } else if (spec.format() == DatasetSpec.Format.CIFAR) {
       norm = Normalization.CIFAR10;
     } else {
       norm = Normalization.fromPixels(raw.pixels(), raw.signature().channels(), raw.signature().size());
     }
-    return new ImageDataset(spec.text(), raw.signature(), raw.pixels(), raw.labels(), norm, raw.classNames());
+    return new ImageDataset(spec.text(), raw.signature(), raw.pixels(), raw.labels(), norm, names);
   }
 }

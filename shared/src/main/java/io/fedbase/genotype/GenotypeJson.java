@@ -83,6 +83,26 @@ public final class GenotypeJson {
     }
   }
 
+  /**
+   * The search space's operations named in a {@code genotype.json} ("operations"), or every
+   * operation when the file does not say.
+   */
+  public static List<Operation> readOperations(Path file) throws IOException {
+    try {
+      JsonObject root = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+      if (!root.has("operations")) {
+        return List.of(Operation.values());
+      }
+      List<Operation> ops = new ArrayList<>();
+      for (JsonElement e : root.getAsJsonArray("operations")) {
+        ops.add(Operation.fromDartsName(e.getAsString()));
+      }
+      return List.copyOf(ops);
+    } catch (JsonParseException | IllegalStateException | UnsupportedOperationException e) {
+      throw new IllegalArgumentException(file + " is not a valid genotype.json: " + e.getMessage(), e);
+    }
+  }
+
   static Genotype parse(JsonElement element) {
     JsonObject root = element.getAsJsonObject();
     if (!root.has("format") || !FORMAT.equals(root.get("format").getAsString())) {

@@ -32,6 +32,11 @@ final class ForwardScope {
     this.dropPathRng = new SplittableRandom(regime.dropPathSeed());
   }
 
+  /** DJL's BN momentum (the share of the old running value kept) for this forward. */
+  float batchNormMomentum() {
+    return 1f - regime.statisticsUpdate();
+  }
+
   /** True when BN normalises with the batch's own statistics. */
   boolean normalisesWithBatch() {
     return regime.training();

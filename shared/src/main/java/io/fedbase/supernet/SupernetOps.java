@@ -33,9 +33,6 @@ final class SupernetOps {
         .singletonOrThrow();
   }
 
-  /** DJL's momentum convention: the share of the old running value kept (PyTorch's 0.1 update). */
-  static final float BN_MOMENTUM = 0.9f;
-
   /**
    * BatchNorm; with null gamma/beta the affine part is the identity (cells use no affine BN). The
    * scope's regime decides: batch statistics and no state (the supernet: BASE adapts with batch
@@ -50,7 +47,7 @@ final class SupernetOps {
     NDArray variance = running == null ? c[3] : running[1];
     // axis -1 selects the engine's native NCHW path (axis 1) without DJL's swap-axes detour
     return BatchNorm.batchNorm(
-            x, mean, variance, gamma == null ? c[0] : gamma, beta == null ? c[1] : beta, -1, BN_MOMENTUM, BN_EPS,
+            x, mean, variance, gamma == null ? c[0] : gamma, beta == null ? c[1] : beta, -1, scope.batchNormMomentum(), BN_EPS,
             scope.normalisesWithBatch())
         .singletonOrThrow();
   }

@@ -67,7 +67,7 @@ class DerivedNetworkTest {
   }
 
   @Test
-  void runningStatisticsConvergeToTheBatchStatisticsAndMakeInferenceBatchIndependent() {
+  void runningStatisticsAverageTheBatchesAndMakeInferenceBatchIndependent() {
     DerivedNetwork net = new DerivedNetwork(new DerivedNetworkSpec(CELLS, SupernetSpec.profile("small")));
     Bundle w = net.initialize(5);
     float[] x = gaussian(8 * 784, 2);
@@ -77,11 +77,18 @@ class DerivedNetworkTest {
       NDArray images = m.create(x, new Shape(8, 1, 28, 28));
       RunningStatistics stats = RunningStatistics.empty(m);
       float[] batchLogits = net.forward(p, images, m).toFloatArray();
-      // PyTorch's update keeps 0.9 of the old value: after 80 identical batches 0.9^80 < 3e-4 is left
-      for (int i = 0; i < 80; i++) {
+      // the first step's statistics are this batch's; later identical batches keep them there
+      for (int i = 0; i < 3; i++) {
         try (NDManager step = m.newSubManager()) {
-          net.forward(p, images, ForwardRegime.training(stats, 0f, i), step);
+          net.forward(p, images, ForwardRegime.trainingStep(stats, 0f, i, i), step);
         }
+      }
+      RunningStatistics tenPercent = RunningStatistics.empty(m);
+      net.forward(p, images, ForwardRegime.training(tenPercent, 0f, 0), m);
+      float[] averaged = stats.toBundle().tensor("bn.0.running_mean");
+      float[] moved = tenPercent.toBundle().tensor("bn.0.running_mean");
+      for (int c = 0; c < averaged.length; c++) {
+        assertEquals(0.1f * averaged[c], moved[c], 1e-5f, "PyTorch's momentum: one batch moves the mean 10% from 0");
       }
       assertTrue(stats.size() > 10, "every BN call gets statistics, got " + stats.size());
       float[] inference = net.forward(p, images, ForwardRegime.inference(stats), m).toFloatArray();
@@ -143,7 +150,7 @@ class DerivedNetworkTest {
       try (NDArray g = p.get("classifier.weight").getGradient()) {
         assertTrue(g.abs().sum().getFloat() > 0);
       }
-      assertThrows(IllegalArgumentException.class, () -> new ForwardRegime(stats, false, 0.2f, 0));
+      assertThrows(IllegalArgumentException.class, () -> new ForwardRegime(stats, false, 0.2f, 0, 0.1f));
     }
   }
 

@@ -122,7 +122,7 @@ public final class DerivedTraining {
           cutout.apply(x, sig, rng);
           int globalStep = (epoch - 1) * stepsPerEpoch + s;
           rate = lr.at(globalStep, totalSteps);
-          float[] stepResult = step(net, params, stats, sgd, x, b.labels(), sig, ways, ForwardRegime.training(stats, dropPath, rng.nextLong()), (float) rate, owner);
+          float[] stepResult = step(net, params, stats, sgd, x, b.labels(), sig, ways, ForwardRegime.trainingStep(stats, dropPath, rng.nextLong(), globalStep), (float) rate, owner);
           if (!Double.isFinite(stepResult[0])) {
             throw new IllegalStateException(
                 "training diverged at epoch " + epoch + ", step " + (s + 1) + " (loss " + stepResult[0] + "); lower --lr or raise --grad-clip");
