@@ -90,8 +90,7 @@ final class AdaptCommand implements Callable<Integer> {
   @Option(names = "--out", required = true, description = "Output directory.")
   Path out;
 
-  @Option(names = "--insecure", description = "With --coordinator: plaintext gRPC (required until TLS is available).")
-  boolean insecure;
+  @Mixin ClientTlsOptions tls;
 
   @Option(names = "--seed", defaultValue = "0", description = "Seed of the split, batches and Gumbel noise (default: ${DEFAULT-VALUE}).")
   long seed;
@@ -161,7 +160,7 @@ final class AdaptCommand implements Callable<Integer> {
   }
 
   private Path fetch(String target) throws Exception {
-    ManagedChannel channel = CoordinatorChannels.open(target, insecure);
+    ManagedChannel channel = CoordinatorChannels.open(target, tls);
     Path file = out.resolve("prior.fbb");
     try {
       long version = new CoordinatorClient(channel).fetchPrior(0, file);

@@ -1,22 +1,22 @@
 package io.fedbase.cli;
 
+import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 
-/** Channels from the CLI to a coordinator: target parsing, the plaintext rule, keep-alives, closing. */
+/** Channels from the CLI to a coordinator: target parsing, credentials, keep-alives, closing. */
 final class CoordinatorChannels {
 
   private CoordinatorChannels() {}
 
   /**
-   * A channel to {@code target} (HOST:PORT) with keep-alives fit for a long-lived round stream
-   * (ENGINEERING §2). Plaintext only, so {@code insecure} must say so until TLS is available.
+   * A channel to {@code target} (HOST:PORT) with {@code tls}'s credentials and keep-alives fit for
+   * a long-lived round stream (ENGINEERING §2).
    */
-  static ManagedChannel open(String target, boolean insecure) {
-    if (!insecure) {
-      throw new IllegalArgumentException("TLS is not available yet; pass --insecure to connect with plaintext gRPC");
-    }
+  static ManagedChannel open(String target, ClientTlsOptions tls) throws IOException {
+    ChannelCredentials credentials = tls.credentials();
     int colon = target.lastIndexOf(':');
     if (colon <= 0 || colon == target.length() - 1) {
       throw new IllegalArgumentException("--coordinator must be HOST:PORT, got '" + target + "'");
@@ -27,8 +27,7 @@ final class CoordinatorChannels {
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("--coordinator must be HOST:PORT, got '" + target + "'");
     }
-    return NettyChannelBuilder.forAddress(target.substring(0, colon), port)
-        .usePlaintext()
+    return NettyChannelBuilder.forAddress(target.substring(0, colon), port, credentials)
         .keepAliveTime(30, TimeUnit.SECONDS)
         .keepAliveTimeout(15, TimeUnit.SECONDS)
         .keepAliveWithoutCalls(true)

@@ -9,7 +9,6 @@ import io.fedbase.metrics.MetricsEndpoint;
 import io.fedbase.coordinator.round.RoundPhase;
 import io.fedbase.space.SupernetSpec;
 import io.fedbase.supernet.ParameterInitializer;
-import io.grpc.netty.NettyServerBuilder;
 import io.prometheus.client.CollectorRegistry;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -56,14 +55,11 @@ final class CoordinatorCommand implements Callable<Integer> {
   @Option(names = "--init", description = "Start a new federation from this prior bundle instead of a fresh supernet.")
   Path init;
 
-  @Option(names = "--insecure", description = "Serve plaintext gRPC. Required until TLS is available.")
-  boolean insecure;
+  @Mixin ServerTlsOptions tls;
 
   @Override
   public Integer call() throws Exception {
-    if (!insecure) {
-      throw new IllegalArgumentException("TLS is not available yet; pass --insecure to serve plaintext gRPC");
-    }
+    tls.validate();
     SupernetSpec spec = supernet.spec();
     Bundle initial =
         init == null ? ParameterInitializer.initialize(spec, federation.seed) : BundleFiles.read(init, BundleLayout.of(spec)).bundle();
@@ -76,7 +72,7 @@ final class CoordinatorCommand implements Callable<Integer> {
             meta.optimizer(),
             stateDir,
             initial,
-            NettyServerBuilder.forAddress(new InetSocketAddress(bind, port))
+            tls.serverBuilder(new InetSocketAddress(bind, port))
                 .maxInboundMessageSize(4 << 20)
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true),
@@ -90,10 +86,11 @@ final class CoordinatorCommand implements Callable<Integer> {
                     () -> runtime.coordinator().phase() != RoundPhase.STOPPED)) {
       Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "fedbase-shutdown"));
       System.out.printf(
-          "coordinator: %s on %s:%d, state %s, prior version %d, waiting for %d node(s)%n",
+          "coordinator: %s on %s:%d (%s), state %s, prior version %d, waiting for %d node(s)%n",
           spec,
           bind,
           runtime.port(),
+          tls.mode(),
           stateDir,
           runtime.resumedFrom().version(),
           federation.minNodes);

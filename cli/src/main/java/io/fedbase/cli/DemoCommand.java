@@ -27,7 +27,6 @@ import io.fedbase.supernet.Devices;
 import io.fedbase.supernet.ParameterInitializer;
 import io.fedbase.task.TaskSpec;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.NettyServerBuilder;
 import io.prometheus.client.CollectorRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -117,8 +116,14 @@ final class DemoCommand implements Callable<Integer> {
     SupernetSpec spec = supernet.spec().toBuilder().setWays(ways).build();
     Path stateDir = out.resolve("state");
     deleteRecursively(stateDir);
+    List<String> nodeIds = new ArrayList<>();
+    for (int i = 0; i < nodes; i++) {
+      nodeIds.add("node-" + (i < 26 ? String.valueOf((char) ('a' + i)) : Integer.toString(i + 1)));
+    }
+    DemoPki pki = DemoPki.create(out.resolve("pki"), nodeIds);
     System.out.printf(
-        "fedbase demo: a coordinator and %d nodes on loopback gRPC, %s, %d-way tasks%n", nodes, spec, ways);
+        "fedbase demo: a coordinator and %d nodes on loopback gRPC with mutual TLS (a demo CA in %s), %s, %d-way tasks%n",
+        nodes, out.resolve("pki"), spec, ways);
     FederationSettings settings =
         new FederationSettings(
             new RoundPolicy(nodes, nodes, Duration.ofMinutes(10)),
@@ -138,7 +143,7 @@ final class DemoCommand implements Callable<Integer> {
             FiniteDifferenceUpdate.defaults(),
             stateDir,
             ParameterInitializer.initialize(spec, seed),
-            NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)),
+            pki.server().serverBuilder(new InetSocketAddress("127.0.0.1", 0)),
             new CoordinatorMetrics(new CollectorRegistry(true)))) {
       String target = "127.0.0.1:" + coordinator.port();
       TrainingGate gate = new TrainingGate();
@@ -146,10 +151,10 @@ final class DemoCommand implements Callable<Integer> {
       List<ManagedChannel> channels = new ArrayList<>();
       List<NDManager> managers = new ArrayList<>();
       for (int i = 0; i < nodes; i++) {
-        String id = "node-" + (i < 26 ? String.valueOf((char) ('a' + i)) : Integer.toString(i + 1));
+        String id = nodeIds.get(i);
         ImageDataset share = train.select(new ClassSelection(shares.get(i)));
         System.out.printf("  %s: classes %s (%d images), never sent anywhere%n", id, shares.get(i), share.size());
-        ManagedChannel channel = CoordinatorChannels.open(target, true);
+        ManagedChannel channel = CoordinatorChannels.open(target, pki.client(id));
         NDManager manager = NDManager.newBaseManager(Devices.select(device));
         channels.add(channel);
         managers.add(manager);

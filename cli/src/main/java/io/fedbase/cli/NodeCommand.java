@@ -35,7 +35,7 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--coordinator", required = true, description = "HOST:PORT of the coordinator.")
   String coordinator;
 
-  @Option(names = "--node-id", required = true, description = "This node's id: 1 to 64 of [A-Za-z0-9._-].")
+  @Option(names = "--node-id", description = "This node's id: 1 to 64 of [A-Za-z0-9._-] (default with TLS: the certificate's).")
   String nodeId;
 
   @Option(names = "--cache-dir", defaultValue = ".cache/fedbase-priors", description = "Where fetched priors are kept (default: ${DEFAULT-VALUE}).")
@@ -44,8 +44,7 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
   String device;
 
-  @Option(names = "--insecure", description = "Connect with plaintext gRPC. Required until TLS is available.")
-  boolean insecure;
+  @Mixin ClientTlsOptions tls;
 
   @Option(
       names = "--metrics-port",
@@ -55,7 +54,8 @@ final class NodeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    ManagedChannel channel = CoordinatorChannels.open(coordinator, insecure);
+    nodeId = tls.nodeId(nodeId);
+    ManagedChannel channel = CoordinatorChannels.open(coordinator, tls);
     ImageDataset dataset;
     try {
       dataset = data.load();

@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -49,8 +50,7 @@ final class PriorCommand implements Runnable {
     @Option(names = "--out", required = true, description = "Where to write the bundle file.")
     Path out;
 
-    @Option(names = "--insecure", description = "Connect with plaintext gRPC. Required until TLS is available.")
-    boolean insecure;
+    @Mixin ClientTlsOptions tls;
 
     @Override
     public Integer call() throws Exception {
@@ -58,7 +58,7 @@ final class PriorCommand implements Runnable {
       if (out.toAbsolutePath().getParent() != null) {
         Files.createDirectories(out.toAbsolutePath().getParent());
       }
-      ManagedChannel channel = CoordinatorChannels.open(coordinator, insecure);
+      ManagedChannel channel = CoordinatorChannels.open(coordinator, tls);
       try {
         long got = new CoordinatorClient(channel).fetchPrior(requested, out);
         StoredBundle stored = BundleFiles.read(out);

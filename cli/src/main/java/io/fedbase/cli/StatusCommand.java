@@ -8,6 +8,7 @@ import io.grpc.ManagedChannel;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code status}: what a coordinator is doing, its recent rounds and the current genotype. */
@@ -20,12 +21,11 @@ final class StatusCommand implements Callable<Integer> {
   @Option(names = "--coordinator", required = true, description = "HOST:PORT of the coordinator.")
   String coordinator;
 
-  @Option(names = "--insecure", description = "Connect with plaintext gRPC. Required until TLS is available.")
-  boolean insecure;
+  @Mixin ClientTlsOptions tls;
 
   @Override
   public Integer call() throws Exception {
-    ManagedChannel channel = CoordinatorChannels.open(coordinator, insecure);
+    ManagedChannel channel = CoordinatorChannels.open(coordinator, tls);
     try {
       StatusResponse s = new CoordinatorClient(channel).status();
       System.out.printf(

@@ -79,6 +79,23 @@ final class FederationFixture implements AutoCloseable {
   FederationFixture(
       Path stateDir, int minNodes, int quorum, Duration deadline, long targetRounds, CoordinatorMetrics metrics)
       throws Exception {
+    this(stateDir, minNodes, quorum, deadline, targetRounds, metrics, null, null);
+  }
+
+  /**
+   * A fixture served by {@code serverBuilder} (null: in-process) and reached through the channel
+   * {@code channelFor} opens to the bound port (null: in-process).
+   */
+  FederationFixture(
+      Path stateDir,
+      int minNodes,
+      int quorum,
+      Duration deadline,
+      long targetRounds,
+      CoordinatorMetrics metrics,
+      io.grpc.ServerBuilder<?> serverBuilder,
+      java.util.function.IntFunction<ManagedChannel> channelFor)
+      throws Exception {
     this.stateDir = stateDir;
     this.initial = ParameterInitializer.initialize(SPEC, 5);
     FederationSettings settings =
@@ -96,8 +113,9 @@ final class FederationFixture implements AutoCloseable {
         new RoundCoordinator(
             SPEC, settings, OPTIMIZER, new CheckpointStore(stateDir, LAYOUT), Clock.systemUTC(), scheduler, Duration.ofMillis(200), metrics == null ? RoundEvents.none() : metrics);
     String name = InProcessServerBuilder.generateName();
-    server = new CoordinatorServer(InProcessServerBuilder.forName(name).directExecutor(), coordinator, Duration.ofSeconds(2), metrics == null ? TransferObserver.none() : metrics).start();
-    channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    io.grpc.ServerBuilder<?> builder = serverBuilder != null ? serverBuilder : InProcessServerBuilder.forName(name).directExecutor();
+    server = new CoordinatorServer(builder, coordinator, Duration.ofSeconds(2), metrics == null ? TransferObserver.none() : metrics).start();
+    channel = channelFor != null ? channelFor.apply(server.port()) : InProcessChannelBuilder.forName(name).directExecutor().build();
     restoring = io.grpc.health.v1.HealthGrpc.newBlockingStub(channel)
         .check(io.grpc.health.v1.HealthCheckRequest.newBuilder().setService("fedbase.v1.Federation").build()).getStatus();
     try {

@@ -1,0 +1,118 @@
+package io.fedbase.coordinator.transport;
+
+import io.fedbase.proto.v1.JoinRequest;
+import io.fedbase.proto.v1.UpdateChunk;
+import io.fedbase.proto.v1.WatchRoundsRequest;
+import io.fedbase.security.Identity;
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.ForwardingServerCallListener;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+
+/**
+ * The one place where calls are authorised: authenticates the peer's certificate, checks its role
+ * against {@link AccessPolicy}, and for calls a node makes as itself, refuses the first message
+ * that names another node id. Install it on the server builder so it guards every service.
+ */
+public final class AccessControl implements ServerInterceptor {
+
+  /** The authenticated caller, for services that want to log or meter it. */
+  public static final Context.Key<Identity> CALLER = Context.key("fedbase-caller");
+
+  private final CertificateAuthenticator authenticator;
+
+  public AccessControl(CertificateAuthenticator authenticator) {
+    this.authenticator = authenticator;
+  }
+
+  @Override
+  public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+    String method = call.getMethodDescriptor().getFullMethodName();
+    Identity caller;
+    try {
+      caller = authenticator.identify(call.getAttributes());
+    } catch (CertificateAuthenticator.AuthenticationException e) {
+      call.close(Status.UNAUTHENTICATED.withDescription(e.getMessage()), new Metadata());
+      return new ServerCall.Listener<>() {};
+    }
+    AccessPolicy.Rule rule = AccessPolicy.ruleFor(method);
+    if (!rule.roles().contains(caller.role())) {
+      call.close(
+          Status.PERMISSION_DENIED.withDescription(
+              "'" + caller.id() + "' holds a " + caller.role().key() + " certificate, which may not call " + call.getMethodDescriptor().getBareMethodName()),
+          new Metadata());
+      return new ServerCall.Listener<>() {};
+    }
+    ServerCall.Listener<Q> listener = Contexts.interceptCall(Context.current().withValue(CALLER, caller), call, headers, next);
+    return rule.actsAsSelf() ? new ActsAsSelf<>(listener, call, caller) : listener;
+  }
+
+  /** Refuses a request that names a node other than the caller; nothing after it is delivered. */
+  private static final class ActsAsSelf<Q> extends ForwardingServerCallListener.SimpleForwardingServerCallListener<Q> {
+    private final ServerCall<Q, ?> call;
+    private final Identity caller;
+    private boolean refused;
+
+    ActsAsSelf(ServerCall.Listener<Q> delegate, ServerCall<Q, ?> call, Identity caller) {
+      super(delegate);
+      this.call = call;
+      this.caller = caller;
+    }
+
+    @Override
+    public void onMessage(Q message) {
+      if (refused) {
+        return;
+      }
+      String claimed = claimedNodeId(message);
+      if (claimed != null && !claimed.equals(caller.id())) {
+        refused = true;
+        call.close(
+            Status.PERMISSION_DENIED.withDescription("the certificate of '" + caller.id() + "' may not act as node '" + claimed + "'"),
+            new Metadata());
+        super.onCancel();
+        return;
+      }
+      super.onMessage(message);
+    }
+
+    @Override
+    public void onHalfClose() {
+      if (!refused) {
+        super.onHalfClose();
+      }
+    }
+
+    @Override
+    public void onComplete() {
+      if (!refused) {
+        super.onComplete();
+      }
+    }
+
+    @Override
+    public void onReady() {
+      if (!refused) {
+        super.onReady();
+      }
+    }
+  }
+
+  /** The node id a request names, or null for a message that names none (upload chunks after the header). */
+  static String claimedNodeId(Object message) {
+    if (message instanceof JoinRequest j) {
+      return j.getNodeId();
+    }
+    if (message instanceof WatchRoundsRequest w) {
+      return w.getNodeId();
+    }
+    if (message instanceof UpdateChunk c && c.hasHeader()) {
+      return c.getHeader().getNodeId();
+    }
+    return null;
+  }
+}

@@ -1,0 +1,218 @@
+package io.fedbase.coordinator;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fedbase.coordinator.transport.AccessControl;
+import io.fedbase.coordinator.transport.CertificateAuthenticator;
+import io.fedbase.proto.v1.FederationGrpc;
+import io.fedbase.proto.v1.GetStatusRequest;
+import io.fedbase.proto.v1.JoinRequest;
+import io.fedbase.proto.v1.RoundAssignment;
+import io.fedbase.proto.v1.UpdateHeader;
+import io.fedbase.security.CertificateAuthority;
+import io.fedbase.security.Identity;
+import io.fedbase.security.IssuedCertificate;
+import io.fedbase.security.Pem;
+import io.fedbase.security.Role;
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.TlsServerCredentials;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.reflection.v1.ServerReflectionGrpc;
+import io.grpc.reflection.v1.ServerReflectionRequest;
+import io.grpc.reflection.v1.ServerReflectionResponse;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Mutual TLS and access control on a real Netty server on loopback: who may connect, who may call
+ * what, as whom, and that a revocation takes effect on the next call. Every refused call leaves the
+ * prior untouched.
+ */
+class TransportSecurityTest {
+
+  @TempDir Path dir;
+
+  private CertificateAuthority ca;
+  private FederationFixture fixture;
+  private final List<ManagedChannel> channels = new ArrayList<>();
+
+  @BeforeEach
+  void start() throws Exception {
+    ca = CertificateAuthority.init(dir.resolve("ca"), "test CA", Duration.ofDays(30), Clock.systemUTC());
+    write(ca.issue(new Identity("coordinator", Role.COORDINATOR), List.of("localhost"), List.of("127.0.0.1"), Duration.ofDays(1)));
+    for (String node : List.of("node-a", "node-b")) {
+      write(ca.issue(new Identity(node, Role.NODE), List.of(), List.of(), Duration.ofDays(1)));
+    }
+    write(ca.issue(new Identity("analyst", Role.READER), List.of(), List.of(), Duration.ofDays(1)));
+    write(ca.issue(new Identity("ops", Role.OPERATOR), List.of(), List.of(), Duration.ofDays(1)));
+    NettyServerBuilder server =
+        NettyServerBuilder.forAddress(
+                new InetSocketAddress("127.0.0.1", 0),
+                TlsServerCredentials.newBuilder()
+                    .keyManager(pem("coordinator").toFile(), key("coordinator").toFile())
+                    .trustManager(caPem().toFile())
+                    .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE)
+                    .build())
+            .intercept(new AccessControl(new CertificateAuthenticator(ca.certificate(), dir.resolve("ca").resolve(CertificateAuthority.CRL))));
+    fixture = new FederationFixture(dir.resolve("state"), 1, 1, Duration.ofSeconds(30), 0, null, server, port -> channel(port, credentials("node-a")));
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    channels.forEach(ManagedChannel::shutdownNow);
+    fixture.close();
+  }
+
+  @Test
+  void nodesActOnlyAsThemselvesAndReadersOnlyRead() throws Exception {
+    FederationFixture.Node a = fixture.new Node("node-a");
+    RoundAssignment assignment = a.nextAssignment();
+    byte[] before = FederationFixture.bytesOf(fixture.coordinator.current().prior());
+
+    StatusRuntimeException joinAsOther =
+        assertThrows(StatusRuntimeException.class, () -> fixture.blocking.join(JoinRequest.newBuilder().setNodeId("node-b").build()));
+    assertEquals(Status.Code.PERMISSION_DENIED, joinAsOther.getStatus().getCode());
+    assertTrue(joinAsOther.getStatus().getDescription().contains("may not act as node 'node-b'"), joinAsOther.getStatus().getDescription());
+
+    UpdateHeader asOther = a.header(assignment, 2).setNodeId("node-b").build();
+    Exception submitAsOther =
+        assertThrows(Exception.class, () -> fixture.send(FederationFixture.chunks(asOther, FederationFixture.bytesOf(FederationFixture.randomDelta(1, 0.01f)), null)));
+    assertEquals(Status.Code.PERMISSION_DENIED, Status.fromThrowable(submitAsOther).getCode());
+
+    FederationGrpc.FederationBlockingStub reader = stub("analyst");
+    assertTrue(reader.getStatus(GetStatusRequest.getDefaultInstance()).getConnectedNodesList().contains("node-a"), "a reader may read the status");
+    StatusRuntimeException readerJoins =
+        assertThrows(StatusRuntimeException.class, () -> reader.join(JoinRequest.newBuilder().setNodeId("analyst").build()));
+    assertEquals(Status.Code.PERMISSION_DENIED, readerJoins.getStatus().getCode());
+    assertTrue(readerJoins.getStatus().getDescription().contains("reader certificate"), readerJoins.getStatus().getDescription());
+
+    assertEquals(Status.Code.PERMISSION_DENIED, reflect(credentials("node-a")), "reflection is for operators");
+    assertEquals(Status.Code.OK, reflect(credentials("ops")));
+
+    assertEquals(0, fixture.coordinator.current().version());
+    assertArrayEquals(before, FederationFixture.bytesOf(fixture.coordinator.current().prior()), "refused calls leave the prior bit-identical");
+    // the honest upload still counts
+    assertEquals(assignment.getRound(), a.submit(assignment, FederationFixture.randomDelta(2, 0.01f), 2).getRound());
+  }
+
+  @Test
+  void connectionsWithoutAValidCertificateOfThisFederationFail() throws Exception {
+    CertificateAuthority foreign = CertificateAuthority.init(dir.resolve("foreign"), "other CA", Duration.ofDays(30), Clock.systemUTC());
+    IssuedCertificate impostor = foreign.issue(new Identity("node-a", Role.NODE), List.of(), List.of(), Duration.ofDays(1));
+    Pem.write(dir.resolve("impostor.pem"), impostor.certificate());
+    Pem.writePrivateKey(dir.resolve("impostor.key"), impostor.key());
+    CertificateAuthority past =
+        CertificateAuthority.open(dir.resolve("ca"), Clock.fixed(Instant.now().minus(Duration.ofDays(3)), ZoneOffset.UTC));
+    write(past.issue(new Identity("stale", Role.NODE), List.of(), List.of(), Duration.ofDays(1)));
+
+    int port = fixture.server.port();
+    for (ChannelCredentials creds :
+        List.of(
+            InsecureChannelCredentials.create(),
+            TlsChannelCredentials.newBuilder().trustManager(caPem().toFile()).build(),
+            TlsChannelCredentials.newBuilder().trustManager(caPem().toFile()).keyManager(dir.resolve("impostor.pem").toFile(), dir.resolve("impostor.key").toFile()).build(),
+            credentials("stale"))) {
+      StatusRuntimeException e =
+          assertThrows(
+              StatusRuntimeException.class,
+              () -> FederationGrpc.newBlockingStub(channel(port, creds)).withDeadlineAfter(10, TimeUnit.SECONDS).getStatus(GetStatusRequest.getDefaultInstance()));
+      assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), "the handshake refuses it: " + e.getStatus());
+    }
+  }
+
+  @Test
+  void aRevokedCertificateIsRefusedFromTheNextCallOn() throws Exception {
+    FederationGrpc.FederationBlockingStub b = stub("node-b");
+    b.getStatus(GetStatusRequest.getDefaultInstance());
+    ca.revoke("node-b");
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> b.getStatus(GetStatusRequest.getDefaultInstance()));
+    assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode());
+    assertTrue(e.getStatus().getDescription().contains("revoked"), e.getStatus().getDescription());
+    stub("node-a").getStatus(GetStatusRequest.getDefaultInstance());
+  }
+
+  private Status.Code reflect(ChannelCredentials creds) throws Exception {
+    CompletableFuture<Status.Code> result = new CompletableFuture<>();
+    StreamObserver<ServerReflectionRequest> requests =
+        ServerReflectionGrpc.newStub(channel(fixture.server.port(), creds))
+            .withDeadlineAfter(10, TimeUnit.SECONDS)
+            .serverReflectionInfo(
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(ServerReflectionResponse r) {
+                    result.complete(Status.Code.OK);
+                  }
+
+                  @Override
+                  public void onError(Throwable t) {
+                    result.complete(Status.fromThrowable(t).getCode());
+                  }
+
+                  @Override
+                  public void onCompleted() {
+                    result.complete(Status.Code.OK);
+                  }
+                });
+    requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
+    requests.onCompleted();
+    return result.get(15, TimeUnit.SECONDS);
+  }
+
+  private FederationGrpc.FederationBlockingStub stub(String id) throws IOException {
+    return FederationGrpc.newBlockingStub(channel(fixture.server.port(), credentials(id))).withDeadlineAfter(10, TimeUnit.SECONDS);
+  }
+
+  private ManagedChannel channel(int port, ChannelCredentials creds) {
+    ManagedChannel c = NettyChannelBuilder.forAddress("127.0.0.1", port, creds).build();
+    channels.add(c);
+    return c;
+  }
+
+  private ChannelCredentials credentials(String id) {
+    try {
+      return TlsChannelCredentials.newBuilder().trustManager(caPem().toFile()).keyManager(pem(id).toFile(), key(id).toFile()).build();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private void write(IssuedCertificate issued) throws IOException {
+    Pem.write(pem(issued.identity().id()), issued.certificate());
+    Pem.writePrivateKey(key(issued.identity().id()), issued.key());
+  }
+
+  private Path pem(String id) {
+    return dir.resolve("pki").resolve(id + ".pem");
+  }
+
+  private Path key(String id) {
+    return dir.resolve("pki").resolve(id + ".key");
+  }
+
+  private Path caPem() {
+    return dir.resolve("ca").resolve(CertificateAuthority.CERTIFICATE);
+  }
+}
