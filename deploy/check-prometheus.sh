@@ -68,16 +68,26 @@ PY
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 GRPC=$(free_port); CM=$(free_port); NA=$(free_port); NB=$(free_port); PROM=$(free_port)
 
+echo "== a federation CA and certificates for the coordinator, two nodes and a reader (mutual TLS)"
+"$ROOT/fedbase" ca init --dir "$WORK/ca" > /dev/null
+"$ROOT/fedbase" ca issue --dir "$WORK/ca" --id coordinator --role coordinator --ip 127.0.0.1 --out "$WORK/pki" > /dev/null
+for id in node-a node-b; do "$ROOT/fedbase" ca issue --dir "$WORK/ca" --id "$id" --out "$WORK/pki" > /dev/null; done
+"$ROOT/fedbase" ca issue --dir "$WORK/ca" --id watcher --role reader --out "$WORK/pki" > /dev/null
+tls() { echo --ca "$WORK/pki/ca.pem" --cert "$WORK/pki/$1.pem" --key "$WORK/pki/$1.key"; }
+
 echo "== a live federation: coordinator (gRPC $GRPC, metrics $CM), nodes (metrics $NA, $NB)"
-"$ROOT/fedbase" coordinator --insecure --bind 127.0.0.1 --port "$GRPC" --metrics-port "$CM" \
+# shellcheck disable=SC2046
+"$ROOT/fedbase" coordinator $(tls coordinator) --crl "$WORK/ca/crl.pem" --bind 127.0.0.1 --port "$GRPC" --metrics-port "$CM" \
   --state-dir "$WORK/state" --min-nodes 2 --tasks-per-node 1 --shots 2 --queries 2 --inner-steps 2 \
   > "$WORK/coordinator.log" 2>&1 &
 PIDS+=($!)
 # one intra-op thread per node: two torch processes share two cores
-OMP_NUM_THREADS=1 "$ROOT/fedbase" node --insecure --coordinator "127.0.0.1:$GRPC" --node-id node-a \
+# shellcheck disable=SC2046
+OMP_NUM_THREADS=1 "$ROOT/fedbase" node $(tls node-a) --coordinator "127.0.0.1:$GRPC" \
   --data fashion-mnist --classes 0-4 --metrics-port "$NA" --cache-dir "$WORK/cache-a" > "$WORK/node-a.log" 2>&1 &
 PIDS+=($!)
-OMP_NUM_THREADS=1 "$ROOT/fedbase" node --insecure --coordinator "127.0.0.1:$GRPC" --node-id node-b \
+# shellcheck disable=SC2046
+OMP_NUM_THREADS=1 "$ROOT/fedbase" node $(tls node-b) --coordinator "127.0.0.1:$GRPC" \
   --data fashion-mnist --classes 5-9 --metrics-port "$NB" --cache-dir "$WORK/cache-b" > "$WORK/node-b.log" 2>&1 &
 PIDS+=($!)
 
@@ -93,6 +103,14 @@ echo "== promtool check metrics on live scrapes"
 wait_for 120 "the coordinator's metrics" curl -sf "http://127.0.0.1:$CM/metrics" -o /dev/null
 wait_for 240 "two committed rounds" version_at_least 2
 curl -sf "http://127.0.0.1:$CM/healthz" | grep -q ok
+
+echo "== a reader's certificate reads the status; plaintext is refused"
+# shellcheck disable=SC2046
+"$ROOT/fedbase" status $(tls watcher) --coordinator "127.0.0.1:$GRPC" > "$WORK/status.txt"
+grep -q "connected nodes: .*node-a" "$WORK/status.txt" || { cat "$WORK/status.txt"; exit 1; }
+if "$ROOT/fedbase" status --insecure --coordinator "127.0.0.1:$GRPC" > "$WORK/plain.txt" 2>&1; then
+  echo "a plaintext client got through: $(cat "$WORK/plain.txt")"; exit 1
+fi
 for port in "$CM" "$NA" "$NB"; do
   curl -sf "http://127.0.0.1:$port/metrics" > "$WORK/scrape.txt"
   promtool check metrics < "$WORK/scrape.txt"

@@ -43,9 +43,16 @@ final class CaCommand implements Runnable {
     @Option(names = "--days", defaultValue = "3650", description = "Validity of the CA certificate in days (default: ${DEFAULT-VALUE}).")
     int days;
 
+    @Option(names = "--if-missing", description = "Do nothing (and succeed) when --dir already holds a CA, e.g. in a provisioning job.")
+    boolean ifMissing;
+
     @Override
     public Integer call() throws Exception {
       requirePositive(days);
+      if (ifMissing && Files.exists(dir.resolve(CertificateAuthority.CERTIFICATE))) {
+        System.out.println("CA already present in " + dir + "; nothing to do");
+        return 0;
+      }
       CertificateAuthority ca = CertificateAuthority.init(dir, name, Duration.ofDays(days), Clock.systemUTC());
       System.out.println("CA '" + name + "' created in " + dir + " (valid until " + ca.certificate().getNotAfter().toInstant() + ")");
       System.out.println("give " + dir.resolve(CertificateAuthority.CERTIFICATE) + " to every participant; keep " + dir.resolve(CertificateAuthority.KEY) + " secret");
@@ -82,12 +89,19 @@ final class CaCommand implements Runnable {
     @Option(names = "--out", required = true, description = "Where the key, certificate and ca.pem go.")
     Path out;
 
+    @Option(names = "--if-missing", description = "Do nothing (and succeed) when --out already holds ID.key and ID.pem.")
+    boolean ifMissing;
+
     @Override
     public Integer call() throws Exception {
       requirePositive(days);
       Identity identity = new Identity(id, Role.fromKey(role));
       Path certFile = out.resolve(id + ".pem");
       Path keyFile = out.resolve(id + ".key");
+      if (ifMissing && Files.exists(keyFile) && Files.exists(certFile)) {
+        System.out.println(keyFile + " and " + certFile + " already present; nothing to do");
+        return 0;
+      }
       if (Files.exists(keyFile)) {
         throw new IllegalArgumentException(keyFile + " exists; refusing to overwrite a key (revoke and remove it first)");
       }

@@ -72,7 +72,12 @@ class CliTest {
             List.of("bench", "inner-step"),
             List.of("bench", "genotypes"),
             List.of("train"),
-            List.of("evaluate"))) {
+            List.of("evaluate"),
+            List.of("ca"),
+            List.of("ca", "init"),
+            List.of("ca", "issue"),
+            List.of("ca", "revoke"),
+            List.of("ca", "list"))) {
       String[] args = new java.util.ArrayList<>(cmd) {{ add("--help"); }}.toArray(String[]::new);
       Run r = run(args);
       assertEquals(0, r.exit(), String.join(" ", args));
@@ -159,7 +164,13 @@ class CliTest {
     String state = dir.resolve("state").toString();
     Run plaintext = run("coordinator", "--state-dir", state);
     assertEquals(2, plaintext.exit());
-    assertTrue(plaintext.err().contains("pass --insecure"), plaintext.err());
+    assertTrue(plaintext.err().contains("needs --ca, --cert and --key"), plaintext.err());
+    Run both = run("coordinator", "--insecure", "--ca", "ca.pem", "--state-dir", state);
+    assertEquals(2, both.exit());
+    assertTrue(both.err().contains("cannot be combined"), both.err());
+    Run clientWithout = run("status", "--coordinator", "localhost:1");
+    assertEquals(2, clientWithout.exit());
+    assertTrue(clientWithout.err().contains("or --insecure for plaintext"), clientWithout.err());
     Run quorum = run("coordinator", "--insecure", "--state-dir", state, "--min-nodes", "2", "--quorum", "3", "--port", "0");
     assertEquals(2, quorum.exit());
     assertTrue(quorum.err().contains("--quorum must lie in 1..2"), quorum.err());
@@ -377,5 +388,48 @@ class CliTest {
     Run corrupt = run("evaluate", "--model", model.toString(), "--data", "fashion-mnist:test", "--classes", "1,7");
     assertEquals(2, corrupt.exit());
     assertEquals(1, corrupt.err().strip().lines().count(), corrupt.err());
+  }
+
+  @Test
+  void caIssuesListsAndRevokesAndRefusesMistakes() throws IOException {
+    Path ca = dir.resolve("ca");
+    Path pki = dir.resolve("pki");
+    assertEquals(0, run("ca", "init", "--dir", ca.toString(), "--name", "test CA").exit());
+    Run again = run("ca", "init", "--dir", ca.toString());
+    assertEquals(2, again.exit());
+    assertTrue(again.err().contains("already holds a CA"), again.err());
+    Run coordinator = run("ca", "issue", "--dir", ca.toString(), "--id", "coordinator", "--role", "coordinator", "--out", pki.toString());
+    assertEquals(2, coordinator.exit());
+    assertTrue(coordinator.err().contains("--dns"), coordinator.err());
+    assertEquals(0, run("ca", "issue", "--dir", ca.toString(), "--id", "coordinator", "--role", "coordinator", "--ip", "127.0.0.1", "--out", pki.toString()).exit());
+    Run node = run("ca", "issue", "--dir", ca.toString(), "--node-id", "org-a", "--out", pki.toString());
+    assertEquals(0, node.exit(), node.err());
+    assertTrue(Files.exists(pki.resolve("org-a.pem")) && Files.exists(pki.resolve("org-a.key")) && Files.exists(pki.resolve("ca.pem")));
+    Run overwrite = run("ca", "issue", "--dir", ca.toString(), "--node-id", "org-a", "--out", pki.toString());
+    assertEquals(2, overwrite.exit());
+    assertTrue(overwrite.err().contains("refusing to overwrite a key"), overwrite.err());
+    assertEquals(0, run("ca", "issue", "--dir", ca.toString(), "--id", "analyst", "--role", "reader", "--out", pki.toString()).exit());
+    assertEquals(2, run("ca", "issue", "--dir", ca.toString(), "--id", "x", "--role", "admin", "--out", pki.toString()).exit());
+    assertEquals(2, run("ca", "issue", "--dir", ca.toString(), "--id", "../x", "--out", pki.toString()).exit());
+
+    // a node takes its id from its certificate, and refuses a reader's
+    Run readerAsNode =
+        run("node", "--coordinator", "127.0.0.1:1", "--ca", pki.resolve("ca.pem").toString(), "--cert", pki.resolve("analyst.pem").toString(),
+            "--key", pki.resolve("analyst.key").toString(), "--data", "fashion-mnist");
+    assertEquals(2, readerAsNode.exit());
+    assertTrue(readerAsNode.err().contains("reader certificate"), readerAsNode.err());
+    Run otherId =
+        run("node", "--coordinator", "127.0.0.1:1", "--node-id", "org-b", "--ca", pki.resolve("ca.pem").toString(), "--cert",
+            pki.resolve("org-a.pem").toString(), "--key", pki.resolve("org-a.key").toString(), "--data", "fashion-mnist");
+    assertEquals(2, otherId.exit());
+    assertTrue(otherId.err().contains("differs from the certificate's id 'org-a'"), otherId.err());
+
+    assertEquals(0, run("ca", "revoke", "--dir", ca.toString(), "--id", "org-a").exit());
+    Run list = run("ca", "list", "--dir", ca.toString());
+    assertEquals(0, list.exit());
+    assertTrue(list.out().lines().anyMatch(l -> l.startsWith("org-a") && !l.endsWith("-")), list.out());
+    assertTrue(list.out().lines().anyMatch(l -> l.startsWith("analyst") && l.endsWith("-")), list.out());
+    assertEquals(2, run("ca", "revoke", "--dir", ca.toString(), "--id", "nobody").exit());
+    assertEquals(2, run("ca", "list", "--dir", dir.resolve("none").toString()).exit());
   }
 }
