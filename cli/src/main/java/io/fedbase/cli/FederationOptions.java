@@ -7,6 +7,7 @@ import io.fedbase.task.TaskSpec;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
+import io.fedbase.coordinator.aggregate.NormBound;
 import picocli.CommandLine.Option;
 
 /** Round policy and task flags of a coordinator (DESIGN §6); the meta-update flags are {@link MetaUpdateOptions}. */
@@ -36,6 +37,22 @@ final class FederationOptions {
   @Option(names = "--seed", defaultValue = "0", description = "Seed of initialisation, task sampling and Gumbel noise (default: ${DEFAULT-VALUE}).")
   long seed;
 
+  @Option(names = "--max-weight-norm", description = "Bound on the L2 norm of an upload's weight part (default: none).")
+  Double maxWeightNorm;
+
+  @Option(names = "--max-logit-norm", description = "Bound on the L2 norm of an upload's logit part (default: none).")
+  Double maxLogitNorm;
+
+  @Option(names = "--norm-action", defaultValue = "clip", description = "Beyond a norm bound: clip (scale the part down) or refuse (default: ${DEFAULT-VALUE}).")
+  String normAction;
+
+  NormBound normBound() {
+    return new NormBound(
+        maxWeightNorm == null ? Double.POSITIVE_INFINITY : maxWeightNorm,
+        maxLogitNorm == null ? Double.POSITIVE_INFINITY : maxLogitNorm,
+        NormBound.Action.fromKey(normAction));
+  }
+
   FederationSettings settings(int ways, InnerLoopConfig inner, MetaUpdateOptions meta, long rounds) {
     int horizon = scheduleRounds != null ? scheduleRounds : rounds > 0 ? (int) rounds : 200;
     return new FederationSettings(
@@ -47,7 +64,8 @@ final class FederationOptions {
         horizon,
         meta.warmupRounds,
         seed,
-        rounds);
+        rounds,
+        normBound());
   }
 
   /** {@code 90s}, {@code 10m}, {@code 1h}, or an ISO-8601 duration. */

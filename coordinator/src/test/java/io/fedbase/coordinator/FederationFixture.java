@@ -79,7 +79,7 @@ final class FederationFixture implements AutoCloseable {
   FederationFixture(
       Path stateDir, int minNodes, int quorum, Duration deadline, long targetRounds, CoordinatorMetrics metrics)
       throws Exception {
-    this(stateDir, minNodes, quorum, deadline, targetRounds, metrics, null, null);
+    this(stateDir, minNodes, quorum, deadline, targetRounds, metrics, null, null, io.fedbase.coordinator.aggregate.NormBound.none());
   }
 
   /**
@@ -94,7 +94,8 @@ final class FederationFixture implements AutoCloseable {
       long targetRounds,
       CoordinatorMetrics metrics,
       io.grpc.ServerBuilder<?> serverBuilder,
-      java.util.function.IntFunction<ManagedChannel> channelFor)
+      java.util.function.IntFunction<ManagedChannel> channelFor,
+      io.fedbase.coordinator.aggregate.NormBound normBound)
       throws Exception {
     this.stateDir = stateDir;
     this.initial = ParameterInitializer.initialize(SPEC, 5);
@@ -108,7 +109,8 @@ final class FederationFixture implements AutoCloseable {
             SCHEDULE_ROUNDS,
             0,
             11,
-            targetRounds);
+            targetRounds,
+            normBound);
     coordinator =
         new RoundCoordinator(
             SPEC, settings, OPTIMIZER, new CheckpointStore(stateDir, LAYOUT), Clock.systemUTC(), scheduler, Duration.ofMillis(200), metrics == null ? RoundEvents.none() : metrics);

@@ -16,6 +16,7 @@ import com.google.protobuf.ByteString;
 import io.fedbase.bundle.Bundle;
 import io.fedbase.bundle.BundleFiles;
 import io.fedbase.bundle.WeightedSum;
+import io.fedbase.coordinator.aggregate.NormBound;
 import io.fedbase.proto.v1.GetStatusRequest;
 import io.fedbase.proto.v1.JoinRequest;
 import io.fedbase.proto.v1.RoundAssignment;
@@ -75,6 +76,67 @@ class RoundProtocolTest {
       assertArrayEquals(committed.toArray(), f.coordinator.current().prior().toArray(), 0f);
       assertEquals(2, nodes.get(0).nextAssignment().getRound(), "the next round opens by itself");
     }
+  }
+
+  @Test
+  void normBoundsClipOrRefuseOutlyingUploads() throws Exception {
+    Bundle small = randomDelta(1, 0.01f);
+    Bundle huge = randomDelta(2, 1f);
+    double[] smallNorms = norms(small);
+    double weightBound = smallNorms[0] * 2;
+    double logitBound = smallNorms[1] * 2;
+    Path refuseDir = dir.resolve("refuse");
+    NormBound refuse = new NormBound(weightBound, logitBound, NormBound.Action.REFUSE);
+    try (FederationFixture f = new FederationFixture(refuseDir, 2, 1, Duration.ofSeconds(2), 0, null, null, null, refuse)) {
+      FederationFixture.Node a = f.new Node("a");
+      FederationFixture.Node b = f.new Node("b");
+      RoundAssignment ra = a.nextAssignment();
+      RoundAssignment rb = b.nextAssignment();
+      Exception e = assertThrows(Exception.class, () -> b.submit(rb, huge, 2));
+      assertEquals(Status.Code.INVALID_ARGUMENT, Status.fromThrowable(e).getCode());
+      assertTrue(Status.fromThrowable(e).getDescription().contains("weight part's L2 norm"), Status.fromThrowable(e).getDescription());
+      a.submit(ra, small, 2);
+      awaitStatus(f, s -> s.getPriorVersion() == 1);
+      Bundle expected = OPTIMIZER.step(f.initial, small, 0, SCHEDULE_ROUNDS);
+      assertArrayEquals(expected.toArray(), f.coordinator.current().prior().toArray(), 1e-7f, "only the bounded upload counts");
+    }
+    Path clipDir = dir.resolve("clip");
+    NormBound clip = new NormBound(weightBound, logitBound, NormBound.Action.CLIP);
+    try (FederationFixture f = new FederationFixture(clipDir, 2, 2, Duration.ofSeconds(30), 0, null, null, null, clip)) {
+      FederationFixture.Node a = f.new Node("a");
+      FederationFixture.Node b = f.new Node("b");
+      RoundAssignment ra = a.nextAssignment();
+      RoundAssignment rb = b.nextAssignment();
+      a.submit(ra, small, 1);
+      b.submit(rb, huge, 1);
+      awaitStatus(f, s -> s.getPriorVersion() == 1);
+      double[] hugeNorms = norms(huge);
+      float[] clipped = huge.toArray();
+      for (int t = 0; t < LAYOUT.tensors().size(); t++) {
+        double scale = LAYOUT.tensors().get(t).logits() ? logitBound / hugeNorms[1] : weightBound / hugeNorms[0];
+        for (int i = LAYOUT.offset(t); i < LAYOUT.end(t); i++) {
+          clipped[i] *= (float) scale;
+        }
+      }
+      WeightedSum sum = new WeightedSum(LAYOUT);
+      sum.add(small, 1);
+      sum.add(Bundle.of(LAYOUT, clipped), 1);
+      Bundle expected = OPTIMIZER.step(f.initial, sum.result(), 0, SCHEDULE_ROUNDS);
+      assertArrayEquals(expected.toArray(), f.coordinator.current().prior().toArray(), 1e-6f, "the outlier is scaled down to the bounds");
+    }
+  }
+
+  /** {weight-part norm, logit-part norm}. */
+  private static double[] norms(Bundle b) {
+    double[] sq = new double[2];
+    float[] v = b.toArray();
+    for (int t = 0; t < LAYOUT.tensors().size(); t++) {
+      int k = LAYOUT.tensors().get(t).logits() ? 1 : 0;
+      for (int i = LAYOUT.offset(t); i < LAYOUT.end(t); i++) {
+        sq[k] += (double) v[i] * v[i];
+      }
+    }
+    return new double[] {Math.sqrt(sq[0]), Math.sqrt(sq[1])};
   }
 
   @Test

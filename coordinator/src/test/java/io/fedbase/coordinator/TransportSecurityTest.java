@@ -77,7 +77,7 @@ class TransportSecurityTest {
                     .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE)
                     .build())
             .intercept(new AccessControl(new CertificateAuthenticator(ca.certificate(), dir.resolve("ca").resolve(CertificateAuthority.CRL))));
-    fixture = new FederationFixture(dir.resolve("state"), 1, 1, Duration.ofSeconds(30), 0, null, server, port -> channel(port, credentials("node-a")));
+    fixture = new FederationFixture(dir.resolve("state"), 1, 1, Duration.ofSeconds(30), 0, null, server, port -> channel(port, credentials("node-a")), io.fedbase.coordinator.aggregate.NormBound.none());
   }
 
   @AfterEach

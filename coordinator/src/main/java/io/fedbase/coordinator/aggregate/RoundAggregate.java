@@ -35,6 +35,14 @@ public final class RoundAggregate {
    * are serialised by the round, so the transient copies are per merge, never one per node.
    */
   public void merge(StagedUpdate update) throws IOException {
+    merge(update, 1f, 1f);
+  }
+
+  /**
+   * {@link #merge(StagedUpdate)} with the weight part scaled by {@code weightScale} and the logit
+   * part by {@code logitScale} (norm clipping).
+   */
+  public void merge(StagedUpdate update, float weightScale, float logitScale) throws IOException {
     float[] values = new float[update.values()];
     ByteBuffer bytes = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
     try (FileChannel in = FileChannel.open(update.file(), StandardOpenOption.READ)) {
@@ -46,6 +54,14 @@ public final class RoundAggregate {
     }
     bytes.flip();
     bytes.asFloatBuffer().get(values);
+    if (weightScale != 1f || logitScale != 1f) {
+      for (int t = 0; t < layout.tensors().size(); t++) {
+        float scale = layout.tensors().get(t).logits() ? logitScale : weightScale;
+        for (int i = layout.offset(t); i < layout.end(t); i++) {
+          values[i] *= scale;
+        }
+      }
+    }
     Bundle delta = Bundle.of(layout, values);
     sum.add(delta, update.header().taskCount());
     tasks += update.header().taskCount();

@@ -25,6 +25,8 @@ public final class UpdateRejectedException extends Exception {
     OVERSIZED("oversized"),
     /** A NaN or infinite value. */
     NON_FINITE("non_finite"),
+    /** The L2 norm of the weight or the logit part exceeds the federation's bound. */
+    NORM_TOO_LARGE("norm_too_large"),
     /** The payload does not match its SHA-256. */
     CHECKSUM_MISMATCH("checksum_mismatch"),
     /** The coordinator could not stage the upload (disk); the node may retry. */

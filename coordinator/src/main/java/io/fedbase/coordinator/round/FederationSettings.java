@@ -1,5 +1,6 @@
 package io.fedbase.coordinator.round;
 
+import io.fedbase.coordinator.aggregate.NormBound;
 import io.fedbase.learn.InnerLoopConfig;
 import io.fedbase.learn.Schedule;
 import io.fedbase.task.TaskSpec;
@@ -16,6 +17,7 @@ import io.fedbase.task.TaskSpec;
  * @param warmupRounds committed rounds at the start in which logits stay frozen
  * @param seed seed of the nodes' task sampling and Gumbel noise
  * @param targetRounds committed rounds after which the coordinator stops; 0 = runs until stopped
+ * @param normBound bounds on each upload's weight and logit norms (clip or refuse)
  */
 public record FederationSettings(
     RoundPolicy policy,
@@ -26,7 +28,8 @@ public record FederationSettings(
     int scheduleRounds,
     int warmupRounds,
     long seed,
-    long targetRounds) {
+    long targetRounds,
+    NormBound normBound) {
 
   public FederationSettings {
     if (tasksPerNode < 1) {
@@ -38,6 +41,12 @@ public record FederationSettings(
     if (targetRounds < 0) {
       throw new IllegalArgumentException("--rounds must not be negative, got " + targetRounds);
     }
+  }
+
+  /** The same settings without norm bounds. */
+  public FederationSettings(
+      RoundPolicy policy, int tasksPerNode, TaskSpec tasks, InnerLoopConfig inner, Schedule tau, int scheduleRounds, int warmupRounds, long seed, long targetRounds) {
+    this(policy, tasksPerNode, tasks, inner, tau, scheduleRounds, warmupRounds, seed, targetRounds, NormBound.none());
   }
 
   /** Temperature of the round that starts from prior version {@code version}. */

@@ -3,6 +3,7 @@ package io.fedbase.coordinator.round;
 import io.fedbase.bundle.Bundle;
 import io.fedbase.bundle.BundleLayout;
 import io.fedbase.coordinator.aggregate.RoundAggregate;
+import io.fedbase.coordinator.aggregate.NormBound;
 import io.fedbase.coordinator.aggregate.StagedUpdate;
 import io.fedbase.coordinator.aggregate.UpdateHeaderFields;
 import io.fedbase.coordinator.aggregate.UpdateReceiver;
@@ -287,9 +288,11 @@ public final class RoundCoordinator implements AutoCloseable {
       if (!clock.instant().isBefore(round.deadline)) {
         throw new UpdateRejectedException(Reason.LATE, "the deadline of round " + round.number + " passed during the upload");
       }
+      NormBound bound = settings.normBound();
+      bound.check(staged);
       long mergeStart = System.nanoTime();
       try {
-        round.aggregate.merge(staged);
+        round.aggregate.merge(staged, bound.weightScale(staged.weightNorm()), bound.logitScale(staged.logitNorm()));
         events.accepted(header.taskCount(), (System.nanoTime() - mergeStart) / 1e9);
       } catch (IOException e) {
         throw new UpdateRejectedException(Reason.UNAVAILABLE, "cannot read the staged upload back: " + e.getMessage());

@@ -11,7 +11,7 @@ final class RejectionStatus {
   static Status of(UpdateRejectedException e) {
     Status code =
         switch (e.reason()) {
-          case MALFORMED, WRONG_SHAPE, NON_FINITE, CHECKSUM_MISMATCH -> Status.INVALID_ARGUMENT;
+          case MALFORMED, WRONG_SHAPE, NON_FINITE, NORM_TOO_LARGE, CHECKSUM_MISMATCH -> Status.INVALID_ARGUMENT;
           case UNKNOWN_NODE, WRONG_ROUND, STALE_VERSION, LATE -> Status.FAILED_PRECONDITION;
           case NOT_SELECTED -> Status.PERMISSION_DENIED;
           case IN_PROGRESS -> Status.ABORTED;
