@@ -109,11 +109,16 @@ public final class BundleCodec {
       checkMatches(layout, expected, source);
       layout = expected;
     }
-    float[] values = new float[layout.totalSize()];
+    int total = layout.totalSize();
+    // grown as bytes arrive, so a forged header cannot make a small file allocate gigabytes
+    float[] values = new float[Math.min(total, CHUNK_FLOATS)];
     byte[] chunk = new byte[4 * CHUNK_FLOATS];
-    for (int start = 0; start < values.length; start += CHUNK_FLOATS) {
-      int n = Math.min(CHUNK_FLOATS, values.length - start);
+    for (int start = 0; start < total; start += CHUNK_FLOATS) {
+      int n = Math.min(CHUNK_FLOATS, total - start);
       readFully(data, chunk, 4 * n, source, "the payload");
+      if (start + n > values.length) {
+        values = Arrays.copyOf(values, (int) Math.min(total, Math.max(start + n, 2L * values.length)));
+      }
       ByteBuffer.wrap(chunk, 0, 4 * n).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values, start, n);
     }
     byte[] computed = sha.digest();
