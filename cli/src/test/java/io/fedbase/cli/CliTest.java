@@ -363,6 +363,9 @@ class CliTest {
     assertEquals(2, nothingToResume.exit());
     assertTrue(nothingToResume.err().contains("nothing to resume"), nothingToResume.err());
 
+    Run noPrior = run("adapt", "--prior", dir.resolve("missing.fbb").toString(), "--data", "fashion-mnist:test", "--classes", "1,7", "--out", dir.resolve("a").toString());
+    assertEquals(2, noPrior.exit());
+    assertTrue(noPrior.err().contains("no such file"), noPrior.err());
     Run noModel = run("evaluate", "--model", model.toString(), "--data", "fashion-mnist:test");
     assertEquals(2, noModel.exit());
     assertTrue(noModel.err().contains("no trained model"), noModel.err());
