@@ -6,6 +6,7 @@ import static io.fedbase.coordinator.FederationFixture.SCHEDULE_ROUNDS;
 import static io.fedbase.coordinator.FederationFixture.bytesOf;
 import static io.fedbase.coordinator.FederationFixture.chunks;
 import static io.fedbase.coordinator.FederationFixture.randomDelta;
+import static io.fedbase.coordinator.FederationFixture.sha256;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -17,6 +18,8 @@ import io.fedbase.bundle.Bundle;
 import io.fedbase.bundle.BundleFiles;
 import io.fedbase.bundle.WeightedSum;
 import io.fedbase.coordinator.aggregate.NormBound;
+import io.fedbase.coordinator.store.CheckpointStore;
+import io.fedbase.coordinator.store.CommitManifest;
 import io.fedbase.proto.v1.GetStatusRequest;
 import io.fedbase.proto.v1.JoinRequest;
 import io.fedbase.proto.v1.RoundAssignment;
@@ -74,6 +77,21 @@ class RoundProtocolTest {
       Bundle committed = BundleFiles.read(dir.resolve("prior-v00000001.fbb"), LAYOUT).bundle();
       assertArrayEquals(expected.toArray(), committed.toArray(), 1e-7f);
       assertArrayEquals(committed.toArray(), f.coordinator.current().prior().toArray(), 0f);
+
+      CommitManifest manifest = new CheckpointStore(dir, LAYOUT).readManifest(1).orElseThrow();
+      assertEquals(1, manifest.version());
+      assertEquals(0, manifest.baseVersion());
+      assertEquals(sha256(Files.readAllBytes(dir.resolve("prior-v00000000.fbb"))), manifest.baseSha256());
+      assertEquals(sha256(Files.readAllBytes(dir.resolve("prior-v00000001.fbb"))), manifest.resultSha256());
+      assertEquals(3, manifest.uploads().size());
+      for (int i = 0; i < 3; i++) {
+        CommitManifest.Upload u = manifest.uploads().get(i);
+        assertEquals(nodes.get(i).id, u.node());
+        assertEquals(sha256(bytesOf(deltas[i])), u.sha256(), "the digest identifies the payload that was merged");
+        assertEquals(tasks[i], u.tasks());
+        assertEquals(1f, u.weightScale());
+      }
+      assertEquals(OPTIMIZER.toString(), manifest.metaOptimizer());
       assertEquals(2, nodes.get(0).nextAssignment().getRound(), "the next round opens by itself");
     }
   }
@@ -123,6 +141,10 @@ class RoundProtocolTest {
       sum.add(Bundle.of(LAYOUT, clipped), 1);
       Bundle expected = OPTIMIZER.step(f.initial, sum.result(), 0, SCHEDULE_ROUNDS);
       assertArrayEquals(expected.toArray(), f.coordinator.current().prior().toArray(), 1e-6f, "the outlier is scaled down to the bounds");
+      CommitManifest.Upload clippedUpload =
+          new CheckpointStore(clipDir, LAYOUT).readManifest(1).orElseThrow().uploads().stream().filter(u -> u.node().equals("b")).findFirst().orElseThrow();
+      assertEquals(weightBound / hugeNorms[0], clippedUpload.weightScale(), 1e-6, "the manifest records the clipping");
+      assertEquals(hugeNorms[0], clippedUpload.weightNorm(), 1e-3);
     }
   }
 

@@ -10,5 +10,6 @@ import java.nio.file.Path;
  * @param values number of floats in the payload
  * @param weightNorm L2 norm of the weight part of the delta
  * @param logitNorm L2 norm of the logit part of the delta
+ * @param sha256 hex SHA-256 of the payload bytes (verified against the trailer)
  */
-public record StagedUpdate(UpdateHeaderFields header, Path file, int values, double weightNorm, double logitNorm) {}
+public record StagedUpdate(UpdateHeaderFields header, Path file, int values, double weightNorm, double logitNorm, String sha256) {}

@@ -113,7 +113,7 @@ public final class UpdateReceiver implements AutoCloseable {
       throw fail(Reason.UNAVAILABLE, "cannot stage the upload: " + e.getMessage());
     }
     done = true;
-    return new StagedUpdate(header, file, received, Math.sqrt(weightSquares), Math.sqrt(logitSquares));
+    return new StagedUpdate(header, file, received, Math.sqrt(weightSquares), Math.sqrt(logitSquares), actual.toLowerCase(java.util.Locale.ROOT));
   }
 
   private UpdateRejectedException fail(Reason reason, String message) {

@@ -5,6 +5,7 @@ import io.fedbase.bundle.BundleLayout;
 import io.fedbase.coordinator.aggregate.RoundAggregate;
 import io.fedbase.coordinator.aggregate.NormBound;
 import io.fedbase.coordinator.aggregate.StagedUpdate;
+import io.fedbase.coordinator.store.CommitManifest;
 import io.fedbase.coordinator.aggregate.UpdateHeaderFields;
 import io.fedbase.coordinator.aggregate.UpdateReceiver;
 import io.fedbase.coordinator.aggregate.UpdateRejectedException;
@@ -290,9 +291,14 @@ public final class RoundCoordinator implements AutoCloseable {
       }
       NormBound bound = settings.normBound();
       bound.check(staged);
+      float weightScale = bound.weightScale(staged.weightNorm());
+      float logitScale = bound.logitScale(staged.logitNorm());
       long mergeStart = System.nanoTime();
       try {
-        round.aggregate.merge(staged, bound.weightScale(staged.weightNorm()), bound.logitScale(staged.logitNorm()));
+        round.aggregate.merge(staged, weightScale, logitScale);
+        round.uploads.add(
+            new CommitManifest.Upload(
+                header.nodeId(), staged.sha256(), header.taskCount(), staged.weightNorm(), staged.logitNorm(), weightScale, logitScale));
         events.accepted(header.taskCount(), (System.nanoTime() - mergeStart) / 1e9);
       } catch (IOException e) {
         throw new UpdateRejectedException(Reason.UNAVAILABLE, "cannot read the staged upload back: " + e.getMessage());
@@ -455,7 +461,8 @@ public final class RoundCoordinator implements AutoCloseable {
       store.commit(
           new Checkpoint(version + 1, round.number, next),
           spec,
-          Map.of("optimizer", optimizer.toString(), "updates", Integer.toString(round.aggregate.updates())));
+          Map.of("optimizer", optimizer.toString(), "updates", Integer.toString(round.aggregate.updates())),
+          new CommitManifest.Draft(round.number, version, optimizer.toString(), index, settings.scheduleRounds(), round.uploads));
       events.checkpoint((System.nanoTime() - writeStart) / 1e9, fileSize(store.priorFile(version + 1)), true);
     } catch (IOException e) {
       events.checkpoint((System.nanoTime() - writeStart) / 1e9, 0, false);
@@ -587,6 +594,7 @@ public final class RoundCoordinator implements AutoCloseable {
     final Instant opened;
     final Map<String, Receipt> accepted = new HashMap<>();
     final Set<String> inProgress = new HashSet<>();
+    final List<CommitManifest.Upload> uploads = new ArrayList<>();
     double lossAfter;
     double accuracy;
     ScheduledFuture<?> deadlineTimer;

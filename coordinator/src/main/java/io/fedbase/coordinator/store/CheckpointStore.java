@@ -8,6 +8,7 @@ import io.fedbase.bundle.AtomicFiles;
 import io.fedbase.bundle.BundleFiles;
 import io.fedbase.bundle.BundleLayout;
 import io.fedbase.bundle.StoredBundle;
+import io.fedbase.space.Digests;
 import io.fedbase.space.SupernetSpec;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -53,14 +54,51 @@ public final class CheckpointStore {
     return dir.resolve(String.format("prior-v%08d.fbb", version));
   }
 
-  /** Writes {@code checkpoint} durably: its prior first, then the state that names it. */
+  /** Where version {@code version}'s manifest lives (versions after 0 have one). */
+  public Path manifestFile(long version) {
+    return dir.resolve(String.format("manifest-v%08d.json", version));
+  }
+
+  /** Writes the first prior of a new federation (no manifest: nothing was merged). */
   public void commit(Checkpoint checkpoint, SupernetSpec spec, Map<String, String> metadata) throws IOException {
+    commit(checkpoint, spec, metadata, null);
+  }
+
+  /**
+   * Writes {@code checkpoint} durably: its prior first, then its manifest (completed from {@code
+   * draft} with the base and result hashes), then the state that names it. A crash before the state
+   * is written leaves the previous version current; its files are rewritten by the next commit.
+   */
+  public void commit(Checkpoint checkpoint, SupernetSpec spec, Map<String, String> metadata, CommitManifest.Draft draft) throws IOException {
     Files.createDirectories(dir);
+    // whole-file hashes, so an auditor can check them with sha256sum
+    String baseSha = draft == null || !Files.exists(priorFile(draft.baseVersion())) ? "" : Digests.sha256Hex(priorFile(draft.baseVersion()));
     Map<String, String> meta = new java.util.TreeMap<>(metadata);
     meta.put("version", Long.toString(checkpoint.version()));
     meta.put("round", Long.toString(checkpoint.lastRound()));
     String sha = BundleFiles.write(priorFile(checkpoint.version()), StoredBundle.parameters(checkpoint.prior(), spec, meta));
+    if (draft != null) {
+      CommitManifest manifest =
+          new CommitManifest(
+              checkpoint.version(), draft.round(), draft.baseVersion(), baseSha, Digests.sha256Hex(priorFile(checkpoint.version())),
+              draft.metaOptimizer(), draft.scheduleIndex(),
+              draft.scheduleRounds(), draft.uploads(), java.time.Instant.now().toString());
+      AtomicFiles.writeString(manifestFile(checkpoint.version()), GSON.toJson(manifest) + "\n");
+    }
     writeState(checkpoint.version(), checkpoint.lastRound(), sha);
+  }
+
+  /** The manifest of a committed version, if it has one. */
+  public Optional<CommitManifest> readManifest(long version) throws IOException {
+    Path file = manifestFile(version);
+    if (!Files.exists(file)) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.ofNullable(GSON.fromJson(Files.readString(file), CommitManifest.class));
+    } catch (JsonParseException e) {
+      throw new IOException(file + " is damaged: " + e.getMessage(), e);
+    }
   }
 
   /** Records that round {@code lastRound} closed without changing the prior (a failed round). */
