@@ -36,6 +36,12 @@ final class StatusCommand implements Callable<Integer> {
           s.getTargetRounds() > 0 ? " of " + s.getTargetRounds() : "",
           BundleLayout.shortHash(s.getSpecHash()));
       System.out.println("connected nodes: " + (s.getConnectedNodesCount() == 0 ? "none" : String.join(", ", s.getConnectedNodesList())));
+      if (s.getPaused()) {
+        System.out.println("rounds paused by an operator (`fedbase admin resume` lets them open again)");
+      }
+      if (s.getRemovedNodesCount() > 0) {
+        System.out.println("removed nodes: " + String.join(", ", s.getRemovedNodesList()));
+      }
       for (RoundOutcome o : s.getRecentRoundsList()) {
         System.out.println(
             o.getCommitted()

@@ -77,7 +77,10 @@ class CliTest {
             List.of("ca", "init"),
             List.of("ca", "issue"),
             List.of("ca", "revoke"),
-            List.of("ca", "list"))) {
+            List.of("ca", "list"),
+            List.of("admin"),
+            List.of("admin", "pause"),
+            List.of("admin", "remove-node"))) {
       String[] args = new java.util.ArrayList<>(cmd) {{ add("--help"); }}.toArray(String[]::new);
       Run r = run(args);
       assertEquals(0, r.exit(), String.join(" ", args));
@@ -232,6 +235,19 @@ class CliTest {
       assertEquals(0, fetch.exit(), fetch.err());
       assertTrue(fetch.out().contains("prior version 0 -> "), fetch.out());
       assertEquals(-1L, Files.mismatch(state.resolve("prior-v00000000.fbb"), fetched), "the committed file, byte for byte");
+
+      Run pause = run("admin", "pause", "--insecure", "--coordinator", target, "--reason", "audit");
+      assertEquals(0, pause.exit(), pause.err());
+      assertTrue(pause.out().contains("rounds paused (audit)"), pause.out());
+      Run remove = run("admin", "remove-node", "--insecure", "--coordinator", target, "--node-id", "org-x");
+      assertTrue(remove.out().contains("removed nodes: org-x"), remove.out());
+      Run status = run("status", "--insecure", "--coordinator", target);
+      assertTrue(status.out().contains("rounds paused by an operator") && status.out().contains("removed nodes: org-x"), status.out());
+      assertEquals(0, run("admin", "readmit-node", "--insecure", "--coordinator", target, "--node-id", "org-x").exit());
+      Run again = run("admin", "readmit-node", "--insecure", "--coordinator", target, "--node-id", "org-x");
+      assertEquals(1, again.exit());
+      assertTrue(again.err().contains("is not removed"), again.err());
+      assertTrue(run("admin", "resume", "--insecure", "--coordinator", target).out().contains("rounds running"));
 
       Run info = run("prior", "info", fetched.toString());
       assertEquals(0, info.exit(), info.err());

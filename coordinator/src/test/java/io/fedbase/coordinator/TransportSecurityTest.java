@@ -110,6 +110,17 @@ class TransportSecurityTest {
     assertTrue(readerJoins.getStatus().getDescription().contains("reader certificate"), readerJoins.getStatus().getDescription());
 
     assertEquals(Status.Code.PERMISSION_DENIED, reflect(credentials("node-a")), "reflection is for operators");
+    StatusRuntimeException readerPauses =
+        assertThrows(
+            StatusRuntimeException.class,
+            () -> io.fedbase.proto.v1.AdminGrpc.newBlockingStub(channel(fixture.server.port(), credentials("analyst")))
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .pauseRounds(io.fedbase.proto.v1.PauseRoundsRequest.getDefaultInstance()));
+    assertEquals(Status.Code.PERMISSION_DENIED, readerPauses.getStatus().getCode(), "admin calls are for operators");
+    io.fedbase.proto.v1.AdminGrpc.AdminBlockingStub operator =
+        io.fedbase.proto.v1.AdminGrpc.newBlockingStub(channel(fixture.server.port(), credentials("ops"))).withDeadlineAfter(10, TimeUnit.SECONDS);
+    assertTrue(operator.pauseRounds(io.fedbase.proto.v1.PauseRoundsRequest.newBuilder().setReason("audit").build()).getPaused());
+    assertTrue(!operator.resumeRounds(io.fedbase.proto.v1.ResumeRoundsRequest.getDefaultInstance()).getPaused());
     assertEquals(Status.Code.OK, reflect(credentials("ops")));
 
     assertEquals(0, fixture.coordinator.current().version());

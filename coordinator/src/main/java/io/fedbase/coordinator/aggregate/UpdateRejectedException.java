@@ -9,6 +9,8 @@ public final class UpdateRejectedException extends Exception {
     MALFORMED("malformed"),
     /** The node never joined. */
     UNKNOWN_NODE("unknown_node"),
+    /** An operator removed the node. */
+    REMOVED("removed"),
     /** The node was not assigned work in this round. */
     NOT_SELECTED("not_selected"),
     /** The upload names a round that is not the one collecting. */

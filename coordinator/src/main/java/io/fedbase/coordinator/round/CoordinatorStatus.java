@@ -11,4 +11,5 @@ public record CoordinatorStatus(
     List<String> connectedNodes,
     List<RoundOutcome> recentRounds,
     long targetRounds,
-    String genotype) {}
+    String genotype,
+    OperatorControls controls) {}

@@ -67,6 +67,7 @@ public final class RoundCoordinator implements AutoCloseable {
   private final RoundEvents events;
 
   private final Set<String> joined = new HashSet<>();
+  private OperatorControls controls = OperatorControls.none();
   private final Map<String, RoundWatcher> watchers = new TreeMap<>();
   private final Deque<RoundOutcome> recent = new ArrayDeque<>();
   private final CompletableFuture<Void> finished = new CompletableFuture<>();
@@ -122,6 +123,10 @@ public final class RoundCoordinator implements AutoCloseable {
     prior = from.prior();
     version = from.version();
     lastRound = from.lastRound();
+    controls = store.readControls();
+    if (controls.paused() || !controls.removedNodes().isEmpty()) {
+      LOG.info("operator controls: paused={} removed={}", controls.paused(), controls.removedNodes());
+    }
     if (settings.targetRounds() > 0 && version >= settings.targetRounds()) {
       stop("the prior already has " + version + " committed rounds (--rounds " + settings.targetRounds() + ")", true);
     }
@@ -166,6 +171,7 @@ public final class RoundCoordinator implements AutoCloseable {
   /** Registers a node; idempotent. Returns the newest prior version. */
   public synchronized long join(String nodeId) {
     requireValidNodeId(nodeId);
+    requireNotRemoved(nodeId);
     if (joined.add(nodeId)) {
       LOG.info("node {} joined", nodeId);
       events.nodes(joined.size(), watchers.size());
@@ -178,6 +184,7 @@ public final class RoundCoordinator implements AutoCloseable {
    * round it was selected for gets its assignment again.
    */
   public synchronized void watch(String nodeId, RoundWatcher watcher) {
+    requireNotRemoved(nodeId);
     if (!joined.contains(nodeId)) {
       throw new IllegalStateException("node '" + nodeId + "' has not joined; call Join first");
     }
@@ -211,6 +218,9 @@ public final class RoundCoordinator implements AutoCloseable {
 
   /** Checks an upload's header against the collecting round; see {@link UploadStart}. */
   public synchronized UploadStart beginUpload(UpdateHeaderFields header) throws UpdateRejectedException {
+    if (controls.removed(header.nodeId())) {
+      throw new UpdateRejectedException(Reason.REMOVED, "node '" + header.nodeId() + "' was removed from the federation by an operator");
+    }
     if (!joined.contains(header.nodeId())) {
       throw new UpdateRejectedException(Reason.UNKNOWN_NODE, "node '" + header.nodeId() + "' has not joined");
     }
@@ -286,6 +296,9 @@ public final class RoundCoordinator implements AutoCloseable {
         throw new UpdateRejectedException(Reason.LATE, "round " + header.round() + " closed during the upload");
       }
       round.inProgress.remove(header.nodeId());
+      if (controls.removed(header.nodeId())) {
+        throw new UpdateRejectedException(Reason.REMOVED, "node '" + header.nodeId() + "' was removed by an operator during the upload");
+      }
       if (!clock.instant().isBefore(round.deadline)) {
         throw new UpdateRejectedException(Reason.LATE, "the deadline of round " + round.number + " passed during the upload");
       }
@@ -314,9 +327,7 @@ public final class RoundCoordinator implements AutoCloseable {
           header.taskCount(),
           String.format("%.4f", staged.weightNorm()),
           String.format("%.4f", staged.logitNorm()));
-      if (round.accepted.keySet().containsAll(round.assignments.keySet())) {
-        scheduler.execute(() -> closeRound(round.number));
-      }
+      closeIfAllUploaded(round);
       return receipt;
     } finally {
       deleteQuietly(staged.file());
@@ -362,7 +373,79 @@ public final class RoundCoordinator implements AutoCloseable {
         List.copyOf(watchers.keySet()),
         List.copyOf(recent),
         settings.targetRounds(),
-        DartsNotation.format(GenotypeRule.BASE.derive(ArchitectureLogits.of(prior, spec.operations(), spec.nodes()))));
+        DartsNotation.format(GenotypeRule.BASE.derive(ArchitectureLogits.of(prior, spec.operations(), spec.nodes()))),
+        controls);
+  }
+
+  /** The operator's current controls. */
+  public synchronized OperatorControls controls() {
+    return controls;
+  }
+
+  /** Stops opening new rounds (an open round still closes); persisted. */
+  public synchronized OperatorControls pauseRounds(String reason) throws IOException {
+    setControls(controls.pause(reason));
+    LOG.info("operator: rounds paused ({})", reason.isEmpty() ? "no reason given" : reason);
+    return controls;
+  }
+
+  /** Lets rounds open again; persisted. */
+  public synchronized OperatorControls resumeRounds() throws IOException {
+    setControls(controls.resume());
+    LOG.info("operator: rounds resumed");
+    maybeOpenRound();
+    return controls;
+  }
+
+  /**
+   * Removes a node: its stream ends, it leaves the open round (an upload it already completed stays
+   * merged; one in flight is refused), and its calls are refused until {@link #readmitNode}.
+   */
+  public synchronized OperatorControls removeNode(String nodeId, String reason) throws IOException {
+    requireValidNodeId(nodeId);
+    setControls(controls.remove(nodeId));
+    LOG.warn("operator: node {} removed ({})", nodeId, reason.isEmpty() ? "no reason given" : reason);
+    joined.remove(nodeId);
+    RoundWatcher watcher = watchers.remove(nodeId);
+    if (watcher != null) {
+      watcher.removed("node '" + nodeId + "' was removed from the federation by an operator" + (reason.isEmpty() ? "" : ": " + reason));
+    }
+    events.nodes(joined.size(), watchers.size());
+    if (current != null && phase == RoundPhase.COLLECTING) {
+      closeIfAllUploaded(current);
+    }
+    return controls;
+  }
+
+  /** Lets a removed node join again; persisted. */
+  public synchronized OperatorControls readmitNode(String nodeId) throws IOException {
+    requireValidNodeId(nodeId);
+    if (!controls.removed(nodeId)) {
+      throw new IllegalArgumentException("node '" + nodeId + "' is not removed");
+    }
+    setControls(controls.readmit(nodeId));
+    LOG.info("operator: node {} readmitted", nodeId);
+    return controls;
+  }
+
+  private void setControls(OperatorControls next) throws IOException {
+    store.writeControls(next);
+    controls = next;
+  }
+
+  private void requireNotRemoved(String nodeId) {
+    if (controls.removed(nodeId)) {
+      throw new NodeRemovedException(nodeId);
+    }
+  }
+
+  /** Closes the round once every selected node that is still a member has uploaded. */
+  private void closeIfAllUploaded(OpenRound round) {
+    boolean all =
+        round.assignments.keySet().stream().allMatch(n -> round.accepted.containsKey(n) || controls.removed(n));
+    if (all) {
+      scheduler.execute(() -> closeRound(round.number));
+    }
   }
 
   private long currentRoundNumber() {
@@ -376,7 +459,7 @@ public final class RoundCoordinator implements AutoCloseable {
   }
 
   private void maybeOpenRound() {
-    if (phase != RoundPhase.WAITING || watchers.size() < settings.policy().minNodes()) {
+    if (phase != RoundPhase.WAITING || controls.paused() || watchers.size() < settings.policy().minNodes()) {
       return;
     }
     List<String> participants = new ArrayList<>(watchers.keySet());

@@ -17,4 +17,7 @@ public interface RoundWatcher {
 
   /** The coordinator is shutting down (it may come back); the stream breaks so the node reconnects. */
   void shuttingDown();
+
+  /** An operator removed this node; the stream ends with an error the node does not retry. */
+  void removed(String message);
 }

@@ -88,6 +88,31 @@ public final class CheckpointStore {
     writeState(checkpoint.version(), checkpoint.lastRound(), sha);
   }
 
+  private static final String OPERATOR_FILE = "operator.json";
+
+  /** Persists the operator's controls (pause, removed nodes). */
+  public void writeControls(io.fedbase.coordinator.round.OperatorControls controls) throws IOException {
+    Files.createDirectories(dir);
+    AtomicFiles.writeString(dir.resolve(OPERATOR_FILE), GSON.toJson(controls) + "\n");
+  }
+
+  /** The operator's controls as last written; none for a fresh directory. */
+  public io.fedbase.coordinator.round.OperatorControls readControls() throws IOException {
+    Path file = dir.resolve(OPERATOR_FILE);
+    if (!Files.exists(file)) {
+      return io.fedbase.coordinator.round.OperatorControls.none();
+    }
+    try {
+      var controls = GSON.fromJson(Files.readString(file), io.fedbase.coordinator.round.OperatorControls.class);
+      if (controls == null || controls.removedNodes() == null) {
+        throw new JsonParseException("empty");
+      }
+      return controls;
+    } catch (JsonParseException | NullPointerException e) {
+      throw new IOException(file + " is damaged (" + e.getMessage() + "); fix or delete it to clear the operator's pause and removals", e);
+    }
+  }
+
   /** The manifest of a committed version, if it has one. */
   public Optional<CommitManifest> readManifest(long version) throws IOException {
     Path file = manifestFile(version);

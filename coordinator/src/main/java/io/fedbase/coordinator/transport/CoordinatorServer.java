@@ -13,7 +13,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The coordinator's gRPC server: the Federation service plus health and reflection, built from an
+ * The coordinator's gRPC server: the Federation and Admin services plus health and reflection, built from an
  * injected {@link ServerBuilder} so tests pass an in-process one and production a Netty one.
  */
 public final class CoordinatorServer implements AutoCloseable {
@@ -29,6 +29,7 @@ public final class CoordinatorServer implements AutoCloseable {
     this.server =
         builder
             .addService(ServerInterceptors.intercept(new FederationService(coordinator, transfers), new ReadinessGate(coordinator::isStarted)))
+            .addService(ServerInterceptors.intercept(new AdminService(coordinator), new ReadinessGate(coordinator::isStarted)))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
             .build();

@@ -8,6 +8,7 @@ import io.fedbase.coordinator.aggregate.UpdateReceiver;
 import io.fedbase.coordinator.aggregate.UpdateRejectedException;
 import io.fedbase.coordinator.aggregate.UpdateRejectedException.Reason;
 import io.fedbase.coordinator.round.Assignment;
+import io.fedbase.coordinator.round.NodeRemovedException;
 import io.fedbase.coordinator.round.RoundCoordinator;
 import io.fedbase.coordinator.round.RoundCoordinator.PriorVersion;
 import io.fedbase.coordinator.round.RoundPhase;
@@ -78,6 +79,9 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
     } catch (IllegalArgumentException e) {
       response.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
       return;
+    } catch (NodeRemovedException e) {
+      response.onError(Status.PERMISSION_DENIED.withDescription(e.getMessage()).asRuntimeException());
+      return;
     }
     var policy = coordinator.settings().policy();
     response.onNext(
@@ -104,6 +108,8 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
       coordinator.watch(nodeId, watcher);
     } catch (IllegalStateException e) {
       response.onError(Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException());
+    } catch (NodeRemovedException e) {
+      response.onError(Status.PERMISSION_DENIED.withDescription(e.getMessage()).asRuntimeException());
     }
   }
 
@@ -143,6 +149,14 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
       if (!closed && !stream.isCancelled()) {
         closed = true;
         stream.onError(Status.UNAVAILABLE.withDescription("the coordinator is shutting down").asRuntimeException());
+      }
+    }
+
+    @Override
+    public synchronized void removed(String message) {
+      if (!closed && !stream.isCancelled()) {
+        closed = true;
+        stream.onError(Status.PERMISSION_DENIED.withDescription(message).asRuntimeException());
       }
     }
 

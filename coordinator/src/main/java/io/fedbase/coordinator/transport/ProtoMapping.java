@@ -103,7 +103,9 @@ final class ProtoMapping {
             .setSpecHash(s.specHash())
             .addAllConnectedNodes(s.connectedNodes())
             .setTargetRounds(s.targetRounds())
-            .setGenotype(s.genotype());
+            .setGenotype(s.genotype())
+            .setPaused(s.controls().paused())
+            .addAllRemovedNodes(new java.util.TreeSet<>(s.controls().removedNodes()));
     for (io.fedbase.coordinator.round.RoundOutcome o : s.recentRounds()) {
       b.addRecentRounds(
           RoundOutcome.newBuilder()
@@ -118,5 +120,13 @@ final class ProtoMapping {
               .setQueryAccuracy(o.queryAccuracy()));
     }
     return b.build();
+  }
+
+  static io.fedbase.proto.v1.AdminState adminState(io.fedbase.coordinator.round.OperatorControls c) {
+    return io.fedbase.proto.v1.AdminState.newBuilder()
+        .setPaused(c.paused())
+        .setPauseReason(c.pauseReason())
+        .addAllRemovedNodes(new java.util.TreeSet<>(c.removedNodes()))
+        .build();
   }
 }

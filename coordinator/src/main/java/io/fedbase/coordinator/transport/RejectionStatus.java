@@ -13,7 +13,7 @@ final class RejectionStatus {
         switch (e.reason()) {
           case MALFORMED, WRONG_SHAPE, NON_FINITE, NORM_TOO_LARGE, CHECKSUM_MISMATCH -> Status.INVALID_ARGUMENT;
           case UNKNOWN_NODE, WRONG_ROUND, STALE_VERSION, LATE -> Status.FAILED_PRECONDITION;
-          case NOT_SELECTED -> Status.PERMISSION_DENIED;
+          case NOT_SELECTED, REMOVED -> Status.PERMISSION_DENIED;
           case IN_PROGRESS -> Status.ABORTED;
           case OVERSIZED -> Status.RESOURCE_EXHAUSTED;
           case UNAVAILABLE -> Status.UNAVAILABLE;

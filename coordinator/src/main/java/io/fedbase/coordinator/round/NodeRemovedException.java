@@ -1,0 +1,9 @@
+package io.fedbase.coordinator.round;
+
+/** A call from a node an operator removed; the transport answers PERMISSION_DENIED. */
+public final class NodeRemovedException extends RuntimeException {
+
+  public NodeRemovedException(String nodeId) {
+    super("node '" + nodeId + "' was removed from the federation by an operator");
+  }
+}

@@ -1,0 +1,66 @@
+package io.fedbase.coordinator.transport;
+
+import io.fedbase.coordinator.round.OperatorControls;
+import io.fedbase.coordinator.round.RoundCoordinator;
+import io.fedbase.proto.v1.AdminGrpc;
+import io.fedbase.proto.v1.AdminState;
+import io.fedbase.proto.v1.PauseRoundsRequest;
+import io.fedbase.proto.v1.ReadmitNodeRequest;
+import io.fedbase.proto.v1.RemoveNodeRequest;
+import io.fedbase.proto.v1.ResumeRoundsRequest;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+
+/**
+ * The operator's calls, translated to the round coordinator. Who may call them is decided by
+ * {@link AccessControl} (operators only), not here.
+ */
+final class AdminService extends AdminGrpc.AdminImplBase {
+
+  /** One operator action that may fail to persist. */
+  private interface Action {
+    OperatorControls apply() throws IOException;
+  }
+
+  private final RoundCoordinator coordinator;
+
+  AdminService(RoundCoordinator coordinator) {
+    this.coordinator = coordinator;
+  }
+
+  @Override
+  public void pauseRounds(PauseRoundsRequest request, StreamObserver<AdminState> response) {
+    answer(() -> coordinator.pauseRounds(request.getReason()), response);
+  }
+
+  @Override
+  public void resumeRounds(ResumeRoundsRequest request, StreamObserver<AdminState> response) {
+    answer(coordinator::resumeRounds, response);
+  }
+
+  @Override
+  public void removeNode(RemoveNodeRequest request, StreamObserver<AdminState> response) {
+    answer(() -> coordinator.removeNode(request.getNodeId(), request.getReason()), response);
+  }
+
+  @Override
+  public void readmitNode(ReadmitNodeRequest request, StreamObserver<AdminState> response) {
+    answer(() -> coordinator.readmitNode(request.getNodeId()), response);
+  }
+
+  private static void answer(Action action, StreamObserver<AdminState> response) {
+    OperatorControls controls;
+    try {
+      controls = action.apply();
+    } catch (IllegalArgumentException e) {
+      response.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+      return;
+    } catch (IOException e) {
+      response.onError(Status.UNAVAILABLE.withDescription("cannot persist the change: " + e.getMessage()).asRuntimeException());
+      return;
+    }
+    response.onNext(ProtoMapping.adminState(controls));
+    response.onCompleted();
+  }
+}
