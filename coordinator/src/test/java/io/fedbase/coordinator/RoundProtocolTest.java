@@ -148,6 +148,58 @@ class RoundProtocolTest {
     }
   }
 
+  @Test
+  void aBrokenUploadNeverCountsAndTheNodeUploadsAgain() throws Exception {
+    try (FederationFixture f = new FederationFixture(dir, 2, 2, Duration.ofSeconds(30), 0)) {
+      FederationFixture.Node a = f.new Node("a");
+      FederationFixture.Node b = f.new Node("b");
+      RoundAssignment ra = a.nextAssignment();
+      RoundAssignment rb = b.nextAssignment();
+      Bundle da = randomDelta(11, 0.01f);
+      Bundle db = randomDelta(12, 0.01f);
+      // a dies half-way through its upload: the stream breaks without a trailer
+      List<UpdateChunk> full = chunks(a.header(ra, 2).build(), bytesOf(da), null);
+      io.grpc.stub.StreamObserver<UpdateChunk> requests =
+          f.async.submitUpdate(
+              new io.grpc.stub.StreamObserver<>() {
+                @Override
+                public void onNext(UpdateReceipt r) {}
+
+                @Override
+                public void onError(Throwable t) {}
+
+                @Override
+                public void onCompleted() {}
+              });
+      for (UpdateChunk c : full.subList(0, full.size() / 2)) {
+        requests.onNext(c);
+      }
+      requests.onError(new RuntimeException("node killed"));
+      b.submit(rb, db, 2);
+      // the retry after the break is accepted (nothing of the broken stream was kept)
+      UpdateReceipt retry = null;
+      for (int i = 0; i < 50 && retry == null; i++) {
+        try {
+          retry = a.submit(ra, da, 2);
+        } catch (StatusRuntimeException e) {
+          assertEquals(Status.Code.ABORTED, e.getStatus().getCode(), "only 'still in progress' may delay the retry: " + e.getStatus());
+          Thread.sleep(100);
+        }
+      }
+      assertEquals(2, retry.getAcceptedInRound());
+      awaitStatus(f, s -> s.getPriorVersion() == 1);
+      WeightedSum sum = new WeightedSum(LAYOUT);
+      sum.add(da, 2);
+      sum.add(db, 2);
+      assertArrayEquals(OPTIMIZER.step(f.initial, sum.result(), 0, SCHEDULE_ROUNDS).toArray(), f.coordinator.current().prior().toArray(), 1e-7f);
+      CommitManifest m = new CheckpointStore(dir, LAYOUT).readManifest(1).orElseThrow();
+      assertEquals(List.of("b", "a"), m.uploads().stream().map(CommitManifest.Upload::node).toList());
+      try (var staged = Files.walk(dir)) {
+        assertEquals(0, staged.filter(p -> p.toString().endsWith(".part")).count(), "the broken upload's staging file is gone");
+      }
+    }
+  }
+
   /** {weight-part norm, logit-part norm}. */
   private static double[] norms(Bundle b) {
     double[] sq = new double[2];

@@ -153,6 +153,7 @@ public final class CheckpointStore {
     if (!Files.isDirectory(dir)) {
       return Optional.empty();
     }
+    removeInterruptedWrites();
     Optional<JsonObject> state = readState();
     if (state.isPresent()) {
       JsonObject s = state.get();
@@ -185,6 +186,19 @@ public final class CheckpointStore {
               + BundleLayout.shortHash(layout.specHash()) + "); use another --state-dir or remove the damaged files");
     }
     return Optional.empty();
+  }
+
+  /**
+   * Deletes the temporary files of writes a crash interrupted ({@code .NAME.*.tmp}, see {@code
+   * AtomicFiles}); the files they were meant to replace are intact.
+   */
+  private void removeInterruptedWrites() throws IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path f : files.filter(f -> f.getFileName().toString().startsWith(".") && f.getFileName().toString().endsWith(".tmp")).toList()) {
+        LOG.info("removing {} left by an interrupted write", f.getFileName());
+        Files.deleteIfExists(f);
+      }
+    }
   }
 
   /** Versions with a prior file on disk, newest first (files are not verified here). */
