@@ -57,6 +57,12 @@ final class CoordinatorCommand implements Callable<Integer> {
 
   @Mixin ServerTlsOptions tls;
 
+  @Option(
+      names = "--max-concurrent-uploads",
+      defaultValue = "8",
+      description = "Uploads whose payload is read at once; the rest wait under gRPC flow control (default: ${DEFAULT-VALUE}).")
+  int maxConcurrentUploads;
+
   @Override
   public Integer call() throws Exception {
     tls.validate();
@@ -76,7 +82,8 @@ final class CoordinatorCommand implements Callable<Integer> {
                 .maxInboundMessageSize(4 << 20)
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true),
-            new CoordinatorMetrics(registry));
+            new CoordinatorMetrics(registry),
+            maxConcurrentUploads);
         MetricsEndpoint metrics =
             metricsPort < 0
                 ? null

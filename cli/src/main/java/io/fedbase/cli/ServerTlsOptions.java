@@ -61,11 +61,17 @@ final class ServerTlsOptions {
     return crl != null ? crl : ca.toAbsolutePath().resolveSibling(CertificateAuthority.CRL);
   }
 
+  /**
+   * Per-stream HTTP/2 window: an upload waiting for its turn holds at most this much of its
+   * payload in the coordinator (see {@code UploadGate}); uploads that stream refill it as they go.
+   */
+  static final int FLOW_CONTROL_WINDOW = 256 << 10;
+
   /** A Netty server builder bound to {@code address}, with TLS and access control unless insecure. */
   NettyServerBuilder serverBuilder(InetSocketAddress address) throws IOException {
     validate();
     if (insecure) {
-      return NettyServerBuilder.forAddress(address, InsecureServerCredentials.create());
+      return NettyServerBuilder.forAddress(address, InsecureServerCredentials.create()).flowControlWindow(FLOW_CONTROL_WINDOW);
     }
     ServerCredentials credentials;
     try {
@@ -79,7 +85,7 @@ final class ServerTlsOptions {
       throw new IllegalArgumentException("cannot load the TLS files: " + e.getMessage(), e);
     }
     CertificateAuthenticator authenticator = new CertificateAuthenticator(Pem.readCertificate(ca), crlFile());
-    return NettyServerBuilder.forAddress(address, credentials).intercept(new AccessControl(authenticator));
+    return NettyServerBuilder.forAddress(address, credentials).flowControlWindow(FLOW_CONTROL_WINDOW).intercept(new AccessControl(authenticator));
   }
 
   String mode() {

@@ -8,6 +8,7 @@ import io.fedbase.coordinator.metrics.CoordinatorMetrics;
 import io.fedbase.coordinator.store.Checkpoint;
 import io.fedbase.coordinator.store.CheckpointStore;
 import io.fedbase.coordinator.transport.CoordinatorServer;
+import io.fedbase.coordinator.transport.FederationService;
 import io.fedbase.learn.MetaOptimizer;
 import io.fedbase.space.SupernetSpec;
 import io.grpc.ServerBuilder;
@@ -51,6 +52,20 @@ public final class CoordinatorRuntime implements AutoCloseable {
       ServerBuilder<?> serverBuilder,
       CoordinatorMetrics metrics)
       throws IOException {
+    return start(spec, settings, optimizer, stateDir, initialPrior, serverBuilder, metrics, FederationService.DEFAULT_CONCURRENT_UPLOADS);
+  }
+
+  /** {@link #start} with at most {@code maxConcurrentUploads} payloads read at once. */
+  public static CoordinatorRuntime start(
+      SupernetSpec spec,
+      FederationSettings settings,
+      MetaOptimizer optimizer,
+      Path stateDir,
+      Bundle initialPrior,
+      ServerBuilder<?> serverBuilder,
+      CoordinatorMetrics metrics,
+      int maxConcurrentUploads)
+      throws IOException {
     ScheduledExecutorService scheduler =
         Executors.newScheduledThreadPool(
             1,
@@ -62,7 +77,7 @@ public final class CoordinatorRuntime implements AutoCloseable {
     RoundCoordinator coordinator =
         new RoundCoordinator(
             spec, settings, optimizer, new CheckpointStore(stateDir, BundleLayout.of(spec)), Clock.systemUTC(), scheduler, Duration.ofSeconds(15), metrics);
-    CoordinatorServer server = new CoordinatorServer(serverBuilder, coordinator, Duration.ofSeconds(10), metrics).start();
+    CoordinatorServer server = new CoordinatorServer(serverBuilder, coordinator, Duration.ofSeconds(10), metrics, maxConcurrentUploads).start();
     try {
       // the port is open (health NOT_SERVING) while the checkpoint is restored
       Checkpoint from = coordinator.start(initialPrior);

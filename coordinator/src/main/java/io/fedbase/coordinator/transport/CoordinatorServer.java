@@ -24,11 +24,17 @@ public final class CoordinatorServer implements AutoCloseable {
   private final Duration grace;
 
   public CoordinatorServer(ServerBuilder<?> builder, RoundCoordinator coordinator, Duration grace, TransferObserver transfers) {
+    this(builder, coordinator, grace, transfers, FederationService.DEFAULT_CONCURRENT_UPLOADS);
+  }
+
+  /** @param maxConcurrentUploads uploads whose payload is read at once (see {@code UploadGate}) */
+  public CoordinatorServer(
+      ServerBuilder<?> builder, RoundCoordinator coordinator, Duration grace, TransferObserver transfers, int maxConcurrentUploads) {
     this.coordinator = coordinator;
     this.grace = grace;
     this.server =
         builder
-            .addService(ServerInterceptors.intercept(new FederationService(coordinator, transfers), new ReadinessGate(coordinator::isStarted)))
+            .addService(ServerInterceptors.intercept(new FederationService(coordinator, transfers, maxConcurrentUploads), new ReadinessGate(coordinator::isStarted)))
             .addService(ServerInterceptors.intercept(new AdminService(coordinator), new ReadinessGate(coordinator::isStarted)))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())

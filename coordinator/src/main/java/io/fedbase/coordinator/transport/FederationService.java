@@ -57,9 +57,20 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
   private final TransferObserver transfers;
   private final Map<String, String> fileDigests = new ConcurrentHashMap<>();
 
+  /** Uploads that stream at once unless configured otherwise. */
+  public static final int DEFAULT_CONCURRENT_UPLOADS = 8;
+
+  private final UploadGate uploads;
+
   public FederationService(RoundCoordinator coordinator, TransferObserver transfers) {
+    this(coordinator, transfers, DEFAULT_CONCURRENT_UPLOADS);
+  }
+
+  /** @param maxConcurrentUploads uploads whose payload is read at once; the rest wait their turn */
+  public FederationService(RoundCoordinator coordinator, TransferObserver transfers, int maxConcurrentUploads) {
     this.coordinator = coordinator;
     this.transfers = transfers;
+    this.uploads = new UploadGate(maxConcurrentUploads);
   }
 
   @Override
@@ -288,21 +299,65 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
 
   @Override
   public StreamObserver<UpdateChunk> submitUpdate(StreamObserver<UpdateReceipt> response) {
-    return new UploadObserver(response);
+    return new UploadObserver((ServerCallStreamObserver<UpdateReceipt>) response);
   }
 
-  /** One upload: header, data chunks, trailer; any refusal ends the call and discards the data. */
+  /**
+   * One upload: header, data chunks, trailer; any refusal ends the call and discards the data.
+   * Messages are requested one at a time: the header at once, the payload only while the upload
+   * holds a permit of the {@link UploadGate}.
+   */
   private final class UploadObserver implements StreamObserver<UpdateChunk> {
-    private final StreamObserver<UpdateReceipt> response;
+    private final ServerCallStreamObserver<UpdateReceipt> response;
+    private final Runnable granted = this::granted;
     private UpdateHeaderFields header;
     private UpdateReceiver receiver;
     private UpdateReceipt repeatReceipt;
     /** Whether this call holds the node's in-progress slot for the round. */
     private boolean holdsSlot;
-    private boolean finished;
+    private volatile boolean finished;
 
-    UploadObserver(StreamObserver<UpdateReceipt> response) {
+    /** Whether this upload holds a permit (0 no, 1 waiting, 2 holding), guarded by this. */
+    private int permit;
+
+    UploadObserver(ServerCallStreamObserver<UpdateReceipt> response) {
       this.response = response;
+      response.disableAutoRequest();
+      response.request(1);
+    }
+
+    private synchronized void granted() {
+      if (finished) {
+        uploads.release();
+        return;
+      }
+      permit = 2;
+      response.request(1);
+    }
+
+    /** Reads on: the next payload message if holding a permit, else waits for one. */
+    private synchronized void readOn() {
+      if (finished) {
+        return;
+      }
+      if (receiver == null) {
+        // a repeat of an accepted upload is read and dropped, never staged, so it needs no permit
+        response.request(1);
+      } else if (permit == 2) {
+        response.request(1);
+      } else if (permit == 0) {
+        permit = 1;
+        uploads.acquire(granted);
+      }
+    }
+
+    private synchronized void releasePermit() {
+      if (permit == 2) {
+        uploads.release();
+      } else if (permit == 1 && !uploads.withdraw(granted)) {
+        // granted concurrently: granted() sees finished and releases it
+      }
+      permit = 0;
     }
 
     @Override
@@ -317,6 +372,7 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
           case TRAILER -> onTrailer(chunk.getTrailer().getSha256());
           default -> throw new UpdateRejectedException(Reason.MALFORMED, "an empty update chunk");
         }
+        readOn();
       } catch (UpdateRejectedException e) {
         refuse(e);
       } catch (RuntimeException e) {
@@ -410,8 +466,9 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
       }
     }
 
-    private void finish() {
+    private synchronized void finish() {
       finished = true;
+      releasePermit();
     }
   }
 

@@ -1,0 +1,81 @@
+package io.fedbase.cli;
+
+import io.fedbase.proto.v1.FederationGrpc;
+import io.fedbase.proto.v1.GetStatusRequest;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** fedbase commands as separate JVMs (so they can be SIGKILLed or given a small heap), on loopback. */
+final class ProcessFixture implements AutoCloseable {
+
+  private final Path logDir;
+  private final List<Process> processes = new ArrayList<>();
+
+  ProcessFixture(Path logDir) {
+    this.logDir = logDir;
+  }
+
+  /** Starts {@code fedbase ARGS} with the given heap, logging to {@code name.log}. */
+  Process launch(String name, String heap, List<String> args) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElse("java"));
+    command.add("-Xmx" + heap);
+    command.add("-Dai.djl.offline=true");
+    command.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
+    command.add("-Dorg.slf4j.simpleLogger.log.io.fedbase=info");
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(FedbaseCli.class.getName());
+    command.addAll(args);
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(logDir.resolve(name + ".log").toFile());
+    // torch processes share two cores with the test
+    pb.environment().put("OMP_NUM_THREADS", "1");
+    Process p = pb.start();
+    processes.add(p);
+    return p;
+  }
+
+  /** Waits until the coordinator on {@code port} has committed at least {@code atLeast} versions. */
+  long awaitVersion(int port, long atLeast, Duration limit) throws InterruptedException {
+    long end = System.nanoTime() + limit.toNanos();
+    long v = -1;
+    while (System.nanoTime() < end) {
+      v = version(port);
+      if (v >= atLeast) {
+        return v;
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("version " + atLeast + " not reached within " + limit + " (last seen " + v + "); logs in " + logDir);
+  }
+
+  /** The coordinator's committed version, or -1 while it is unreachable or restoring. */
+  static long version(int port) throws InterruptedException {
+    ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+    try {
+      return FederationGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.SECONDS).getStatus(GetStatusRequest.getDefaultInstance()).getPriorVersion();
+    } catch (RuntimeException e) {
+      return -1;
+    } finally {
+      channel.shutdownNow().awaitTermination(2, TimeUnit.SECONDS);
+    }
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  @Override
+  public void close() {
+    processes.forEach(Process::destroyForcibly);
+  }
+}
