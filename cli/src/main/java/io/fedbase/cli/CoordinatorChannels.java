@@ -28,8 +28,9 @@ final class CoordinatorChannels {
       throw new IllegalArgumentException("--coordinator must be HOST:PORT, got '" + target + "'");
     }
     return NettyChannelBuilder.forAddress(target.substring(0, colon), port, credentials)
-        .keepAliveTime(30, TimeUnit.SECONDS)
-        .keepAliveTimeout(15, TimeUnit.SECONDS)
+        // a dead coordinator is noticed within 15 s (the coordinator permits pings every 5 s)
+        .keepAliveTime(10, TimeUnit.SECONDS)
+        .keepAliveTimeout(5, TimeUnit.SECONDS)
         .keepAliveWithoutCalls(true)
         .maxInboundMessageSize(4 << 20)
         .build();

@@ -14,7 +14,6 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -78,10 +77,7 @@ final class CoordinatorCommand implements Callable<Integer> {
             meta.optimizer(),
             stateDir,
             initial,
-            tls.serverBuilder(new InetSocketAddress(bind, port))
-                .maxInboundMessageSize(4 << 20)
-                .permitKeepAliveTime(10, TimeUnit.SECONDS)
-                .permitKeepAliveWithoutCalls(true),
+            tls.serverBuilder(new InetSocketAddress(bind, port)),
             new CoordinatorMetrics(registry),
             maxConcurrentUploads);
         MetricsEndpoint metrics =

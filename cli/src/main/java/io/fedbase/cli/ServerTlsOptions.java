@@ -13,6 +13,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Option;
 
 /**
@@ -67,11 +68,14 @@ final class ServerTlsOptions {
    */
   static final int FLOW_CONTROL_WINDOW = 256 << 10;
 
-  /** A Netty server builder bound to {@code address}, with TLS and access control unless insecure. */
+  /**
+   * A Netty server builder bound to {@code address}, with TLS and access control unless insecure,
+   * and the coordinator's transport limits.
+   */
   NettyServerBuilder serverBuilder(InetSocketAddress address) throws IOException {
     validate();
     if (insecure) {
-      return NettyServerBuilder.forAddress(address, InsecureServerCredentials.create()).flowControlWindow(FLOW_CONTROL_WINDOW);
+      return withLimits(NettyServerBuilder.forAddress(address, InsecureServerCredentials.create()));
     }
     ServerCredentials credentials;
     try {
@@ -85,7 +89,18 @@ final class ServerTlsOptions {
       throw new IllegalArgumentException("cannot load the TLS files: " + e.getMessage(), e);
     }
     CertificateAuthenticator authenticator = new CertificateAuthenticator(Pem.readCertificate(ca), crlFile());
-    return NettyServerBuilder.forAddress(address, credentials).flowControlWindow(FLOW_CONTROL_WINDOW).intercept(new AccessControl(authenticator));
+    return withLimits(NettyServerBuilder.forAddress(address, credentials)).intercept(new AccessControl(authenticator));
+  }
+
+  private static NettyServerBuilder withLimits(NettyServerBuilder b) {
+    return b.flowControlWindow(FLOW_CONTROL_WINDOW)
+        .maxInboundMessageSize(4 << 20)
+        // clients ping every 10 s when idle; the coordinator pings them too, so a dead peer's
+        // streams end within 15 s either way
+        .permitKeepAliveTime(5, TimeUnit.SECONDS)
+        .permitKeepAliveWithoutCalls(true)
+        .keepAliveTime(10, TimeUnit.SECONDS)
+        .keepAliveTimeout(5, TimeUnit.SECONDS);
   }
 
   String mode() {

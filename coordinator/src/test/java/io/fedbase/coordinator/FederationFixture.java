@@ -65,6 +65,8 @@ final class FederationFixture implements AutoCloseable {
   final RoundCoordinator coordinator;
   final CoordinatorServer server;
   final ManagedChannel channel;
+  /** The in-process server's name (when not served by an injected builder). */
+  private final String name;
   /** Health of the Federation service, and a call's status, before the state was restored. */
   final io.grpc.health.v1.HealthCheckResponse.ServingStatus restoring;
   io.grpc.Status.Code callWhileRestoring;
@@ -114,7 +116,7 @@ final class FederationFixture implements AutoCloseable {
     coordinator =
         new RoundCoordinator(
             SPEC, settings, OPTIMIZER, new CheckpointStore(stateDir, LAYOUT), Clock.systemUTC(), scheduler, Duration.ofMillis(200), metrics == null ? RoundEvents.none() : metrics);
-    String name = InProcessServerBuilder.generateName();
+    this.name = InProcessServerBuilder.generateName();
     io.grpc.ServerBuilder<?> builder = serverBuilder != null ? serverBuilder : InProcessServerBuilder.forName(name).directExecutor();
     server = new CoordinatorServer(builder, coordinator, Duration.ofSeconds(2), metrics == null ? TransferObserver.none() : metrics).start();
     channel = channelFor != null ? channelFor.apply(server.port()) : InProcessChannelBuilder.forName(name).directExecutor().build();
@@ -130,6 +132,11 @@ final class FederationFixture implements AutoCloseable {
     server.serving();
     blocking = FederationGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
     async = FederationGrpc.newStub(channel);
+  }
+
+  /** Another in-process channel to the same server, e.g. one to break like a crashed node's. */
+  ManagedChannel newChannel() {
+    return InProcessChannelBuilder.forName(name).directExecutor().build();
   }
 
   /** A node that joined and watches rounds; its events land in a queue. */

@@ -20,6 +20,7 @@ import io.fedbase.bundle.WeightedSum;
 import io.fedbase.coordinator.aggregate.NormBound;
 import io.fedbase.coordinator.store.CheckpointStore;
 import io.fedbase.coordinator.store.CommitManifest;
+import io.fedbase.proto.v1.FederationGrpc;
 import io.fedbase.proto.v1.GetStatusRequest;
 import io.fedbase.proto.v1.JoinRequest;
 import io.fedbase.proto.v1.RoundAssignment;
@@ -235,6 +236,43 @@ class RoundProtocolTest {
       StatusRuntimeException late = assertThrows(StatusRuntimeException.class, () -> c.submit(rc, randomDelta(6, 0.01f), 2));
       assertEquals(Status.Code.FAILED_PRECONDITION, late.getStatus().getCode());
       assertTrue(late.getStatus().getDescription().startsWith("late:"), late.getStatus().getDescription());
+    }
+  }
+
+  @Test
+  void aSelectedNodeThatStaysDisconnectedLosesItsLeaseAndTheRoundClosesWithoutWaitingForTheDeadline() throws Exception {
+    try (FederationFixture f = new FederationFixture(dir, 3, 2, Duration.ofSeconds(60), 0)) {
+      FederationFixture.Node a = f.new Node("a");
+      FederationFixture.Node b = f.new Node("b");
+      io.grpc.ManagedChannel crashing = f.newChannel();
+      FederationGrpc.newBlockingStub(crashing).join(JoinRequest.newBuilder().setNodeId("c").build());
+      java.util.concurrent.BlockingQueue<io.fedbase.proto.v1.RoundEvent> cEvents = new java.util.concurrent.LinkedBlockingQueue<>();
+      FederationGrpc.newStub(crashing)
+          .watchRounds(
+              io.fedbase.proto.v1.WatchRoundsRequest.newBuilder().setNodeId("c").build(),
+              new io.grpc.stub.StreamObserver<>() {
+                @Override
+                public void onNext(io.fedbase.proto.v1.RoundEvent e) {
+                  cEvents.add(e);
+                }
+
+                @Override
+                public void onError(Throwable t) {}
+
+                @Override
+                public void onCompleted() {}
+              });
+      RoundAssignment ra = a.nextAssignment();
+      RoundAssignment rb = b.nextAssignment();
+      assertEquals(List.of("a", "b", "c"), ra.getParticipantsList());
+      crashing.shutdownNow();
+      long start = System.nanoTime();
+      a.submit(ra, randomDelta(21, 0.01f), 2);
+      b.submit(rb, randomDelta(22, 0.01f), 2);
+      StatusResponse s = awaitStatus(f, st -> st.getPriorVersion() == 1);
+      double seconds = (System.nanoTime() - start) / 1e9;
+      assertTrue(seconds < 20, "the round closed " + seconds + " s after c vanished, not at the 60 s deadline");
+      assertEquals(2, s.getRecentRounds(0).getAcceptedUpdates());
     }
   }
 

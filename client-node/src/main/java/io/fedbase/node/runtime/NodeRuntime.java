@@ -14,6 +14,8 @@ import io.fedbase.node.transport.UpdateUpload;
 import io.fedbase.space.SupernetSpec;
 import io.fedbase.supernet.Supernet;
 import io.fedbase.task.TaskSampler;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.core.IntervalFunction;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -24,6 +26,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,6 +59,7 @@ public final class NodeRuntime {
   private final NDManager manager;
   private final TrainingGate gate;
   private final IntervalFunction backoff;
+  private final CircuitBreaker breaker;
   private final Clock clock;
   private final NodeListener listener;
   private volatile boolean stopped;
@@ -73,6 +77,7 @@ public final class NodeRuntime {
     this.manager = b.manager;
     this.gate = b.gate;
     this.backoff = b.backoff;
+    this.breaker = b.breaker;
     this.clock = b.clock;
     this.listener = b.listener;
   }
@@ -89,9 +94,35 @@ public final class NodeRuntime {
    */
   public void run() throws InterruptedException {
     int attempt = 0;
+    boolean toldOpen = false;
     while (!stopped) {
+      if (!breaker.tryAcquirePermission()) {
+        // the coordinator failed every recent attempt: wait out the open breaker instead of knocking
+        if (!toldOpen) {
+          LOG.info("node {}: coordinator {} unreachable for {} attempts; pausing reconnects", nodeId, target, breaker.getMetrics().getNumberOfFailedCalls());
+          toldOpen = true;
+        }
+        Thread.sleep(250);
+        continue;
+      }
+      toldOpen = false;
+      long attemptStart = System.nanoTime();
+      boolean recorded = false;
       try {
-        JoinedModel joined = client.join(nodeId, spec == null ? null : spec.hash());
+        JoinedModel joined;
+        try {
+          joined = client.join(nodeId, spec == null ? null : spec.hash());
+        } catch (StatusRuntimeException e) {
+          recorded = true;
+          if (TRANSIENT.contains(e.getStatus().getCode())) {
+            breaker.onError(System.nanoTime() - attemptStart, TimeUnit.NANOSECONDS, e);
+          } else {
+            breaker.releasePermission();
+          }
+          throw e;
+        }
+        recorded = true;
+        breaker.onSuccess(System.nanoTime() - attemptStart, TimeUnit.NANOSECONDS);
         adopt(joined.spec());
         listener.joined(target, joined.priorVersion());
         attempt = 0;
@@ -101,6 +132,9 @@ public final class NodeRuntime {
         }
         return;
       } catch (StatusRuntimeException e) {
+        if (!recorded) {
+          breaker.releasePermission();
+        }
         if (stopped) {
           return;
         }
@@ -252,6 +286,24 @@ public final class NodeRuntime {
     private IntervalFunction backoff = IntervalFunction.ofExponentialRandomBackoff(Duration.ofMillis(500), 2.0, 0.5, Duration.ofSeconds(30));
     private Clock clock = Clock.systemUTC();
     private NodeListener listener = NodeListener.none();
+    private CircuitBreaker breaker = defaultBreaker();
+
+    /**
+     * Opens after 5 consecutive failed connection attempts and lets one probe through a minute
+     * later, so a fleet of nodes stops hammering a coordinator that is down for long.
+     */
+    static CircuitBreaker defaultBreaker() {
+      return CircuitBreaker.of(
+          "coordinator",
+          CircuitBreakerConfig.custom()
+              .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+              .slidingWindowSize(5)
+              .minimumNumberOfCalls(5)
+              .failureRateThreshold(100)
+              .waitDurationInOpenState(Duration.ofMinutes(1))
+              .permittedNumberOfCallsInHalfOpenState(1)
+              .build());
+    }
 
     public Builder setClient(CoordinatorClient client, String target) {
       this.client = client;
@@ -287,6 +339,12 @@ public final class NodeRuntime {
 
     public Builder optBackoff(IntervalFunction backoff) {
       this.backoff = backoff;
+      return this;
+    }
+
+    /** The circuit breaker around connection attempts (default: {@link #defaultBreaker()}). */
+    public Builder optCircuitBreaker(CircuitBreaker breaker) {
+      this.breaker = breaker;
       return this;
     }
 

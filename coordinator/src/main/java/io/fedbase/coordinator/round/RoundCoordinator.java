@@ -213,7 +213,34 @@ public final class RoundCoordinator implements AutoCloseable {
       watchers.remove(nodeId);
       LOG.info("node {} disconnected", nodeId);
       events.nodes(joined.size(), watchers.size());
+      OpenRound round = current;
+      if (round != null && phase == RoundPhase.COLLECTING && round.assignments.containsKey(nodeId) && !round.accepted.containsKey(nodeId)) {
+        long lease = leaseDuration().toMillis();
+        scheduler.schedule(() -> leaseExpired(round.number, nodeId), lease, TimeUnit.MILLISECONDS);
+      }
     }
+  }
+
+  /**
+   * How long a selected node may stay disconnected before the round stops waiting for it: four
+   * keep-alive intervals (a minute in production), so a quick reconnect keeps its place.
+   */
+  private Duration leaseDuration() {
+    return keepAliveInterval.multipliedBy(4);
+  }
+
+  /** A selected node's lease ran out: unless it came back or is uploading, the round no longer waits for it. */
+  private synchronized void leaseExpired(long roundNumber, String nodeId) {
+    OpenRound round = current;
+    if (round == null || round.number != roundNumber || phase != RoundPhase.COLLECTING) {
+      return;
+    }
+    if (watchers.containsKey(nodeId) || round.accepted.containsKey(nodeId) || round.inProgress.contains(nodeId)) {
+      return;
+    }
+    round.lapsed.add(nodeId);
+    LOG.info("round={} node={} lease expired after {} s disconnected; the round no longer waits for it", round.number, nodeId, leaseDuration().toSeconds());
+    closeIfAllUploaded(round);
   }
 
   /** Checks an upload's header against the collecting round; see {@link UploadStart}. */
@@ -439,10 +466,11 @@ public final class RoundCoordinator implements AutoCloseable {
     }
   }
 
-  /** Closes the round once every selected node that is still a member has uploaded. */
+  /** Closes the round once every selected node that is still a member and holds its lease has uploaded. */
   private void closeIfAllUploaded(OpenRound round) {
     boolean all =
-        round.assignments.keySet().stream().allMatch(n -> round.accepted.containsKey(n) || controls.removed(n));
+        round.assignments.keySet().stream()
+            .allMatch(n -> round.accepted.containsKey(n) || controls.removed(n) || round.lapsed.contains(n));
     if (all) {
       scheduler.execute(() -> closeRound(round.number));
     }
@@ -677,6 +705,8 @@ public final class RoundCoordinator implements AutoCloseable {
     final Instant opened;
     final Map<String, Receipt> accepted = new HashMap<>();
     final Set<String> inProgress = new HashSet<>();
+    /** Selected nodes whose lease expired while disconnected. */
+    final Set<String> lapsed = new HashSet<>();
     final List<CommitManifest.Upload> uploads = new ArrayList<>();
     double lossAfter;
     double accuracy;
