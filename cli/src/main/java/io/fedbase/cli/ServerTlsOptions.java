@@ -2,6 +2,7 @@ package io.fedbase.cli;
 
 import io.fedbase.coordinator.transport.AccessControl;
 import io.fedbase.coordinator.transport.CertificateAuthenticator;
+import io.fedbase.coordinator.transport.TransportLimits;
 import io.fedbase.security.CertificateAuthority;
 import io.fedbase.security.Pem;
 import io.grpc.InsecureServerCredentials;
@@ -13,7 +14,6 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Option;
 
 /**
@@ -63,19 +63,13 @@ final class ServerTlsOptions {
   }
 
   /**
-   * Per-stream HTTP/2 window: an upload waiting for its turn holds at most this much of its
-   * payload in the coordinator (see {@code UploadGate}); uploads that stream refill it as they go.
-   */
-  static final int FLOW_CONTROL_WINDOW = 256 << 10;
-
-  /**
    * A Netty server builder bound to {@code address}, with TLS and access control unless insecure,
    * and the coordinator's transport limits.
    */
   NettyServerBuilder serverBuilder(InetSocketAddress address) throws IOException {
     validate();
     if (insecure) {
-      return withLimits(NettyServerBuilder.forAddress(address, InsecureServerCredentials.create()));
+      return TransportLimits.apply(NettyServerBuilder.forAddress(address, InsecureServerCredentials.create()));
     }
     ServerCredentials credentials;
     try {
@@ -89,18 +83,7 @@ final class ServerTlsOptions {
       throw new IllegalArgumentException("cannot load the TLS files: " + e.getMessage(), e);
     }
     CertificateAuthenticator authenticator = new CertificateAuthenticator(Pem.readCertificate(ca), crlFile());
-    return withLimits(NettyServerBuilder.forAddress(address, credentials)).intercept(new AccessControl(authenticator));
-  }
-
-  private static NettyServerBuilder withLimits(NettyServerBuilder b) {
-    return b.flowControlWindow(FLOW_CONTROL_WINDOW)
-        .maxInboundMessageSize(4 << 20)
-        // clients ping every 10 s when idle; the coordinator pings them too, so a dead peer's
-        // streams end within 15 s either way
-        .permitKeepAliveTime(5, TimeUnit.SECONDS)
-        .permitKeepAliveWithoutCalls(true)
-        .keepAliveTime(10, TimeUnit.SECONDS)
-        .keepAliveTimeout(5, TimeUnit.SECONDS);
+    return TransportLimits.apply(NettyServerBuilder.forAddress(address, credentials)).intercept(new AccessControl(authenticator));
   }
 
   String mode() {

@@ -69,13 +69,13 @@ class TransportSecurityTest {
     write(ca.issue(new Identity("analyst", Role.READER), List.of(), List.of(), Duration.ofDays(1)));
     write(ca.issue(new Identity("ops", Role.OPERATOR), List.of(), List.of(), Duration.ofDays(1)));
     NettyServerBuilder server =
-        NettyServerBuilder.forAddress(
+        io.fedbase.coordinator.transport.TransportLimits.apply(NettyServerBuilder.forAddress(
                 new InetSocketAddress("127.0.0.1", 0),
                 TlsServerCredentials.newBuilder()
                     .keyManager(pem("coordinator").toFile(), key("coordinator").toFile())
                     .trustManager(caPem().toFile())
                     .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE)
-                    .build())
+                    .build()))
             .intercept(new AccessControl(new CertificateAuthenticator(ca.certificate(), dir.resolve("ca").resolve(CertificateAuthority.CRL))));
     fixture = new FederationFixture(dir.resolve("state"), 1, 1, Duration.ofSeconds(30), 0, null, server, port -> channel(port, credentials("node-a")), io.fedbase.coordinator.aggregate.NormBound.none());
   }
@@ -109,6 +109,14 @@ class TransportSecurityTest {
     assertEquals(Status.Code.PERMISSION_DENIED, readerJoins.getStatus().getCode());
     assertTrue(readerJoins.getStatus().getDescription().contains("reader certificate"), readerJoins.getStatus().getDescription());
 
+    java.util.Iterator<io.fedbase.proto.v1.PriorChunk> prior =
+        reader.fetchPrior(io.fedbase.proto.v1.FetchPriorRequest.newBuilder().setVersion(0).build());
+    assertTrue(prior.next().hasHeader(), "a reader may fetch priors");
+    StatusRuntimeException readerWatches =
+        assertThrows(
+            StatusRuntimeException.class,
+            () -> reader.watchRounds(io.fedbase.proto.v1.WatchRoundsRequest.newBuilder().setNodeId("analyst").build()).next());
+    assertEquals(Status.Code.PERMISSION_DENIED, readerWatches.getStatus().getCode(), "only nodes watch rounds");
     assertEquals(Status.Code.PERMISSION_DENIED, reflect(credentials("node-a")), "reflection is for operators");
     StatusRuntimeException readerPauses =
         assertThrows(
@@ -127,6 +135,106 @@ class TransportSecurityTest {
     assertArrayEquals(before, FederationFixture.bytesOf(fixture.coordinator.current().prior()), "refused calls leave the prior bit-identical");
     // the honest upload still counts
     assertEquals(assignment.getRound(), a.submit(assignment, FederationFixture.randomDelta(2, 0.01f), 2).getRound());
+  }
+
+  @Test
+  void badInputOverTheRealTransportIsRefusedWithItsStatusAndChangesNothing() throws Exception {
+    FederationFixture.Node a = fixture.new Node("node-a");
+    RoundAssignment assignment = a.nextAssignment();
+    byte[] before = FederationFixture.bytesOf(fixture.coordinator.current().prior());
+    byte[] payload = FederationFixture.bytesOf(FederationFixture.randomDelta(5, 0.01f));
+    UpdateHeader header = a.header(assignment, 2).build();
+
+    // a reader may not submit, even naming no one
+    assertEquals(Status.Code.PERMISSION_DENIED, submitAs("analyst", FederationFixture.chunks(header.toBuilder().setNodeId("analyst").build(), payload, null)));
+    // a message beyond the transport's limit
+    List<io.fedbase.proto.v1.UpdateChunk> huge = new ArrayList<>();
+    huge.add(io.fedbase.proto.v1.UpdateChunk.newBuilder().setHeader(header).build());
+    huge.add(io.fedbase.proto.v1.UpdateChunk.newBuilder().setData(com.google.protobuf.ByteString.copyFrom(new byte[5 << 20])).build());
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, submitAs("node-a", huge));
+    // a chunk within the transport's limit but beyond the protocol's 1 MiB
+    List<io.fedbase.proto.v1.UpdateChunk> big = new ArrayList<>();
+    big.add(io.fedbase.proto.v1.UpdateChunk.newBuilder().setHeader(header).build());
+    big.add(io.fedbase.proto.v1.UpdateChunk.newBuilder().setData(com.google.protobuf.ByteString.copyFrom(new byte[2 << 20])).build());
+    assertEquals(Status.Code.INVALID_ARGUMENT, submitAs("node-a", big));
+    // a NaN in the payload
+    byte[] nan = payload.clone();
+    java.nio.ByteBuffer.wrap(nan).order(java.nio.ByteOrder.LITTLE_ENDIAN).putFloat(400, Float.NaN);
+    assertEquals(Status.Code.INVALID_ARGUMENT, submitAs("node-a", FederationFixture.chunks(header, nan, null)));
+    // bytes that are not an UpdateChunk at all
+    assertTrue(malformedProtobuf() != Status.Code.OK, "a malformed message is refused");
+
+    assertArrayEquals(before, FederationFixture.bytesOf(fixture.coordinator.current().prior()), "the prior is bit-identical");
+    assertEquals(1, a.submit(assignment, FederationFixture.randomDelta(5, 0.01f), 2).getAcceptedInRound(), "the server still serves");
+  }
+
+  private Status.Code submitAs(String id, List<io.fedbase.proto.v1.UpdateChunk> chunks) throws Exception {
+    CompletableFuture<Status.Code> result = new CompletableFuture<>();
+    StreamObserver<io.fedbase.proto.v1.UpdateChunk> requests =
+        FederationGrpc.newStub(channel(fixture.server.port(), credentials(id)))
+            .withDeadlineAfter(20, TimeUnit.SECONDS)
+            .submitUpdate(
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(io.fedbase.proto.v1.UpdateReceipt r) {
+                    result.complete(Status.Code.OK);
+                  }
+
+                  @Override
+                  public void onError(Throwable t) {
+                    result.complete(Status.fromThrowable(t).getCode());
+                  }
+
+                  @Override
+                  public void onCompleted() {}
+                });
+    for (io.fedbase.proto.v1.UpdateChunk c : chunks) {
+      requests.onNext(c);
+    }
+    requests.onCompleted();
+    return result.get(30, TimeUnit.SECONDS);
+  }
+
+  /** Sends raw bytes that do not parse as an UpdateChunk to SubmitUpdate. */
+  private Status.Code malformedProtobuf() throws Exception {
+    io.grpc.MethodDescriptor.Marshaller<byte[]> raw =
+        new io.grpc.MethodDescriptor.Marshaller<>() {
+          @Override
+          public java.io.InputStream stream(byte[] value) {
+            return new java.io.ByteArrayInputStream(value);
+          }
+
+          @Override
+          public byte[] parse(java.io.InputStream stream) {
+            try {
+              return stream.readAllBytes();
+            } catch (IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          }
+        };
+    io.grpc.MethodDescriptor<byte[], byte[]> method =
+        io.grpc.MethodDescriptor.<byte[], byte[]>newBuilder()
+            .setType(io.grpc.MethodDescriptor.MethodType.CLIENT_STREAMING)
+            .setFullMethodName(FederationGrpc.getSubmitUpdateMethod().getFullMethodName())
+            .setRequestMarshaller(raw)
+            .setResponseMarshaller(raw)
+            .build();
+    ManagedChannel c = channel(fixture.server.port(), credentials("node-a"));
+    io.grpc.ClientCall<byte[], byte[]> call = c.newCall(method, io.grpc.CallOptions.DEFAULT.withDeadlineAfter(20, TimeUnit.SECONDS));
+    CompletableFuture<Status.Code> result = new CompletableFuture<>();
+    call.start(
+        new io.grpc.ClientCall.Listener<>() {
+          @Override
+          public void onClose(Status status, io.grpc.Metadata trailers) {
+            result.complete(status.getCode());
+          }
+        },
+        new io.grpc.Metadata());
+    call.request(1);
+    call.sendMessage(new byte[] {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x01, 0x02});
+    call.halfClose();
+    return result.get(30, TimeUnit.SECONDS);
   }
 
   @Test
