@@ -57,6 +57,8 @@ public final class CoordinatorClient implements AutoCloseable {
   /** Largest chunk sent (DESIGN §3). */
   public static final int CHUNK_BYTES = 1 << 20;
   private static final Duration UNARY_DEADLINE = Duration.ofSeconds(30);
+  /** Bound on one prior download; a dead peer is noticed much sooner by keep-alives, and a cut download resumes. */
+  private static final Duration FETCH_DEADLINE = Duration.ofMinutes(30);
 
   private final ManagedChannel channel;
   private final FederationGrpc.FederationBlockingStub blocking;
@@ -124,7 +126,9 @@ public final class CoordinatorClient implements AutoCloseable {
     PriorHeader header = null;
     try (OutputStream out = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
       Iterator<PriorChunk> chunks =
-          blocking.fetchPrior(FetchPriorRequest.newBuilder().setVersion(version).setOffset(offset).build());
+          blocking
+              .withDeadlineAfter(FETCH_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+              .fetchPrior(FetchPriorRequest.newBuilder().setVersion(version).setOffset(offset).build());
       while (chunks.hasNext()) {
         PriorChunk chunk = chunks.next();
         if (chunk.hasHeader()) {

@@ -100,6 +100,14 @@ public final class AccessControl implements ServerInterceptor {
         super.onReady();
       }
     }
+
+    @Override
+    public void onCancel() {
+      // a refused call was already cancelled towards the service
+      if (!refused) {
+        super.onCancel();
+      }
+    }
   }
 
   /** The node id a request names, or null for a message that names none (upload chunks after the header). */
