@@ -354,8 +354,9 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
     private synchronized void releasePermit() {
       if (permit == 2) {
         uploads.release();
-      } else if (permit == 1 && !uploads.withdraw(granted)) {
-        // granted concurrently: granted() sees finished and releases it
+      } else if (permit == 1) {
+        // if the grant is already on its way, granted() finds the upload finished and releases it
+        uploads.withdraw(granted);
       }
       permit = 0;
     }

@@ -34,9 +34,9 @@ final class UploadGate {
     onGranted.run();
   }
 
-  /** Withdraws a request that has not been granted; false if it already holds the permit. */
-  synchronized boolean withdraw(Runnable onGranted) {
-    return waiting.remove(onGranted);
+  /** Withdraws a request that has not been granted yet; a no-op once it has. */
+  synchronized void withdraw(Runnable onGranted) {
+    waiting.remove(onGranted);
   }
 
   /** Returns a permit, granting it to the longest waiter if any. */
@@ -52,8 +52,4 @@ final class UploadGate {
     next.run();
   }
 
-  /** Uploads streaming now and uploads waiting. */
-  synchronized int[] load() {
-    return new int[] {inUse, waiting.size()};
-  }
 }
