@@ -60,4 +60,35 @@ class BundleMathTest {
     assertEquals(false, a.allFinite());
     assertEquals("alpha", a.firstNonFiniteTensor());
   }
+
+  @Test
+  void slicesFromAnyBufferSumLikeWholeDeltas() {
+    BundleLayout layout =
+        new BundleLayout("slices", List.of(TensorSpec.weight("a", 10_000), TensorSpec.logits("b", 3, 7)));
+    java.util.SplittableRandom rng = new java.util.SplittableRandom(4);
+    float[] x = new float[layout.totalSize()];
+    float[] y = new float[layout.totalSize()];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) rng.nextGaussian();
+      y[i] = (float) rng.nextGaussian();
+    }
+    WeightedSum whole = new WeightedSum(layout);
+    whole.add(Bundle.of(layout, x), 2);
+    whole.add(Bundle.of(layout, y), 3);
+    WeightedSum sliced = new WeightedSum(layout);
+    java.nio.ByteBuffer direct = java.nio.ByteBuffer.allocateDirect(x.length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    direct.asFloatBuffer().put(x);
+    java.nio.FloatBuffer fx = direct.asFloatBuffer();
+    sliced.addSlice(0, fx.duplicate().limit(10_000), 2);
+    sliced.addSlice(10_000, fx.duplicate().position(10_000), 2);
+    sliced.added(2);
+    java.nio.ByteBuffer big = java.nio.ByteBuffer.allocate(y.length * 4).order(java.nio.ByteOrder.BIG_ENDIAN);
+    big.asFloatBuffer().put(y);
+    sliced.addSlice(0, big.asFloatBuffer(), 3);
+    sliced.added(3);
+    assertArrayEquals(whole.result().toArray(), sliced.result().toArray(), 0f);
+    assertEquals(2, sliced.count());
+    assertThrows(IllegalArgumentException.class, () -> sliced.addSlice(10_010, java.nio.FloatBuffer.wrap(new float[20]), 1));
+    assertThrows(IllegalArgumentException.class, () -> sliced.added(0));
+  }
 }

@@ -7,6 +7,7 @@ import io.fedbase.space.TensorSpec;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
@@ -24,15 +25,19 @@ public final class RoundAggregate {
   private final List<float[]> logitDeltas = new ArrayList<>();
   private long tasks;
 
+  /** Reused for every merge of the round; allocated on the first. */
+  private ByteBuffer buffer;
+  private final int logitCount;
+
   public RoundAggregate(BundleLayout layout) {
     this.layout = layout;
     this.sum = new WeightedSum(layout);
+    this.logitCount = layout.tensors().stream().filter(TensorSpec::logits).mapToInt(TensorSpec::size).sum();
   }
 
   /**
    * Adds a validated upload with its task count as weight, then deletes its staging file. The file
-   * is read completely before anything is added, so an I/O error leaves the sum untouched; merges
-   * are serialised by the round, so the transient copies are per merge, never one per node.
+   * is read completely before anything is added, so an I/O error leaves the sum untouched.
    */
   public void merge(StagedUpdate update) throws IOException {
     merge(update, 1f, 1f);
@@ -40,57 +45,58 @@ public final class RoundAggregate {
 
   /**
    * {@link #merge(StagedUpdate)} with the weight part scaled by {@code weightScale} and the logit
-   * part by {@code logitScale} (norm clipping).
+   * part by {@code logitScale} (norm clipping). The payload goes through one reused, model-sized
+   * direct buffer straight into the sum: no per-upload arrays, so memory does not grow with the
+   * number of uploads and there is no garbage per merge.
    */
   public void merge(StagedUpdate update, float weightScale, float logitScale) throws IOException {
-    float[] values = new float[update.values()];
-    ByteBuffer bytes = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    int n = layout.totalSize();
+    if (update.values() != n) {
+      throw new IOException("staged upload " + update.file().getFileName() + " holds " + update.values() + " values, the model " + n);
+    }
+    if (buffer == null) {
+      buffer = ByteBuffer.allocateDirect(n * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    }
+    buffer.clear();
     try (FileChannel in = FileChannel.open(update.file(), StandardOpenOption.READ)) {
-      while (bytes.hasRemaining()) {
-        if (in.read(bytes) < 0) {
-          throw new IOException("staged upload " + update.file().getFileName() + " is shorter than its " + values.length + " values");
+      while (buffer.hasRemaining()) {
+        if (in.read(buffer) < 0) {
+          throw new IOException("staged upload " + update.file().getFileName() + " is shorter than its " + n + " values");
         }
       }
     }
-    bytes.flip();
-    bytes.asFloatBuffer().get(values);
-    if (weightScale != 1f || logitScale != 1f) {
-      for (int t = 0; t < layout.tensors().size(); t++) {
-        float scale = layout.tensors().get(t).logits() ? logitScale : weightScale;
-        for (int i = layout.offset(t); i < layout.end(t); i++) {
-          values[i] *= scale;
-        }
+    buffer.flip();
+    FloatBuffer floats = buffer.asFloatBuffer();
+    double weight = update.header().taskCount();
+    float[] logits = new float[logitCount];
+    int k = 0;
+    for (int t = 0; t < layout.tensors().size(); t++) {
+      boolean isLogits = layout.tensors().get(t).logits();
+      FloatBuffer slice = floats.duplicate().position(layout.offset(t)).limit(layout.end(t));
+      if (isLogits) {
+        slice.duplicate().get(logits, k, slice.remaining());
+        k += slice.remaining();
       }
+      sum.addSlice(layout.offset(t), slice, weight * (isLogits ? logitScale : weightScale));
     }
-    Bundle delta = Bundle.of(layout, values);
-    sum.add(delta, update.header().taskCount());
+    sum.added(weight);
     tasks += update.header().taskCount();
-    logitDeltas.add(logitPart(delta));
+    logitDeltas.add(scaled(logits, logitScale));
     Files.deleteIfExists(update.file());
+  }
+
+  private static float[] scaled(float[] v, float scale) {
+    if (scale != 1f) {
+      for (int i = 0; i < v.length; i++) {
+        v[i] *= scale;
+      }
+    }
+    return v;
   }
 
   /** The logit values of each merged update (a few hundred floats each), for search health. */
   public List<float[]> logitDeltas() {
     return List.copyOf(logitDeltas);
-  }
-
-  private float[] logitPart(Bundle delta) {
-    List<float[]> parts = new ArrayList<>();
-    int n = 0;
-    for (TensorSpec t : layout.tensors()) {
-      if (t.logits()) {
-        float[] v = delta.tensor(t.name());
-        parts.add(v);
-        n += v.length;
-      }
-    }
-    float[] out = new float[n];
-    int k = 0;
-    for (float[] v : parts) {
-      System.arraycopy(v, 0, out, k, v.length);
-      k += v.length;
-    }
-    return out;
   }
 
   /** Updates merged so far. */

@@ -1,0 +1,192 @@
+package io.fedbase.cli;
+
+import com.google.gson.JsonObject;
+import io.fedbase.bundle.Bundle;
+import io.fedbase.bundle.BundleLayout;
+import io.fedbase.bundle.WeightedSum;
+import io.fedbase.coordinator.aggregate.RoundAggregate;
+import io.fedbase.coordinator.aggregate.StagedUpdate;
+import io.fedbase.coordinator.aggregate.UpdateHeaderFields;
+import io.fedbase.learn.FiniteDifferenceUpdate;
+import io.fedbase.space.TensorSpec;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code bench aggregate}: folding N uploads of M float32 values into the round's running weighted
+ * sum and applying the meta-update, against a plain memory copy of the same bytes in the same run.
+ * Two paths are timed: the coordinator's real one (staged upload files merged by {@code
+ * RoundAggregate}) and the in-memory fold alone ({@code WeightedSum}).
+ */
+@Command(
+    name = "aggregate",
+    mixinStandardHelpOptions = true,
+    description = "Aggregation throughput (GB/s of delta data) and peak heap vs. a plain copy of the same bytes.")
+final class AggregateBenchCommand implements Callable<Integer> {
+
+  private static final int LOGITS = 64;
+
+  @Option(names = "--nodes", defaultValue = "16", description = "Uploads per round N (default: ${DEFAULT-VALUE}).")
+  int nodes;
+
+  @Option(names = "--params", defaultValue = "1000000", description = "Float32 values per upload M (default: ${DEFAULT-VALUE}).")
+  int params;
+
+  @Option(names = "--repeat", defaultValue = "5", description = "Timed rounds; the median is reported (default: ${DEFAULT-VALUE}).")
+  int repeat;
+
+  @Option(names = "--dir", description = "Where staged uploads are written (default: a temporary directory).")
+  Path dir;
+
+  @Override
+  public Integer call() throws Exception {
+    if (nodes < 1 || params <= LOGITS || repeat < 1) {
+      throw new IllegalArgumentException("--nodes and --repeat must be at least 1 and --params more than " + LOGITS);
+    }
+    BundleLayout layout =
+        new BundleLayout("bench-aggregate", List.of(TensorSpec.weight("w", params - LOGITS), TensorSpec.logits("alpha", 8, LOGITS / 8)));
+    Path staging = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("fedbase-bench-aggregate");
+    float[] values = new float[params];
+    SplittableRandom rng = new SplittableRandom(1);
+    for (int i = 0; i < values.length; i++) {
+      values[i] = (float) (rng.nextGaussian() * 1e-3);
+    }
+    ByteBuffer payload = ByteBuffer.allocate(params * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    payload.asFloatBuffer().put(values);
+    Bundle delta = Bundle.of(layout, values);
+    Bundle prior = Bundle.zeros(layout);
+    double bytes = (double) nodes * params * Float.BYTES;
+
+    double[] copy = new double[repeat];
+    double[] fold = new double[repeat];
+    double[] merge = new double[repeat];
+    long peakHeap = 0;
+    float[] target = new float[params];
+    for (int r = 0; r < repeat; r++) {
+      long t0 = System.nanoTime();
+      for (int n = 0; n < nodes; n++) {
+        System.arraycopy(values, 0, target, 0, params);
+      }
+      copy[r] = (System.nanoTime() - t0) / 1e9;
+
+      t0 = System.nanoTime();
+      WeightedSum sum = new WeightedSum(layout);
+      for (int n = 0; n < nodes; n++) {
+        sum.add(delta, 1 + n % 3);
+      }
+      sum.result();
+      fold[r] = (System.nanoTime() - t0) / 1e9;
+
+      List<StagedUpdate> staged = stage(staging, payload, layout);
+      System.gc();
+      resetHeapPeaks();
+      t0 = System.nanoTime();
+      RoundAggregate aggregate = new RoundAggregate(layout);
+      for (StagedUpdate u : staged) {
+        aggregate.merge(u);
+      }
+      FiniteDifferenceUpdate.defaults().step(prior, aggregate.mean(), 0, 1);
+      merge[r] = (System.nanoTime() - t0) / 1e9;
+      peakHeap = Math.max(peakHeap, heapPeak());
+    }
+    if (dir == null) {
+      Files.deleteIfExists(staging);
+    }
+    double copyS = median(copy);
+    double foldS = median(fold);
+    double mergeS = median(merge);
+    JsonObject json = new JsonObject();
+    json.addProperty("benchmark", "aggregate");
+    json.addProperty("nodes", nodes);
+    json.addProperty("params", params);
+    json.addProperty("delta_mib", bytes / 1048576.0);
+    json.addProperty("copy_gbps", bytes / copyS / 1e9);
+    json.addProperty("fold_seconds", foldS);
+    json.addProperty("fold_gbps", bytes / foldS / 1e9);
+    json.addProperty("merge_seconds", mergeS);
+    json.addProperty("merge_gbps", bytes / mergeS / 1e9);
+    json.addProperty("fold_vs_copy", copyS / foldS);
+    json.addProperty("merge_vs_copy", copyS / mergeS);
+    json.addProperty("merge_peak_heap_mib", peakHeap / 1048576.0);
+    json.addProperty("model_mib", params * (double) Float.BYTES / 1048576.0);
+    json.addProperty("peak_rss_mib", peakRssKib() / 1024.0);
+    System.out.printf(
+        Locale.ROOT,
+        "%d uploads x %,d floats (%.0f MiB): copy %.2f GB/s; in-memory fold %.2f GB/s (%.0f%% of copy); merge of staged uploads + meta-update %.2f GB/s (%.0f%%); peak heap during the merge %.0f MiB%n",
+        nodes, params, bytes / 1048576.0, bytes / copyS / 1e9, bytes / foldS / 1e9, 100 * copyS / foldS, bytes / mergeS / 1e9, 100 * copyS / mergeS,
+        peakHeap / 1048576.0);
+    System.out.println(json);
+    return 0;
+  }
+
+  private List<StagedUpdate> stage(Path staging, ByteBuffer payload, BundleLayout layout) throws IOException {
+    List<StagedUpdate> out = new ArrayList<>();
+    for (int n = 0; n < nodes; n++) {
+      Path file = staging.resolve("upload-" + n + ".part");
+      try (var ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE,
+          java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+        ByteBuffer b = payload.duplicate();
+        while (b.hasRemaining()) {
+          ch.write(b);
+        }
+      }
+      UpdateHeaderFields header =
+          new UpdateHeaderFields(1, "node-" + n, 0, 1 + n % 3, layout.specHash(), true, (long) params * Float.BYTES, 0, 0, 0);
+      out.add(new StagedUpdate(header, file, params, 0, 0, ""));
+    }
+    return out;
+  }
+
+  private static void resetHeapPeaks() {
+    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getType() == MemoryType.HEAP) {
+        pool.resetPeakUsage();
+      }
+    }
+  }
+
+  /** Sum of the heap pools' peak usage since the last reset. */
+  private static long heapPeak() {
+    long sum = 0;
+    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getType() == MemoryType.HEAP) {
+        sum += pool.getPeakUsage().getUsed();
+      }
+    }
+    return sum;
+  }
+
+  /** The process's peak resident set (VmHWM), or -1 where /proc is missing. */
+  private static long peakRssKib() throws IOException {
+    Path status = Path.of("/proc/self/status");
+    if (!Files.isReadable(status)) {
+      return -1;
+    }
+    for (String line : Files.readAllLines(status)) {
+      if (line.startsWith("VmHWM:")) {
+        return Long.parseLong(line.replaceAll("[^0-9]", ""));
+      }
+    }
+    return -1;
+  }
+
+  private static double median(double[] v) {
+    double[] s = v.clone();
+    Arrays.sort(s);
+    return s[s.length / 2];
+  }
+}
