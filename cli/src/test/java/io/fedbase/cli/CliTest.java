@@ -71,6 +71,7 @@ class CliTest {
             List.of("bench", "adaptation"),
             List.of("bench", "inner-step"),
             List.of("bench", "genotypes"),
+            List.of("bench", "aggregate"),
             List.of("train"),
             List.of("evaluate"),
             List.of("ca"),
@@ -151,6 +152,16 @@ class CliTest {
     assertEquals("inner-step", j.get("benchmark").getAsString());
     assertTrue(j.get("ms_per_step_median").getAsDouble() > 0);
     assertEquals(90, j.get("logit_params").getAsInt());
+
+    Path staging = dir.resolve("bench-staging");
+    Run aggregate = run("bench", "aggregate", "--nodes", "3", "--params", "20000", "--repeat", "2", "--dir", staging.toString());
+    assertEquals(0, aggregate.exit(), aggregate.err());
+    JsonObject g = JsonParser.parseString(aggregate.lastLine()).getAsJsonObject();
+    assertEquals("aggregate", g.get("benchmark").getAsString());
+    assertTrue(g.get("merge_gbps").getAsDouble() > 0 && g.get("copy_gbps").getAsDouble() > 0);
+    try (var left = Files.list(staging)) {
+      assertEquals(0, left.count(), "merged uploads' staging files are deleted");
+    }
 
     Run adapt =
         run("bench", "adaptation", "--rounds", "2", "--tasks", "3", "--steps", "0,1", "--meta-shots", "2", "--meta-queries", "2",
