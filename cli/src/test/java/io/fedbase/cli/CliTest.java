@@ -145,7 +145,7 @@ class CliTest {
   }
 
   @Test
-  void benchmarksEndWithOneJsonLine() {
+  void benchmarksEndWithOneJsonLine() throws IOException {
     Run inner = run("bench", "inner-step", "--steps", "4", "--warmup", "1", "--batch", "8");
     assertEquals(0, inner.exit(), inner.err());
     JsonObject j = JsonParser.parseString(inner.lastLine()).getAsJsonObject();
