@@ -72,6 +72,7 @@ class CliTest {
             List.of("bench", "inner-step"),
             List.of("bench", "genotypes"),
             List.of("bench", "aggregate"),
+            List.of("bench", "round"),
             List.of("train"),
             List.of("evaluate"),
             List.of("ca"),
@@ -162,6 +163,12 @@ class CliTest {
     try (var left = Files.list(staging)) {
       assertEquals(0, left.count(), "merged uploads' staging files are deleted");
     }
+
+    Run round = run("bench", "round", "--nodes", "3", "--rounds", "2", "--heap", "256m");
+    assertEquals(0, round.exit(), round.err());
+    JsonObject rd = JsonParser.parseString(round.lastLine()).getAsJsonObject();
+    assertEquals(2, rd.getAsJsonArray("per_round").size());
+    assertTrue(rd.get("round_ms_median").getAsDouble() > 0, round.out());
 
     Run adapt =
         run("bench", "adaptation", "--rounds", "2", "--tasks", "3", "--steps", "0,1", "--meta-shots", "2", "--meta-queries", "2",
