@@ -33,6 +33,9 @@ final class CoordinatorChannels {
         .keepAliveTimeout(5, TimeUnit.SECONDS)
         .keepAliveWithoutCalls(true)
         .maxInboundMessageSize(4 << 20)
+        // prior downloads run 20% faster with a 4 MiB window than with 256 KiB (BENCHMARKS §7);
+        // a client holds one download at a time, so the memory is affordable here
+        .flowControlWindow(4 << 20)
         .build();
   }
 

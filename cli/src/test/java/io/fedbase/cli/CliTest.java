@@ -73,6 +73,7 @@ class CliTest {
             List.of("bench", "genotypes"),
             List.of("bench", "aggregate"),
             List.of("bench", "round"),
+            List.of("bench", "transfer"),
             List.of("train"),
             List.of("evaluate"),
             List.of("ca"),
@@ -163,6 +164,11 @@ class CliTest {
     try (var left = Files.list(staging)) {
       assertEquals(0, left.count(), "merged uploads' staging files are deleted");
     }
+
+    Run transfer = run("bench", "transfer", "--mb", "1", "--windows-kib", "256", "--repeat", "1");
+    assertEquals(0, transfer.exit(), transfer.err());
+    JsonObject tr = JsonParser.parseString(transfer.lastLine()).getAsJsonObject();
+    assertTrue(tr.getAsJsonArray("sweep").get(0).getAsJsonObject().get("upload_gbps").getAsDouble() > 0, transfer.out());
 
     Run round = run("bench", "round", "--nodes", "3", "--rounds", "2", "--heap", "256m");
     assertEquals(0, round.exit(), round.err());

@@ -19,8 +19,13 @@ public final class TransportLimits {
 
   /** Applies the limits to {@code builder}. */
   public static NettyServerBuilder apply(NettyServerBuilder builder) {
+    return apply(builder, FLOW_CONTROL_WINDOW);
+  }
+
+  /** The limits with another per-stream window (for the transfer benchmark's sweep). */
+  public static NettyServerBuilder apply(NettyServerBuilder builder, int flowControlWindow) {
     return builder
-        .flowControlWindow(FLOW_CONTROL_WINDOW)
+        .flowControlWindow(flowControlWindow)
         .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
         // clients ping every 10 s when idle; the coordinator pings them too, so a dead peer's
         // streams end within 15 s either way

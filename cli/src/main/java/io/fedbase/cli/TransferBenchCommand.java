@@ -1,0 +1,247 @@
+package io.fedbase.cli;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import io.fedbase.bundle.BundleLayout;
+import io.fedbase.coordinator.CoordinatorRuntime;
+import io.fedbase.coordinator.metrics.CoordinatorMetrics;
+import io.fedbase.coordinator.round.FederationSettings;
+import io.fedbase.coordinator.round.RoundPolicy;
+import io.fedbase.coordinator.transport.TransportLimits;
+import io.fedbase.learn.FiniteDifferenceUpdate;
+import io.fedbase.learn.InnerLoopConfig;
+import io.fedbase.learn.Schedule;
+import io.fedbase.node.transport.CoordinatorClient;
+import io.fedbase.proto.v1.FederationGrpc;
+import io.fedbase.proto.v1.FetchPriorRequest;
+import io.fedbase.proto.v1.JoinRequest;
+import io.fedbase.proto.v1.PriorChunk;
+import io.fedbase.proto.v1.RoundAssignment;
+import io.fedbase.proto.v1.RoundEvent;
+import io.fedbase.proto.v1.UpdateEncoding;
+import io.fedbase.proto.v1.UpdateHeader;
+import io.fedbase.proto.v1.WatchRoundsRequest;
+import io.fedbase.space.Digests;
+import io.fedbase.space.SupernetSpec;
+import io.fedbase.supernet.ParameterInitializer;
+import io.fedbase.task.TaskSpec;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import io.prometheus.client.CollectorRegistry;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Callable;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code bench transfer}: FetchPrior and SubmitUpdate of a model of {@code --mb} megabytes through
+ * a real coordinator over Netty on loopback, against a raw TCP socket copy of the same bytes in the
+ * same run, for each per-stream flow-control window of a sweep. Uploads take the real path
+ * (validated, hashed, spooled and fsynced by the coordinator).
+ */
+@Command(
+    name = "transfer",
+    mixinStandardHelpOptions = true,
+    description = "Download and upload throughput over gRPC vs raw TCP on loopback, swept over flow-control windows.")
+final class TransferBenchCommand implements Callable<Integer> {
+
+  @Option(names = "--mb", defaultValue = "32", description = "Model size in MiB (default: ${DEFAULT-VALUE}).")
+  int mb;
+
+  @Option(names = "--windows-kib", split = ",", defaultValue = "64,256,1024,4096", description = "Flow-control windows to sweep, KiB (default: ${DEFAULT-VALUE}).")
+  List<Integer> windowsKib;
+
+  @Option(names = "--repeat", defaultValue = "3", description = "Transfers per direction and window; the median is reported (default: ${DEFAULT-VALUE}).")
+  int repeat;
+
+  @Override
+  public Integer call() throws Exception {
+    if (mb < 1 || repeat < 1 || windowsKib.isEmpty()) {
+      throw new IllegalArgumentException("--mb, --repeat and --windows-kib must be positive");
+    }
+    SupernetSpec spec = sized(mb);
+    BundleLayout layout = BundleLayout.of(spec);
+    long bytes = (long) layout.totalSize() * Float.BYTES;
+    double raw = median(rawTcpSeconds(bytes));
+    JsonArray sweep = new JsonArray();
+    System.out.printf(Locale.ROOT, "model %.1f MiB; raw TCP on loopback %.2f GB/s%n", bytes / 1048576.0, bytes / raw / 1e9);
+    for (int kib : windowsKib) {
+      double[] down = new double[repeat];
+      double[] up = new double[repeat];
+      measure(spec, layout, kib << 10, down, up);
+      double d = median(down);
+      double u = median(up);
+      JsonObject o = new JsonObject();
+      o.addProperty("window_kib", kib);
+      o.addProperty("download_gbps", bytes / d / 1e9);
+      o.addProperty("upload_gbps", bytes / u / 1e9);
+      o.addProperty("download_vs_raw", raw / d);
+      o.addProperty("upload_vs_raw", raw / u);
+      sweep.add(o);
+      System.out.printf(
+          Locale.ROOT, "window %5d KiB: download %.2f GB/s (%.0f%% of raw), upload %.2f GB/s (%.0f%%)%n",
+          kib, bytes / d / 1e9, 100 * raw / d, bytes / u / 1e9, 100 * raw / u);
+    }
+    JsonObject json = new JsonObject();
+    json.addProperty("benchmark", "transfer");
+    json.addProperty("mib", bytes / 1048576.0);
+    json.addProperty("chunk_kib", CoordinatorClient.CHUNK_BYTES >> 10);
+    json.addProperty("raw_gbps", bytes / raw / 1e9);
+    json.add("sweep", sweep);
+    System.out.println(json);
+    return 0;
+  }
+
+  /** The small profile widened until its W holds at least {@code mb} MiB. */
+  private static SupernetSpec sized(int mb) {
+    for (int c = 8; ; c += 4) {
+      SupernetSpec s = SupernetSpec.profile("small").toBuilder().setChannels(c).setWays(2).build();
+      if ((long) BundleLayout.of(s).totalSize() * Float.BYTES >= (long) mb << 20) {
+        return s;
+      }
+    }
+  }
+
+  private void measure(SupernetSpec spec, BundleLayout layout, int window, double[] down, double[] up) throws Exception {
+    Path state = Files.createTempDirectory("fedbase-bench-transfer");
+    FederationSettings settings =
+        new FederationSettings(
+            new RoundPolicy(1, 1, Duration.ofMinutes(10)), 1, new TaskSpec(2, 1, 1), InnerLoopConfig.defaults(), Schedule.constant(1.0), 10, 0, 0, 0);
+    try (CoordinatorRuntime coordinator =
+        CoordinatorRuntime.start(
+            spec, settings, FiniteDifferenceUpdate.defaults(), state, ParameterInitializer.initialize(spec, 1),
+            TransportLimits.apply(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)), window),
+            new CoordinatorMetrics(new CollectorRegistry(true)))) {
+      ManagedChannel channel =
+          NettyChannelBuilder.forAddress("127.0.0.1", coordinator.port()).usePlaintext().flowControlWindow(window).maxInboundMessageSize(4 << 20).build();
+      try {
+        FederationGrpc.FederationBlockingStub blocking = FederationGrpc.newBlockingStub(channel);
+        for (int r = 0; r < repeat; r++) {
+          long t0 = System.nanoTime();
+          long got = 0;
+          Iterator<PriorChunk> chunks = blocking.withDeadlineAfter(5, TimeUnit.MINUTES).fetchPrior(FetchPriorRequest.getDefaultInstance());
+          while (chunks.hasNext()) {
+            got += chunks.next().getData().size();
+          }
+          down[r] = (System.nanoTime() - t0) / 1e9;
+          if (got == 0) {
+            throw new IllegalStateException("the prior download was empty");
+          }
+        }
+        blocking.join(JoinRequest.newBuilder().setNodeId("bench").build());
+        BlockingQueue<RoundAssignment> assignments = new LinkedBlockingQueue<>();
+        FederationGrpc.newStub(channel)
+            .watchRounds(
+                WatchRoundsRequest.newBuilder().setNodeId("bench").build(),
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(RoundEvent e) {
+                    if (e.hasAssignment()) {
+                      assignments.add(e.getAssignment());
+                    }
+                  }
+
+                  @Override
+                  public void onError(Throwable t) {}
+
+                  @Override
+                  public void onCompleted() {}
+                });
+        ByteBuffer payload = ByteBuffer.allocate(layout.totalSize() * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        String sha = HexFormat.of().formatHex(Digests.sha256().digest(payload.array()));
+        CoordinatorClient client = new CoordinatorClient(channel);
+        for (int r = 0; r < repeat; r++) {
+          RoundAssignment a = assignments.poll(2, TimeUnit.MINUTES);
+          if (a == null) {
+            throw new IllegalStateException("no round assignment within 2 minutes");
+          }
+          UpdateHeader header =
+              UpdateHeader.newBuilder()
+                  .setRound(a.getRound())
+                  .setNodeId("bench")
+                  .setPriorVersion(a.getPriorVersion())
+                  .setTaskCount(1)
+                  .setEncoding(UpdateEncoding.UPDATE_ENCODING_FLOAT32_DELTA)
+                  .setSpecHash(layout.specHash())
+                  .setPayloadBytes(payload.capacity())
+                  .build();
+          long t0 = System.nanoTime();
+          client.send(header, payload.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN), sha, Duration.ofMinutes(5));
+          up[r] = (System.nanoTime() - t0) / 1e9;
+        }
+      } finally {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+    } finally {
+      try (var files = Files.walk(state)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
+  /** Seconds to push {@code bytes} through a loopback TCP socket in 1 MiB writes, {@code repeat} times. */
+  private double[] rawTcpSeconds(long bytes) throws Exception {
+    double[] out = new double[repeat];
+    try (ServerSocket server = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      for (int r = 0; r < repeat; r++) {
+        Thread reader =
+            new Thread(
+                () -> {
+                  try (Socket s = server.accept(); InputStream in = s.getInputStream()) {
+                    byte[] buf = new byte[1 << 20];
+                    long left = bytes;
+                    while (left > 0) {
+                      int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+                      if (n < 0) {
+                        break;
+                      }
+                      left -= n;
+                    }
+                    s.getOutputStream().write(1);
+                  } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                  }
+                });
+        reader.start();
+        try (Socket s = new Socket(java.net.InetAddress.getLoopbackAddress(), server.getLocalPort());
+            OutputStream os = s.getOutputStream()) {
+          byte[] buf = new byte[1 << 20];
+          long t0 = System.nanoTime();
+          for (long sent = 0; sent < bytes; sent += buf.length) {
+            os.write(buf, 0, (int) Math.min(buf.length, bytes - sent));
+          }
+          os.flush();
+          s.getInputStream().read();
+          out[r] = (System.nanoTime() - t0) / 1e9;
+        }
+        reader.join();
+      }
+    }
+    return out;
+  }
+
+  private static double median(double[] v) {
+    double[] s = v.clone();
+    Arrays.sort(s);
+    return s[s.length / 2];
+  }
+}
