@@ -7,6 +7,7 @@ import io.fedbase.space.TensorSpec;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +29,7 @@ public final class UpdateReceiver implements AutoCloseable {
   private final FileChannel channel;
   private final MessageDigest digest = Digests.sha256();
   private final int expectedValues;
+  private final float[] scratch = new float[8192];
   private int received;
   private int tensor;
   private double weightSquares;
@@ -63,23 +65,7 @@ public final class UpdateReceiver implements AutoCloseable {
           Reason.OVERSIZED,
           "payload exceeds the model's " + (long) expectedValues * Float.BYTES + " bytes");
     }
-    ByteBuffer bytes = chunk.slice().order(ByteOrder.LITTLE_ENDIAN);
-    for (int i = 0; i < count; i++) {
-      float v = bytes.getFloat(i * Float.BYTES);
-      int index = received + i;
-      while (index >= layout.end(tensor)) {
-        tensor++;
-      }
-      TensorSpec spec = layout.tensors().get(tensor);
-      if (!Float.isFinite(v)) {
-        throw fail(Reason.NON_FINITE, "value " + (index - layout.offset(tensor)) + " of tensor " + spec.name() + " is " + v);
-      }
-      if (spec.logits()) {
-        logitSquares += (double) v * v;
-      } else {
-        weightSquares += (double) v * v;
-      }
-    }
+    scan(chunk.slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer(), count);
     digest.update(chunk.duplicate());
     try {
       ByteBuffer out = chunk.duplicate();
@@ -90,6 +76,43 @@ public final class UpdateReceiver implements AutoCloseable {
       throw fail(Reason.UNAVAILABLE, "cannot stage the upload: " + e.getMessage());
     }
     received += count;
+  }
+
+  /**
+   * Checks and measures {@code count} values tensor run by tensor run, copied in blocks into a
+   * scratch array (a bulk copy and a tight loop instead of a bounds-checked read and a tensor lookup
+   * per value).
+   */
+  private void scan(FloatBuffer values, int count) throws UpdateRejectedException {
+    int index = received;
+    int end = received + count;
+    while (index < end) {
+      while (index >= layout.end(tensor)) {
+        tensor++;
+      }
+      TensorSpec spec = layout.tensors().get(tensor);
+      int run = Math.min(end, layout.end(tensor)) - index;
+      double squares = 0;
+      for (int done = 0; done < run; ) {
+        int k = Math.min(scratch.length, run - done);
+        values.get(scratch, 0, k);
+        for (int i = 0; i < k; i++) {
+          float v = scratch[i];
+          // exponent all ones: NaN or infinite
+          if ((Float.floatToRawIntBits(v) & 0x7f800000) == 0x7f800000) {
+            throw fail(Reason.NON_FINITE, "value " + (index + done + i - layout.offset(tensor)) + " of tensor " + spec.name() + " is " + v);
+          }
+          squares += (double) v * v;
+        }
+        done += k;
+      }
+      if (spec.logits()) {
+        logitSquares += squares;
+      } else {
+        weightSquares += squares;
+      }
+      index += run;
+    }
   }
 
   /** Ends the payload: length and checksum must match. The caller then owns the staged file. */
