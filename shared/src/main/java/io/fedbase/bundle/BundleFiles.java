@@ -1,20 +1,35 @@
 package io.fedbase.bundle;
 
+import io.fedbase.space.Digests;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.util.HexFormat;
 
 /** Bundle files on disk: atomic writes, verified reads. */
 public final class BundleFiles {
 
   private BundleFiles() {}
 
-  /** Writes atomically (see {@link AtomicFiles}); returns the SHA-256 (hex) of the file's content. */
+  /**
+   * Writes atomically (see {@link AtomicFiles}); returns the SHA-256 (hex) of the whole file, as
+   * {@code sha256sum} prints it, computed while writing.
+   */
   public static String write(Path path, StoredBundle stored) throws IOException {
-    return AtomicFiles.write(path, out -> BundleCodec.write(stored, out));
+    return AtomicFiles.write(
+        path,
+        out -> {
+          MessageDigest file = Digests.sha256();
+          DigestOutputStream hashed = new DigestOutputStream(out, file);
+          BundleCodec.write(stored, hashed);
+          hashed.flush();
+          return HexFormat.of().formatHex(file.digest());
+        });
   }
 
   /** Reads and verifies a bundle of any spec. */

@@ -71,8 +71,7 @@ public final class CheckpointStore {
    */
   public void commit(Checkpoint checkpoint, SupernetSpec spec, Map<String, String> metadata, CommitManifest.Draft draft) throws IOException {
     Files.createDirectories(dir);
-    // whole-file hashes, so an auditor can check them with sha256sum
-    String baseSha = draft == null || !Files.exists(priorFile(draft.baseVersion())) ? "" : Digests.sha256Hex(priorFile(draft.baseVersion()));
+    String baseSha = draft == null ? "" : fileSha(draft.baseVersion());
     Map<String, String> meta = new java.util.TreeMap<>(metadata);
     meta.put("version", Long.toString(checkpoint.version()));
     meta.put("round", Long.toString(checkpoint.lastRound()));
@@ -80,12 +79,23 @@ public final class CheckpointStore {
     if (draft != null) {
       CommitManifest manifest =
           new CommitManifest(
-              checkpoint.version(), draft.round(), draft.baseVersion(), baseSha, Digests.sha256Hex(priorFile(checkpoint.version())),
-              draft.metaOptimizer(), draft.scheduleIndex(),
+              checkpoint.version(), draft.round(), draft.baseVersion(), baseSha, sha, draft.metaOptimizer(), draft.scheduleIndex(),
               draft.scheduleRounds(), draft.uploads(), java.time.Instant.now().toString());
       AtomicFiles.writeString(manifestFile(checkpoint.version()), GSON.toJson(manifest) + "\n");
     }
     writeState(checkpoint.version(), checkpoint.lastRound(), sha);
+  }
+
+  /**
+   * The whole-file SHA-256 of a committed version (what an auditor's {@code sha256sum} prints):
+   * from its manifest, written when it was committed, else (version 0) by hashing the file.
+   */
+  private String fileSha(long version) throws IOException {
+    Optional<CommitManifest> manifest = readManifest(version);
+    if (manifest.isPresent()) {
+      return manifest.get().resultSha256();
+    }
+    return Files.exists(priorFile(version)) ? Digests.sha256Hex(priorFile(version)) : "";
   }
 
   private static final String OPERATOR_FILE = "operator.json";
