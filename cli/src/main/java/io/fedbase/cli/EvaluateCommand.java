@@ -8,10 +8,7 @@ import io.fedbase.node.train.DerivedModel;
 import io.fedbase.node.train.ModelFiles;
 import io.fedbase.node.train.ModelLabels;
 import io.fedbase.node.train.Predictions;
-import io.fedbase.supernet.DerivedNetwork;
 import io.fedbase.supernet.Devices;
-import io.fedbase.supernet.ParameterSet;
-import io.fedbase.supernet.RunningStatistics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -55,13 +52,7 @@ final class EvaluateCommand implements Callable<Integer> {
     LabelledImages images = LabelledImages.of(dataset.withNormalization(labels.normalization()), labels.classes());
     Predictions predictions;
     try (NDManager root = NDManager.newBaseManager(Devices.select(device))) {
-      predictions =
-          Predictions.of(
-              new DerivedNetwork(trained.spec()),
-              ParameterSet.load(trained.weights(), root, t -> false),
-              RunningStatistics.load(trained.statistics(), root),
-              images,
-              root);
+      predictions = Predictions.of(trained, images, root);
     }
     int ways = labels.classes().size();
     double[] perClass = predictions.perClassAccuracy(ways);

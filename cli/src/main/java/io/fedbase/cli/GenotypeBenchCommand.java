@@ -6,17 +6,13 @@ import io.fedbase.data.ImageDataset;
 import io.fedbase.genotype.DartsNotation;
 import io.fedbase.genotype.Genotype;
 import io.fedbase.node.adapt.LabelledImages;
-import io.fedbase.node.train.DerivedModel;
 import io.fedbase.node.train.DerivedTraining;
 import io.fedbase.node.train.EpochRecord;
 import io.fedbase.node.train.ModelLabels;
 import io.fedbase.node.train.Predictions;
 import io.fedbase.node.train.TrainingCheckpoint;
-import io.fedbase.supernet.DerivedNetwork;
 import io.fedbase.supernet.DerivedNetworkSpec;
 import io.fedbase.supernet.Devices;
-import io.fedbase.supernet.ParameterSet;
-import io.fedbase.supernet.RunningStatistics;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -101,7 +97,7 @@ final class GenotypeBenchCommand implements Callable<Integer> {
           long t0 = System.nanoTime();
           DerivedTraining.Result result = new DerivedTraining(spec, labels, training.config(seed), "bench").run(split, null, root, quiet());
           double seconds = (System.nanoTime() - t0) / 1e9;
-          double accuracy = score(result.model(), testImages, root);
+          double accuracy = Predictions.of(result.model(), testImages, root).accuracy();
           EpochRecord last = result.history().get(result.history().size() - 1);
           Run run = new Run(g.getKey(), DartsNotation.format(g.getValue()), seed, spec.parameterCount(), accuracy, last.heldOutAccuracy(), seconds);
           runs.add(run);
@@ -133,18 +129,6 @@ final class GenotypeBenchCommand implements Callable<Integer> {
       @Override
       public void epochEnd(EpochRecord record, TrainingCheckpoint checkpoint) {}
     };
-  }
-
-  private static double score(DerivedModel model, LabelledImages images, NDManager root) {
-    try (NDManager m = root.newSubManager()) {
-      return Predictions.of(
-              new DerivedNetwork(model.spec()),
-              ParameterSet.load(model.weights(), m, t -> false),
-              RunningStatistics.load(model.statistics(), m),
-              images,
-              m)
-          .accuracy();
-    }
   }
 
   private static double mean(double[] v) {

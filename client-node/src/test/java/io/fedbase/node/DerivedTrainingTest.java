@@ -27,7 +27,6 @@ import io.fedbase.space.StemSpec;
 import io.fedbase.space.SupernetSpec;
 import io.fedbase.supernet.DerivedNetwork;
 import io.fedbase.supernet.DerivedNetworkSpec;
-import io.fedbase.supernet.ParameterSet;
 import io.fedbase.supernet.RunningStatistics;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -113,8 +112,8 @@ class DerivedTrainingTest {
       DerivedModel loaded = ModelFiles.readModel(dir);
       assertEquals(spec.hash(), loaded.spec().hash());
       assertEquals(labels, loaded.labels());
-      double before = predictions(straight.model(), split.heldOut(), root).accuracy();
-      assertEquals(before, predictions(loaded, split.heldOut(), root).accuracy(), 0.0);
+      double before = Predictions.of(straight.model(), split.heldOut(), root).accuracy();
+      assertEquals(before, Predictions.of(loaded, split.heldOut(), root).accuracy(), 0.0);
       assertEquals(last.heldOutAccuracy(), before, 1e-9, "the saved model scores what the last epoch reported");
     }
   }
@@ -137,12 +136,5 @@ class DerivedTrainingTest {
     ModelFiles.writeCheckpoint(dir, new TrainingCheckpoint(untrained, java.util.Map.of(), 0, List.of(), "x"));
     BundleFormatException e = assertThrows(BundleFormatException.class, () -> ModelFiles.readModel(dir.resolve(ModelFiles.CHECKPOINT_FILE)));
     assertTrue(e.getMessage().contains("not a trained model"), e.getMessage());
-  }
-
-  private static Predictions predictions(DerivedModel model, LabelledImages images, NDManager root) {
-    try (NDManager m = root.newSubManager()) {
-      DerivedNetwork net = new DerivedNetwork(model.spec());
-      return Predictions.of(net, ParameterSet.load(model.weights(), m, t -> false), RunningStatistics.load(model.statistics(), m), images, m);
-    }
   }
 }

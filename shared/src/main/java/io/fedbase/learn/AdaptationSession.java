@@ -94,7 +94,7 @@ public final class AdaptationSession implements AutoCloseable {
     try (NDManager scope = manager.newSubManager()) {
       params.tempAttachTo(scope);
       NDArray input = scope.create(x, new Shape(batch.length, signature.channels(), signature.height(), signature.width()));
-      NDArray targets = scope.create(oneHot(y, ways), new Shape(batch.length, ways));
+      NDArray targets = scope.create(Losses.oneHot(y, ways), new Shape(batch.length, ways));
       NDArray logits;
       NDArray loss;
       try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
@@ -126,7 +126,7 @@ public final class AdaptationSession implements AutoCloseable {
         GradMode ignored = GradMode.disabled()) {
       params.tempAttachTo(scope);
       NDArray input = scope.create(images, new Shape(n, signature.channels(), signature.height(), signature.width()));
-      NDArray targets = scope.create(oneHot(labels, ways), new Shape(n, ways));
+      NDArray targets = scope.create(Losses.oneHot(labels, ways), new Shape(n, ways));
       EdgeWeights mixing = edgeWeights(Relaxation.SOFTMAX, scope);
       NDArray logits = supernet.forward(params, input, mixing, scope);
       NDArray loss = Losses.crossEntropy(logits, targets);
@@ -168,17 +168,6 @@ public final class AdaptationSession implements AutoCloseable {
     float[] out = new float[idx.length * imageSize];
     for (int i = 0; i < idx.length; i++) {
       System.arraycopy(images, idx[i] * imageSize, out, i * imageSize, imageSize);
-    }
-    return out;
-  }
-
-  static float[] oneHot(int[] labels, int ways) {
-    float[] out = new float[labels.length * ways];
-    for (int i = 0; i < labels.length; i++) {
-      if (labels[i] < 0 || labels[i] >= ways) {
-        throw new IllegalArgumentException("label " + labels[i] + " outside 0.." + (ways - 1));
-      }
-      out[i * ways + labels[i]] = 1f;
     }
     return out;
   }

@@ -150,7 +150,7 @@ public final class DerivedTraining {
     try (NDManager scope = owner.newSubManager()) {
       params.tempAttachTo(scope);
       NDArray images = scope.create(x, new Shape(y.length, sig.channels(), sig.height(), sig.width()));
-      NDArray targets = scope.create(Predictions.oneHot(y, ways), new Shape(y.length, ways));
+      NDArray targets = scope.create(Losses.oneHot(y, ways), new Shape(y.length, ways));
       NDArray logits;
       NDArray loss;
       try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {

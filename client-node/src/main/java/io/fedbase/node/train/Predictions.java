@@ -16,6 +16,18 @@ public record Predictions(int[] predicted, int[] labels, double meanLoss) {
 
   private static final int CHUNK = 256;
 
+  /** Scores a saved model on {@code data}; its arrays live in a scope under {@code parent} for the call. */
+  public static Predictions of(DerivedModel model, LabelledImages data, NDManager parent) {
+    try (NDManager scope = parent.newSubManager()) {
+      return of(
+          new DerivedNetwork(model.spec()),
+          ParameterSet.load(model.weights(), scope, t -> false),
+          RunningStatistics.load(model.statistics(), scope),
+          data,
+          scope);
+    }
+  }
+
   /** Runs inference over {@code data} in chunks, each in its own scope under {@code parent}. */
   public static Predictions of(DerivedNetwork net, ParameterSet params, RunningStatistics statistics, LabelledImages data, NDManager parent) {
     int ways = data.classes().size();
@@ -30,7 +42,7 @@ public record Predictions(int[] predicted, int[] labels, double meanLoss) {
           var sig = chunk.signature();
           NDArray images = scope.create(chunk.images(), new Shape(chunk.size(), sig.channels(), sig.height(), sig.width()));
           NDArray logits = net.forward(params, images, inference, scope);
-          NDArray targets = scope.create(oneHot(chunk.labels(), ways), new Shape(chunk.size(), ways));
+          NDArray targets = scope.create(Losses.oneHot(chunk.labels(), ways), new Shape(chunk.size(), ways));
           lossSum += Losses.crossEntropy(logits, targets).getFloat() * chunk.size();
           long[] argMax = logits.argMax(1).toLongArray();
           for (int i = 0; i < argMax.length; i++) {
@@ -40,14 +52,6 @@ public record Predictions(int[] predicted, int[] labels, double meanLoss) {
       }
     }
     return new Predictions(predicted, data.labels().clone(), data.size() == 0 ? Double.NaN : lossSum / data.size());
-  }
-
-  static float[] oneHot(int[] labels, int ways) {
-    float[] out = new float[labels.length * ways];
-    for (int i = 0; i < labels.length; i++) {
-      out[i * ways + labels[i]] = 1f;
-    }
-    return out;
   }
 
   /** Share of images whose predicted class is their label. */
