@@ -18,7 +18,6 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -106,9 +105,9 @@ final class AggregateBenchCommand implements Callable<Integer> {
     if (dir == null) {
       Files.deleteIfExists(staging);
     }
-    double copyS = median(copy);
-    double foldS = median(fold);
-    double mergeS = median(merge);
+    double copyS = BenchStats.median(copy);
+    double foldS = BenchStats.median(fold);
+    double mergeS = BenchStats.median(merge);
     JsonObject json = new JsonObject();
     json.addProperty("benchmark", "aggregate");
     json.addProperty("nodes", nodes);
@@ -123,7 +122,7 @@ final class AggregateBenchCommand implements Callable<Integer> {
     json.addProperty("merge_vs_copy", copyS / mergeS);
     json.addProperty("merge_peak_heap_mib", peakHeap / 1048576.0);
     json.addProperty("model_mib", params * (double) Float.BYTES / 1048576.0);
-    json.addProperty("peak_rss_mib", peakRssKib() / 1024.0);
+    json.addProperty("peak_rss_mib", ProcStatus.peakRssKib() / 1024.0);
     System.out.printf(
         Locale.ROOT,
         "%d uploads x %,d floats (%.0f MiB): copy %.2f GB/s; in-memory fold %.2f GB/s (%.0f%% of copy); merge of staged uploads + meta-update %.2f GB/s (%.0f%%); peak heap during the merge %.0f MiB%n",
@@ -168,25 +167,5 @@ final class AggregateBenchCommand implements Callable<Integer> {
       }
     }
     return sum;
-  }
-
-  /** The process's peak resident set (VmHWM), or -1 where /proc is missing. */
-  private static long peakRssKib() throws IOException {
-    Path status = Path.of("/proc/self/status");
-    if (!Files.isReadable(status)) {
-      return -1;
-    }
-    for (String line : Files.readAllLines(status)) {
-      if (line.startsWith("VmHWM:")) {
-        return Long.parseLong(line.replaceAll("[^0-9]", ""));
-      }
-    }
-    return -1;
-  }
-
-  private static double median(double[] v) {
-    double[] s = v.clone();
-    Arrays.sort(s);
-    return s[s.length / 2];
   }
 }

@@ -13,8 +13,6 @@ import io.fedbase.supernet.Devices;
 import io.fedbase.supernet.ParameterInitializer;
 import io.fedbase.supernet.Supernet;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -121,20 +119,7 @@ final class InnerStepBenchCommand implements Callable<Integer> {
     JsonObject o = new JsonObject();
     o.addProperty("step", step);
     o.addProperty("heap_mib", (rt.totalMemory() - rt.freeMemory()) / 1048576.0);
-    o.addProperty("rss_mib", rssKib() / 1024.0);
+    o.addProperty("rss_mib", ProcStatus.rssKib() / 1024.0);
     return o;
-  }
-
-  private static long rssKib() throws IOException {
-    Path status = Path.of("/proc/self/status");
-    if (!Files.isReadable(status)) {
-      return -1;
-    }
-    for (String line : Files.readAllLines(status)) {
-      if (line.startsWith("VmRSS:")) {
-        return Long.parseLong(line.replaceAll("[^0-9]", ""));
-      }
-    }
-    return -1;
   }
 }

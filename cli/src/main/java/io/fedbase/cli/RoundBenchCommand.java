@@ -8,8 +8,6 @@ import io.fedbase.proto.v1.FederationGrpc;
 import io.fedbase.proto.v1.JoinRequest;
 import io.fedbase.proto.v1.RoundAssignment;
 import io.fedbase.proto.v1.RoundEvent;
-import io.fedbase.proto.v1.UpdateEncoding;
-import io.fedbase.proto.v1.UpdateHeader;
 import io.fedbase.proto.v1.WatchRoundsRequest;
 import io.fedbase.space.Digests;
 import io.fedbase.space.SupernetSpec;
@@ -25,7 +23,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -90,7 +87,7 @@ final class RoundBenchCommand implements Callable<Integer> {
       }
       ByteBuffer payload = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
       payload.asFloatBuffer().put(values);
-      String sha = HexFormat.of().formatHex(Digests.sha256().digest(payload.array()));
+      String sha = Digests.sha256Hex(payload);
       CoordinatorClient client = new CoordinatorClient(channel);
       Map<Long, Map<String, long[]>> seen = new ConcurrentHashMap<>();
       Map<Long, Long> rssAfter = new ConcurrentHashMap<>();
@@ -117,7 +114,7 @@ final class RoundBenchCommand implements Callable<Integer> {
                     }
                     uploads.execute(() -> {
                       try {
-                        client.send(header(a, id, layout, payload.capacity()), payload.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN), sha, Duration.ofMinutes(5));
+                        client.send(CoordinatorClient.deltaHeader(a.getRound(), id, a.getPriorVersion(), 1, layout.specHash(), payload.capacity()).build(), payload.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN), sha, Duration.ofMinutes(5));
                         times[1] = System.nanoTime();
                       } catch (Exception ex) {
                         System.err.println(id + ": upload failed: " + ex);
@@ -220,34 +217,9 @@ final class RoundBenchCommand implements Callable<Integer> {
     throw new IllegalStateException("the coordinator process did not start within 60 s");
   }
 
-  private static UpdateHeader header(RoundAssignment a, String id, BundleLayout layout, long bytes) {
-    return UpdateHeader.newBuilder()
-        .setRound(a.getRound())
-        .setNodeId(id)
-        .setPriorVersion(a.getPriorVersion())
-        .setTaskCount(1)
-        .setEncoding(UpdateEncoding.UPDATE_ENCODING_FLOAT32_DELTA)
-        .setSpecHash(layout.specHash())
-        .setPayloadBytes(bytes)
-        .build();
-  }
-
   /** The coordinator's RSS after round {@code round}, and its running peak. */
   private static synchronized void sample(Map<Long, Long> rssAfter, long round, long[] peakKib, long pid) {
-    rssAfter.put(round, procStatus(pid, "VmRSS:"));
-    peakKib[0] = Math.max(peakKib[0], procStatus(pid, "VmHWM:"));
-  }
-
-  private static long procStatus(long pid, String key) {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-        if (line.startsWith(key)) {
-          return Long.parseLong(line.replaceAll("[^0-9]", ""));
-        }
-      }
-    } catch (IOException e) {
-      // the process ended
-    }
-    return -1;
+    rssAfter.put(round, ProcStatus.kib(pid, "VmRSS:"));
+    peakKib[0] = Math.max(peakKib[0], ProcStatus.kib(pid, "VmHWM:"));
   }
 }

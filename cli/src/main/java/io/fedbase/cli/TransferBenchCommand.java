@@ -18,7 +18,6 @@ import io.fedbase.proto.v1.JoinRequest;
 import io.fedbase.proto.v1.PriorChunk;
 import io.fedbase.proto.v1.RoundAssignment;
 import io.fedbase.proto.v1.RoundEvent;
-import io.fedbase.proto.v1.UpdateEncoding;
 import io.fedbase.proto.v1.UpdateHeader;
 import io.fedbase.proto.v1.WatchRoundsRequest;
 import io.fedbase.space.Digests;
@@ -40,8 +39,6 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -81,15 +78,15 @@ final class TransferBenchCommand implements Callable<Integer> {
     SupernetSpec spec = sized(mb);
     BundleLayout layout = BundleLayout.of(spec);
     long bytes = (long) layout.totalSize() * Float.BYTES;
-    double raw = median(rawTcpSeconds(bytes));
+    double raw = BenchStats.median(rawTcpSeconds(bytes));
     JsonArray sweep = new JsonArray();
     System.out.printf(Locale.ROOT, "model %.1f MiB; raw TCP on loopback %.2f GB/s%n", bytes / 1048576.0, bytes / raw / 1e9);
     for (int kib : windowsKib) {
       double[] down = new double[repeat];
       double[] up = new double[repeat];
       measure(spec, layout, kib << 10, down, up);
-      double d = median(down);
-      double u = median(up);
+      double d = BenchStats.median(down);
+      double u = BenchStats.median(up);
       JsonObject o = new JsonObject();
       o.addProperty("window_kib", kib);
       o.addProperty("download_gbps", bytes / d / 1e9);
@@ -167,7 +164,7 @@ final class TransferBenchCommand implements Callable<Integer> {
                   public void onCompleted() {}
                 });
         ByteBuffer payload = ByteBuffer.allocate(layout.totalSize() * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        String sha = HexFormat.of().formatHex(Digests.sha256().digest(payload.array()));
+        String sha = Digests.sha256Hex(payload);
         CoordinatorClient client = new CoordinatorClient(channel);
         for (int r = 0; r < repeat; r++) {
           RoundAssignment a = assignments.poll(2, TimeUnit.MINUTES);
@@ -175,15 +172,7 @@ final class TransferBenchCommand implements Callable<Integer> {
             throw new IllegalStateException("no round assignment within 2 minutes");
           }
           UpdateHeader header =
-              UpdateHeader.newBuilder()
-                  .setRound(a.getRound())
-                  .setNodeId("bench")
-                  .setPriorVersion(a.getPriorVersion())
-                  .setTaskCount(1)
-                  .setEncoding(UpdateEncoding.UPDATE_ENCODING_FLOAT32_DELTA)
-                  .setSpecHash(layout.specHash())
-                  .setPayloadBytes(payload.capacity())
-                  .build();
+              CoordinatorClient.deltaHeader(a.getRound(), "bench", a.getPriorVersion(), 1, layout.specHash(), payload.capacity()).build();
           long t0 = System.nanoTime();
           client.send(header, payload.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN), sha, Duration.ofMinutes(5));
           up[r] = (System.nanoTime() - t0) / 1e9;
@@ -237,11 +226,5 @@ final class TransferBenchCommand implements Callable<Integer> {
       }
     }
     return out;
-  }
-
-  private static double median(double[] v) {
-    double[] s = v.clone();
-    Arrays.sort(s);
-    return s[s.length / 2];
   }
 }

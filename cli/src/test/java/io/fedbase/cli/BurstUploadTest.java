@@ -9,7 +9,6 @@ import io.fedbase.proto.v1.FederationGrpc;
 import io.fedbase.proto.v1.JoinRequest;
 import io.fedbase.proto.v1.RoundAssignment;
 import io.fedbase.proto.v1.RoundEvent;
-import io.fedbase.proto.v1.UpdateEncoding;
 import io.fedbase.proto.v1.UpdateHeader;
 import io.fedbase.proto.v1.UpdateReceipt;
 import io.fedbase.proto.v1.WatchRoundsRequest;
@@ -24,7 +23,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
@@ -107,22 +105,13 @@ class BurstUploadTest {
         }
         ByteBuffer payload = ByteBuffer.allocate(delta.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
         payload.asFloatBuffer().put(delta);
-        String sha = HexFormat.of().formatHex(Digests.sha256().digest(payload.array()));
+        String sha = Digests.sha256Hex(payload);
         CoordinatorClient client = new CoordinatorClient(channel);
         ExecutorService pool = Executors.newFixedThreadPool(NODES);
         List<Future<UpdateReceipt>> receipts = new ArrayList<>();
         for (String id : ids) {
           RoundAssignment a = assignments.get(id);
-          UpdateHeader header =
-              UpdateHeader.newBuilder()
-                  .setRound(a.getRound())
-                  .setNodeId(id)
-                  .setPriorVersion(a.getPriorVersion())
-                  .setTaskCount(1)
-                  .setEncoding(UpdateEncoding.UPDATE_ENCODING_FLOAT32_DELTA)
-                  .setSpecHash(BundleLayout.of(SPEC).specHash())
-                  .setPayloadBytes(payload.capacity())
-                  .build();
+          UpdateHeader header = CoordinatorClient.deltaHeader(a.getRound(), id, a.getPriorVersion(), 1, BundleLayout.of(SPEC).specHash(), payload.capacity()).build();
           receipts.add(pool.submit(() -> client.send(header, payload.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN), sha, Duration.ofMinutes(3))));
         }
         for (Future<UpdateReceipt> r : receipts) {
@@ -131,7 +120,8 @@ class BurstUploadTest {
         pool.shutdown();
         assertEquals(1, processes.awaitVersion(port, 1, Duration.ofMinutes(2)), "the round of fifty commits");
         assertTrue(coordinator.isAlive(), "the coordinator survived the burst");
-        long peakKb = peakRssKb(coordinator.pid());
+        long peakKb = ProcStatus.kib(coordinator.pid(), "VmHWM:");
+        assertTrue(peakKb > 0, "the coordinator's peak RSS is readable");
         // JVM and libraries ~150 MB, a 96 MB heap, Netty's direct buffers under flow control
         assertTrue(peakKb < 450_000, "coordinator peak RSS " + peakKb / 1024 + " MB for a " + NODES * payloadBytes / (1 << 20) + " MB burst");
         String log = Files.readString(dir.resolve("coordinator.log"));
@@ -140,14 +130,5 @@ class BurstUploadTest {
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       }
     }
-  }
-
-  private static long peakRssKb(long pid) throws Exception {
-    for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-      if (line.startsWith("VmHWM:")) {
-        return Long.parseLong(line.replaceAll("[^0-9]", ""));
-      }
-    }
-    throw new IllegalStateException("no VmHWM for process " + pid);
   }
 }

@@ -39,7 +39,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.BlockingQueue;
@@ -250,7 +249,7 @@ final class FederationFixture implements AutoCloseable {
   }
 
   static String sha256(byte[] bytes) {
-    return HexFormat.of().formatHex(Digests.sha256().digest(bytes));
+    return Digests.sha256Hex(java.nio.ByteBuffer.wrap(bytes));
   }
 
   static Bundle randomDelta(long seed, float scale) {

@@ -2,6 +2,7 @@ package io.fedbase.space;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,6 +34,13 @@ public final class Digests {
         d.update(buf, 0, n);
       }
     }
+    return HexFormat.of().formatHex(d.digest());
+  }
+
+  /** Lower-case hex SHA-256 of a buffer's remaining bytes (the buffer's position is not moved). */
+  public static String sha256Hex(ByteBuffer bytes) {
+    MessageDigest d = sha256();
+    d.update(bytes.duplicate());
     return HexFormat.of().formatHex(d.digest());
   }
 

@@ -37,10 +37,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -158,27 +156,30 @@ public final class CoordinatorClient implements AutoCloseable {
     return header.getVersion();
   }
 
+  /** The header of a plain float32 delta upload of {@code payloadBytes}, without the node's loss and accuracy. */
+  public static UpdateHeader.Builder deltaHeader(long round, String nodeId, long priorVersion, int taskCount, String specHash, long payloadBytes) {
+    return UpdateHeader.newBuilder()
+        .setRound(round)
+        .setNodeId(nodeId)
+        .setPriorVersion(priorVersion)
+        .setTaskCount(taskCount)
+        .setEncoding(UpdateEncoding.UPDATE_ENCODING_FLOAT32_DELTA)
+        .setSpecHash(specHash)
+        .setPayloadBytes(payloadBytes);
+  }
+
   /** Uploads a delta as header, chunks and trailer, sending only while the transport is ready. */
   public UpdateReceipt submit(UpdateUpload upload, Duration timeout) throws InterruptedException, TimeoutException {
     float[] values = upload.delta().toArray();
     ByteBuffer payload = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
     payload.asFloatBuffer().put(values);
-    MessageDigest digest = Digests.sha256();
-    digest.update(payload.duplicate());
-    String sha = HexFormat.of().formatHex(digest.digest());
     UpdateHeader header =
-        UpdateHeader.newBuilder()
-            .setRound(upload.round())
-            .setNodeId(upload.nodeId())
-            .setPriorVersion(upload.priorVersion())
-            .setTaskCount(upload.taskCount())
-            .setEncoding(UpdateEncoding.UPDATE_ENCODING_FLOAT32_DELTA)
-            .setSpecHash(upload.delta().layout().specHash())
-            .setPayloadBytes(payload.capacity())
+        deltaHeader(upload.round(), upload.nodeId(), upload.priorVersion(), upload.taskCount(), upload.delta().layout().specHash(), payload.capacity())
             .setSupportLossBefore(upload.supportLossBefore())
             .setSupportLossAfter(upload.supportLossAfter())
             .setQueryAccuracy(upload.queryAccuracy())
             .build();
+    String sha = Digests.sha256Hex(payload);
     return send(header, payload, sha, timeout);
   }
 
