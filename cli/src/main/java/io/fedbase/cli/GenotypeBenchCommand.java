@@ -5,6 +5,7 @@ import com.google.gson.Gson;
 import io.fedbase.data.ImageDataset;
 import io.fedbase.genotype.DartsNotation;
 import io.fedbase.genotype.Genotype;
+import io.fedbase.learn.PairedStats;
 import io.fedbase.node.adapt.LabelledImages;
 import io.fedbase.node.train.DerivedTraining;
 import io.fedbase.node.train.EpochRecord;
@@ -107,14 +108,14 @@ final class GenotypeBenchCommand implements Callable<Integer> {
     }
     double[] foundAcc = runs.stream().filter(r -> r.name().equals("found")).mapToDouble(Run::testAccuracy).toArray();
     double[] randomAcc = runs.stream().filter(r -> !r.name().equals("found")).mapToDouble(Run::testAccuracy).toArray();
-    System.out.printf(Locale.ROOT, "found:  mean %.4f, sd %.4f over %d run(s)%n", mean(foundAcc), sd(foundAcc), foundAcc.length);
+    System.out.printf(Locale.ROOT, "found:  mean %.4f, sd %.4f over %d run(s)%n", PairedStats.mean(foundAcc), sd(foundAcc), foundAcc.length);
     System.out.printf(Locale.ROOT, "random: mean %.4f, sd %.4f over %d run(s) (%d genotypes), min %.4f, max %.4f%n",
-        mean(randomAcc), sd(randomAcc), randomAcc.length, randomCount, min(randomAcc), max(randomAcc));
+        PairedStats.mean(randomAcc), sd(randomAcc), randomAcc.length, randomCount, min(randomAcc), max(randomAcc));
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("bench", "genotypes");
-    json.put("found_mean", mean(foundAcc));
+    json.put("found_mean", PairedStats.mean(foundAcc));
     json.put("found_sd", sd(foundAcc));
-    json.put("random_mean", mean(randomAcc));
+    json.put("random_mean", PairedStats.mean(randomAcc));
     json.put("random_sd", sd(randomAcc));
     json.put("runs", runs);
     System.out.println(new Gson().toJson(json));
@@ -131,20 +132,12 @@ final class GenotypeBenchCommand implements Callable<Integer> {
     };
   }
 
-  private static double mean(double[] v) {
-    double s = 0;
-    for (double x : v) {
-      s += x;
-    }
-    return v.length == 0 ? Double.NaN : s / v.length;
-  }
-
   /** Sample standard deviation (n - 1); 0 for a single run. */
   private static double sd(double[] v) {
     if (v.length < 2) {
       return 0;
     }
-    double m = mean(v);
+    double m = PairedStats.mean(v);
     double s = 0;
     for (double x : v) {
       s += (x - m) * (x - m);

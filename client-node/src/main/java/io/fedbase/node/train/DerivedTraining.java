@@ -115,13 +115,13 @@ public final class DerivedTraining {
         double lossSum = 0;
         int correct = 0;
         int seen = 0;
-        double rate = lr.at((epoch - 1) * stepsPerEpoch, totalSteps);
+        double rate = 0;
         for (int s = 0; s < stepsPerEpoch; s++) {
           LabelledImages b = train.select(java.util.Arrays.copyOfRange(order, s * batch, (s + 1) * batch));
           float[] x = b.images();
           cutout.apply(x, sig, rng);
           int globalStep = (epoch - 1) * stepsPerEpoch + s;
-          rate = lr.at(globalStep, totalSteps);
+          rate = lr.at(globalStep, totalSteps); // the epoch record keeps its last step's rate
           float[] stepResult = step(net, params, stats, sgd, x, b.labels(), sig, ways, ForwardRegime.trainingStep(stats, dropPath, rng.nextLong(), globalStep), (float) rate, owner);
           if (!Double.isFinite(stepResult[0])) {
             throw new IllegalStateException(

@@ -136,7 +136,7 @@ public final class UpdateReceiver implements AutoCloseable {
       throw fail(Reason.UNAVAILABLE, "cannot stage the upload: " + e.getMessage());
     }
     done = true;
-    return new StagedUpdate(header, file, received, Math.sqrt(weightSquares), Math.sqrt(logitSquares), actual.toLowerCase(java.util.Locale.ROOT));
+    return new StagedUpdate(header, file, received, Math.sqrt(weightSquares), Math.sqrt(logitSquares), actual);
   }
 
   private UpdateRejectedException fail(Reason reason, String message) {
