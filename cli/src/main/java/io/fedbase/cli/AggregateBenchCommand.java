@@ -144,7 +144,7 @@ final class AggregateBenchCommand implements Callable<Integer> {
         }
       }
       UpdateHeaderFields header =
-          new UpdateHeaderFields(1, "node-" + n, 0, 1 + n % 3, layout.specHash(), true, (long) params * Float.BYTES, 0, 0, 0);
+          new UpdateHeaderFields(1, "node-" + n, 0, 1 + n % 3, layout.specHash(), java.util.Optional.of(io.fedbase.encoding.DeltaEncoding.FLOAT32), (long) params * Float.BYTES, 0, 0, 0);
       out.add(new StagedUpdate(header, file, params, 0, 0, ""));
     }
     return out;

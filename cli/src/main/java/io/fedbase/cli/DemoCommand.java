@@ -8,10 +8,11 @@ import io.fedbase.coordinator.CoordinatorRuntime;
 import io.fedbase.coordinator.metrics.CoordinatorMetrics;
 import io.fedbase.coordinator.round.CoordinatorStatus;
 import io.fedbase.coordinator.round.FederationSettings;
-import io.fedbase.coordinator.round.RoundPolicy;
 import io.fedbase.coordinator.round.RoundOutcome;
+import io.fedbase.coordinator.round.RoundPolicy;
 import io.fedbase.data.ClassSelection;
 import io.fedbase.data.ImageDataset;
+import io.fedbase.encoding.DeltaEncoding;
 import io.fedbase.genotype.ArchitectureLogits;
 import io.fedbase.genotype.DartsNotation;
 import io.fedbase.genotype.GenotypeJson;
@@ -98,6 +99,9 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "0", description = "Seed (default: ${DEFAULT-VALUE}).")
   long seed;
 
+  @Option(names = "--encoding", defaultValue = "fp32", description = "Nodes' upload encoding: fp32, fp16, bf16 or int8 (default: ${DEFAULT-VALUE}).")
+  String encoding;
+
   @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
   String device;
 
@@ -166,6 +170,7 @@ final class DemoCommand implements Callable<Integer> {
                 .setCacheDir(out.resolve("cache").resolve(id))
                 .setManager(manager)
                 .optTrainingGate(gate)
+                .optEncoding(DeltaEncoding.parse(encoding))
                 .build();
         Thread t = new Thread(() -> runNode(node, id), id);
         t.setDaemon(true);

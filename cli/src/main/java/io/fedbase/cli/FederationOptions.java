@@ -1,13 +1,18 @@
 package io.fedbase.cli;
 
+import io.fedbase.coordinator.aggregate.NormBound;
 import io.fedbase.coordinator.round.FederationSettings;
 import io.fedbase.coordinator.round.RoundPolicy;
+import io.fedbase.encoding.DeltaEncoding;
 import io.fedbase.learn.InnerLoopConfig;
 import io.fedbase.task.TaskSpec;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
+import java.util.EnumSet;
+import java.util.List;
 import java.util.Locale;
-import io.fedbase.coordinator.aggregate.NormBound;
+import java.util.Set;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Option;
 
 /** Round policy and task flags of a coordinator (DESIGN §6); the meta-update flags are {@link MetaUpdateOptions}. */
@@ -46,6 +51,17 @@ final class FederationOptions {
   @Option(names = "--norm-action", defaultValue = "clip", description = "Beyond a norm bound: clip (scale the part down) or refuse (default: ${DEFAULT-VALUE}).")
   String normAction;
 
+  @Option(
+      names = "--accept-encodings",
+      split = ",",
+      defaultValue = "fp32,fp16,bf16,int8",
+      description = "Upload encodings nodes may use: fp32, fp16, bf16, int8 (default: ${DEFAULT-VALUE}).")
+  List<String> acceptEncodings;
+
+  Set<DeltaEncoding> acceptedEncodings() {
+    return acceptEncodings.stream().map(DeltaEncoding::parse).collect(Collectors.toCollection(() -> EnumSet.noneOf(DeltaEncoding.class)));
+  }
+
   NormBound normBound() {
     return new NormBound(
         maxWeightNorm == null ? Double.POSITIVE_INFINITY : maxWeightNorm,
@@ -65,7 +81,8 @@ final class FederationOptions {
         meta.warmupRounds,
         seed,
         rounds,
-        normBound());
+        normBound(),
+        acceptedEncodings());
   }
 
   /** {@code 90s}, {@code 10m}, {@code 1h}, or an ISO-8601 duration. */

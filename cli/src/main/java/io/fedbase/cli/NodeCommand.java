@@ -2,6 +2,7 @@ package io.fedbase.cli;
 
 import ai.djl.ndarray.NDManager;
 import io.fedbase.data.ImageDataset;
+import io.fedbase.encoding.DeltaEncoding;
 import io.fedbase.learn.BatchResult;
 import io.fedbase.metrics.MetricsEndpoint;
 import io.fedbase.node.metrics.NodeMetrics;
@@ -44,6 +45,12 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
   String device;
 
+  @Option(
+      names = "--encoding",
+      defaultValue = "fp32",
+      description = "Upload encoding: fp32, fp16, bf16 or int8 (stochastically rounded); float32 if the coordinator does not accept it (default: ${DEFAULT-VALUE}).")
+  String encoding;
+
   @Mixin ClientTlsOptions tls;
 
   @Option(
@@ -55,6 +62,7 @@ final class NodeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     nodeId = tls.nodeId(nodeId);
+    DeltaEncoding uploadEncoding = DeltaEncoding.parse(encoding);
     ManagedChannel channel = CoordinatorChannels.open(coordinator, tls);
     ImageDataset dataset;
     try {
@@ -74,6 +82,7 @@ final class NodeCommand implements Callable<Integer> {
               .setData(dataset)
               .setCacheDir(cacheDir)
               .setManager(manager)
+              .optEncoding(uploadEncoding)
               .optListener(NodeListener.both(new PrintingListener(nodeId), new NodeMetrics(registry)))
               .build();
       System.out.printf(

@@ -5,12 +5,14 @@ import io.fedbase.bundle.Bundle;
 import io.fedbase.bundle.BundleLayout;
 import io.fedbase.coordinator.metrics.CoordinatorMetrics;
 import io.fedbase.coordinator.round.FederationSettings;
-import io.fedbase.coordinator.round.RoundEvents;
-import io.fedbase.coordinator.transport.TransferObserver;
 import io.fedbase.coordinator.round.RoundCoordinator;
+import io.fedbase.coordinator.round.RoundEvents;
 import io.fedbase.coordinator.round.RoundPolicy;
 import io.fedbase.coordinator.store.CheckpointStore;
 import io.fedbase.coordinator.transport.CoordinatorServer;
+import io.fedbase.coordinator.transport.TransferObserver;
+import io.fedbase.encoding.DeltaEncoder;
+import io.fedbase.encoding.DeltaEncoding;
 import io.fedbase.learn.FiniteDifferenceUpdate;
 import io.fedbase.learn.InnerLoopConfig;
 import io.fedbase.learn.MetaOptimizer;
@@ -47,6 +49,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 /**
  * A real coordinator (store on disk, round state machine, gRPC service) behind an in-process
@@ -98,6 +101,22 @@ final class FederationFixture implements AutoCloseable {
       java.util.function.IntFunction<ManagedChannel> channelFor,
       io.fedbase.coordinator.aggregate.NormBound normBound)
       throws Exception {
+    this(stateDir, minNodes, quorum, deadline, targetRounds, metrics, serverBuilder, channelFor, normBound, UnaryOperator.identity());
+  }
+
+  /** As above, with the federation's settings adjusted by {@code customize}. */
+  FederationFixture(
+      Path stateDir,
+      int minNodes,
+      int quorum,
+      Duration deadline,
+      long targetRounds,
+      CoordinatorMetrics metrics,
+      io.grpc.ServerBuilder<?> serverBuilder,
+      java.util.function.IntFunction<ManagedChannel> channelFor,
+      io.fedbase.coordinator.aggregate.NormBound normBound,
+      UnaryOperator<FederationSettings> customize)
+      throws Exception {
     this.stateDir = stateDir;
     this.initial = ParameterInitializer.initialize(SPEC, 5);
     FederationSettings settings =
@@ -112,6 +131,7 @@ final class FederationFixture implements AutoCloseable {
             11,
             targetRounds,
             normBound);
+    settings = customize.apply(settings);
     coordinator =
         new RoundCoordinator(
             SPEC, settings, OPTIMIZER, new CheckpointStore(stateDir, LAYOUT), Clock.systemUTC(), scheduler, Duration.ofMillis(200), metrics == null ? RoundEvents.none() : metrics);
@@ -196,6 +216,14 @@ final class FederationFixture implements AutoCloseable {
     UpdateReceipt submit(RoundAssignment a, Bundle delta, int tasks) throws Exception {
       return send(chunks(header(a, tasks).build(), bytesOf(delta), null));
     }
+
+    /** Uploads {@code delta} in {@code encoding}, rounded with {@code seed}. */
+    UpdateReceipt submit(RoundAssignment a, Bundle delta, int tasks, DeltaEncoding encoding, long seed) throws Exception {
+      ByteBuffer payload = DeltaEncoder.encode(delta, encoding, seed);
+      byte[] bytes = new byte[payload.remaining()];
+      payload.get(bytes);
+      return send(chunks(header(a, tasks).setEncodingValue(encoding.wireNumber()).setPayloadBytes(bytes.length).build(), bytes, null));
+    }
   }
 
   /** Sends raw chunks and waits for the receipt (or the error status). */
@@ -232,10 +260,15 @@ final class FederationFixture implements AutoCloseable {
 
   /** Header, payload split into chunks of at most 64 KiB, trailer with the payload's SHA-256 (or {@code sha}). */
   static List<UpdateChunk> chunks(UpdateHeader header, byte[] payload, String sha) {
+    return chunks(header, payload, sha, 65536);
+  }
+
+  /** Header, {@code payload} in chunks of {@code chunkBytes}, and a trailer with {@code sha} (null: the right one). */
+  static List<UpdateChunk> chunks(UpdateHeader header, byte[] payload, String sha, int chunkBytes) {
     List<UpdateChunk> out = new ArrayList<>();
     out.add(UpdateChunk.newBuilder().setHeader(header).build());
-    for (int off = 0; off < payload.length; off += 65536) {
-      out.add(UpdateChunk.newBuilder().setData(ByteString.copyFrom(payload, off, Math.min(65536, payload.length - off))).build());
+    for (int off = 0; off < payload.length; off += chunkBytes) {
+      out.add(UpdateChunk.newBuilder().setData(ByteString.copyFrom(payload, off, Math.min(chunkBytes, payload.length - off))).build());
     }
     out.add(UpdateChunk.newBuilder().setTrailer(UpdateTrailer.newBuilder().setSha256(sha == null ? sha256(payload) : sha)).build());
     return out;

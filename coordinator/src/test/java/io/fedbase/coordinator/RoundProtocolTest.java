@@ -20,22 +20,30 @@ import io.fedbase.bundle.WeightedSum;
 import io.fedbase.coordinator.aggregate.NormBound;
 import io.fedbase.coordinator.store.CheckpointStore;
 import io.fedbase.coordinator.store.CommitManifest;
+import io.fedbase.encoding.DeltaEncoder;
+import io.fedbase.encoding.DeltaEncoding;
+import io.fedbase.encoding.WireRoundTrip;
 import io.fedbase.proto.v1.FederationGrpc;
 import io.fedbase.proto.v1.GetStatusRequest;
 import io.fedbase.proto.v1.JoinRequest;
+import io.fedbase.proto.v1.JoinResponse;
 import io.fedbase.proto.v1.RoundAssignment;
 import io.fedbase.proto.v1.StatusResponse;
 import io.fedbase.proto.v1.UpdateChunk;
+import io.fedbase.proto.v1.UpdateEncoding;
 import io.fedbase.proto.v1.UpdateHeader;
 import io.fedbase.proto.v1.UpdateReceipt;
+import io.fedbase.space.Digests;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
@@ -94,6 +102,76 @@ class RoundProtocolTest {
       }
       assertEquals(OPTIMIZER.toString(), manifest.metaOptimizer());
       assertEquals(2, nodes.get(0).nextAssignment().getRound(), "the next round opens by itself");
+    }
+  }
+
+  @Test
+  void encodedUploadsAreDecodedBeforeTheyAreMerged() throws Exception {
+    try (FederationFixture f = new FederationFixture(dir, 3, 3, Duration.ofSeconds(30), 0)) {
+      List<FederationFixture.Node> nodes = List.of(f.new Node("a"), f.new Node("b"), f.new Node("c"));
+      DeltaEncoding[] encodings = {DeltaEncoding.FLOAT16, DeltaEncoding.BFLOAT16, DeltaEncoding.INT8};
+      Bundle[] deltas = {randomDelta(1, 0.01f), randomDelta(2, 0.02f), randomDelta(3, 0.03f)};
+      WeightedSum sum = new WeightedSum(LAYOUT);
+      for (int i = 0; i < 3; i++) {
+        RoundAssignment a = nodes.get(i).nextAssignment();
+        assertEquals(i + 1, nodes.get(i).submit(a, deltas[i], 2, encodings[i], 40 + i).getAcceptedInRound());
+        sum.add(WireRoundTrip.of(deltas[i], encodings[i], 40 + i), 2);
+      }
+      awaitStatus(f, s -> s.getPriorVersion() == 1);
+      Bundle expected = OPTIMIZER.step(f.initial, sum.result(), 0, SCHEDULE_ROUNDS);
+      Bundle committed = BundleFiles.read(dir.resolve("prior-v00000001.fbb"), LAYOUT).bundle();
+      assertArrayEquals(expected.toArray(), committed.toArray(), 1e-7f);
+      CommitManifest manifest = new CheckpointStore(dir, LAYOUT).readManifest(1).orElseThrow();
+      assertEquals(LAYOUT.totalSize() + 4L * LAYOUT.tensors().size(), DeltaEncoding.INT8.payloadBytes(LAYOUT));
+assertEquals(
+          Digests.sha256Hex(DeltaEncoder.encode(deltas[2], DeltaEncoding.INT8, 42)),
+          manifest.uploads().get(2).sha256(),
+          "the manifest records the digest of the bytes as sent");
+    }
+  }
+
+  @Test
+  void anEncodingTheFederationDoesNotAcceptIsRefusedAndJoinSaysWhichItDoes() throws Exception {
+    try (FederationFixture f =
+        new FederationFixture(dir, 1, 1, Duration.ofSeconds(30), 0, null, null, null, NormBound.none(), s -> s.withAcceptedEncodings(Set.of(DeltaEncoding.FLOAT32, DeltaEncoding.BFLOAT16)))) {
+      FederationFixture.Node a = f.new Node("a");
+      JoinResponse joined = f.blocking.join(JoinRequest.newBuilder().setNodeId("a").build());
+      assertEquals(
+          List.of(UpdateEncoding.UPDATE_ENCODING_FLOAT32_DELTA, UpdateEncoding.UPDATE_ENCODING_BFLOAT16_DELTA),
+          joined.getPolicy().getAcceptedEncodingsList());
+      RoundAssignment ra = a.nextAssignment();
+      StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> a.submit(ra, randomDelta(1, 0.01f), 2, DeltaEncoding.INT8, 1));
+      assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+      assertTrue(e.getStatus().getDescription().contains("accepts [fp32, bf16]"), e.getStatus().getDescription());
+      // a header naming a future encoding this coordinator does not know is refused the same way
+      StatusRuntimeException unknown =
+          assertThrows(
+              StatusRuntimeException.class,
+              () -> f.send(chunks(a.header(ra, 2).setEncodingValue(99).build(), bytesOf(randomDelta(1, 0.01f)), null)));
+      assertEquals(Status.Code.INVALID_ARGUMENT, unknown.getStatus().getCode());
+      // float32 chunks that split values are reassembled (the protocol lets a chunk end anywhere)
+      byte[] payload = bytesOf(randomDelta(1, 0.01f));
+      assertEquals(1, f.send(chunks(a.header(ra, 2).build(), payload, null, 1001)).getAcceptedInRound());
+    }
+  }
+
+  /** A payload whose int8 scale is not a number is refused before anything is merged. */
+  @Test
+  void anInt8PayloadWithABadScaleIsRefused() throws Exception {
+    try (FederationFixture f = new FederationFixture(dir, 1, 1, Duration.ofSeconds(30), 0)) {
+      FederationFixture.Node a = f.new Node("a");
+      RoundAssignment ra = a.nextAssignment();
+      ByteBuffer payload = DeltaEncoder.encode(randomDelta(1, 0.01f), DeltaEncoding.INT8, 1);
+      payload.putFloat(0, Float.NaN);
+      byte[] bytes = new byte[payload.remaining()];
+      payload.get(bytes);
+      StatusRuntimeException e =
+          assertThrows(
+              StatusRuntimeException.class,
+              () -> f.send(chunks(a.header(ra, 2).setEncodingValue(DeltaEncoding.INT8.wireNumber()).setPayloadBytes(bytes.length).build(), bytes, null)));
+      assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+      assertTrue(e.getStatus().getDescription().contains("int8 scale"), e.getStatus().getDescription());
+      assertEquals(0, f.coordinator.status().priorVersion());
     }
   }
 
@@ -332,9 +410,10 @@ class RoundProtocolTest {
           Status.Code.INVALID_ARGUMENT,
           "malformed",
           List.of(UpdateChunk.newBuilder().setData(ByteString.copyFrom(payload, 0, 8)).build()));
+      // chunks may end anywhere, but three stray bytes make the payload longer than declared
       List<UpdateChunk> ragged = new ArrayList<>(chunks(h, payload, null));
-      ragged.add(1, UpdateChunk.newBuilder().setData(ByteString.copyFrom(new byte[3])).build());
-      refused(f, Status.Code.INVALID_ARGUMENT, "malformed", ragged);
+      ragged.add(ragged.size() - 1, UpdateChunk.newBuilder().setData(ByteString.copyFrom(new byte[3])).build());
+      refused(f, Status.Code.RESOURCE_EXHAUSTED, "oversized", ragged);
       List<UpdateChunk> noTrailer = new ArrayList<>(chunks(h, payload, null));
       noTrailer.remove(noTrailer.size() - 1);
       refused(f, Status.Code.INVALID_ARGUMENT, "malformed", noTrailer);

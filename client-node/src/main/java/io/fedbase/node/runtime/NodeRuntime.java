@@ -5,6 +5,7 @@ import io.fedbase.bundle.AggregationRule;
 import io.fedbase.bundle.Bundle;
 import io.fedbase.bundle.BundleLayout;
 import io.fedbase.data.ImageDataset;
+import io.fedbase.encoding.DeltaEncoding;
 import io.fedbase.learn.BatchResult;
 import io.fedbase.learn.InnerLoop;
 import io.fedbase.learn.TaskBatch;
@@ -25,6 +26,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -62,7 +64,9 @@ public final class NodeRuntime {
   private final CircuitBreaker breaker;
   private final Clock clock;
   private final NodeListener listener;
+  private final DeltaEncoding preferredEncoding;
   private volatile boolean stopped;
+  private volatile DeltaEncoding uploadEncoding = DeltaEncoding.FLOAT32;
 
   private SupernetSpec spec;
   private Supernet supernet;
@@ -80,6 +84,7 @@ public final class NodeRuntime {
     this.breaker = b.breaker;
     this.clock = b.clock;
     this.listener = b.listener;
+    this.preferredEncoding = b.encoding;
   }
 
   public static Builder builder() {
@@ -124,6 +129,7 @@ public final class NodeRuntime {
         recorded = true;
         breaker.onSuccess(System.nanoTime() - attemptStart, TimeUnit.NANOSECONDS);
         adopt(joined.spec());
+        chooseEncoding(joined);
         listener.joined(target, joined.priorVersion());
         attempt = 0;
         client.watch(nodeId, this::work);
@@ -182,6 +188,18 @@ public final class NodeRuntime {
             });
   }
 
+  private void chooseEncoding(JoinedModel joined) {
+    uploadEncoding = joined.uploadEncoding(preferredEncoding);
+    if (uploadEncoding != preferredEncoding) {
+      LOG.warn(
+          "node {}: the coordinator does not accept {} uploads (it accepts {}); sending {}",
+          nodeId,
+          preferredEncoding,
+          joined.acceptedEncodings().stream().sorted().toList(),
+          uploadEncoding);
+    }
+  }
+
   private void work(RoundTask task) {
     if (stopped) {
       return;
@@ -226,10 +244,13 @@ public final class NodeRuntime {
             result.meanDelta(),
             result.supportLossBefore(),
             result.supportLossAfter(),
-            result.queryAccuracy());
+            result.queryAccuracy(),
+            uploadEncoding,
+            // fixed per (round, node): a retried upload sends the same bytes
+            task.seed() * 31 + nodeId.hashCode());
     try {
       submitWithRetry(upload, left);
-      listener.roundDone(task, result, adaptSeconds, (long) upload.delta().size() * Float.BYTES);
+      listener.roundDone(task, result, adaptSeconds, upload.encoding().payloadBytes(upload.delta().layout()));
     } catch (StatusRuntimeException e) {
       if (TRANSIENT.contains(e.getStatus().getCode())) {
         throw e;
@@ -287,6 +308,7 @@ public final class NodeRuntime {
     private Clock clock = Clock.systemUTC();
     private NodeListener listener = NodeListener.none();
     private CircuitBreaker breaker = defaultBreaker();
+    private DeltaEncoding encoding = DeltaEncoding.FLOAT32;
 
     /**
      * Opens after 5 consecutive failed connection attempts and lets one probe through a minute
@@ -350,6 +372,15 @@ public final class NodeRuntime {
 
     public Builder optClock(Clock clock) {
       this.clock = clock;
+      return this;
+    }
+
+    /**
+     * The upload encoding this node prefers; it falls back to float32 (with a warning) when the
+     * coordinator does not accept it. Default float32.
+     */
+    public Builder optEncoding(DeltaEncoding encoding) {
+      this.encoding = Objects.requireNonNull(encoding);
       return this;
     }
 

@@ -1,6 +1,8 @@
 package io.fedbase.node.transport;
 
 import com.google.protobuf.ByteString;
+import io.fedbase.encoding.DeltaEncoder;
+import io.fedbase.encoding.DeltaEncoding;
 import io.fedbase.learn.InnerLoopConfig;
 import io.fedbase.node.runtime.RoundTask;
 import io.fedbase.proto.v1.FederationGrpc;
@@ -14,7 +16,6 @@ import io.fedbase.proto.v1.RoundAssignment;
 import io.fedbase.proto.v1.RoundEvent;
 import io.fedbase.proto.v1.StatusResponse;
 import io.fedbase.proto.v1.UpdateChunk;
-import io.fedbase.proto.v1.UpdateEncoding;
 import io.fedbase.proto.v1.UpdateHeader;
 import io.fedbase.proto.v1.UpdateReceipt;
 import io.fedbase.proto.v1.UpdateTrailer;
@@ -39,7 +40,9 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.Iterator;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -83,8 +86,12 @@ public final class CoordinatorClient implements AutoCloseable {
     if (!spec.hash().equals(r.getModel().getSpecHash())) {
       throw new IllegalStateException("the coordinator's model text does not hash to the spec hash it sent");
     }
+    Set<DeltaEncoding> accepted = new HashSet<>();
+    for (int number : r.getPolicy().getAcceptedEncodingsValueList()) {
+      DeltaEncoding.fromWireNumber(number).ifPresent(accepted::add);
+    }
     return new JoinedModel(
-        spec, r.getPriorVersion(), r.getPolicy().getMinNodes(), r.getPolicy().getQuorum(), r.getPolicy().getDeadlineSeconds());
+        spec, r.getPriorVersion(), r.getPolicy().getMinNodes(), r.getPolicy().getQuorum(), r.getPolicy().getDeadlineSeconds(), accepted);
   }
 
   public StatusResponse status() {
@@ -158,23 +165,34 @@ public final class CoordinatorClient implements AutoCloseable {
 
   /** The header of a plain float32 delta upload of {@code payloadBytes}, without the node's loss and accuracy. */
   public static UpdateHeader.Builder deltaHeader(long round, String nodeId, long priorVersion, int taskCount, String specHash, long payloadBytes) {
+    return deltaHeader(round, nodeId, priorVersion, taskCount, specHash, DeltaEncoding.FLOAT32, payloadBytes);
+  }
+
+  /** The header of a delta upload in {@code encoding}, without the node's loss and accuracy. */
+  public static UpdateHeader.Builder deltaHeader(
+      long round, String nodeId, long priorVersion, int taskCount, String specHash, DeltaEncoding encoding, long payloadBytes) {
     return UpdateHeader.newBuilder()
         .setRound(round)
         .setNodeId(nodeId)
         .setPriorVersion(priorVersion)
         .setTaskCount(taskCount)
-        .setEncoding(UpdateEncoding.UPDATE_ENCODING_FLOAT32_DELTA)
+        .setEncodingValue(encoding.wireNumber())
         .setSpecHash(specHash)
         .setPayloadBytes(payloadBytes);
   }
 
-  /** Uploads a delta as header, chunks and trailer, sending only while the transport is ready. */
+  /** Encodes a delta and uploads it as header, chunks and trailer, sending only while the transport is ready. */
   public UpdateReceipt submit(UpdateUpload upload, Duration timeout) throws InterruptedException, TimeoutException {
-    float[] values = upload.delta().toArray();
-    ByteBuffer payload = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-    payload.asFloatBuffer().put(values);
+    ByteBuffer payload = DeltaEncoder.encode(upload.delta(), upload.encoding(), upload.roundingSeed());
     UpdateHeader header =
-        deltaHeader(upload.round(), upload.nodeId(), upload.priorVersion(), upload.taskCount(), upload.delta().layout().specHash(), payload.capacity())
+        deltaHeader(
+                upload.round(),
+                upload.nodeId(),
+                upload.priorVersion(),
+                upload.taskCount(),
+                upload.delta().layout().specHash(),
+                upload.encoding(),
+                payload.remaining())
             .setSupportLossBefore(upload.supportLossBefore())
             .setSupportLossAfter(upload.supportLossAfter())
             .setQueryAccuracy(upload.queryAccuracy())

@@ -1,5 +1,8 @@
 package io.fedbase.coordinator.aggregate;
 
+import io.fedbase.encoding.DeltaEncoding;
+import java.util.Optional;
+
 /**
  * What an upload declares before its payload (the domain side of the wire's UpdateHeader).
  *
@@ -8,7 +11,7 @@ package io.fedbase.coordinator.aggregate;
  * @param priorVersion prior version the delta was taken against
  * @param taskCount tasks the delta averages over (its aggregation weight)
  * @param specHash model the delta belongs to
- * @param plainFloat32Delta whether the encoding is the plain float32 delta (the only one today)
+ * @param encoding how the payload encodes the delta; empty when the node named one this coordinator does not know
  * @param payloadBytes declared payload length
  * @param supportLossBefore node-reported mean support loss before adaptation
  * @param supportLossAfter node-reported mean support loss after adaptation
@@ -20,7 +23,7 @@ public record UpdateHeaderFields(
     long priorVersion,
     int taskCount,
     String specHash,
-    boolean plainFloat32Delta,
+    Optional<DeltaEncoding> encoding,
     long payloadBytes,
     double supportLossBefore,
     double supportLossAfter,

@@ -2,6 +2,9 @@ package io.fedbase.coordinator.aggregate;
 
 import io.fedbase.bundle.BundleLayout;
 import io.fedbase.coordinator.aggregate.UpdateRejectedException.Reason;
+import io.fedbase.encoding.DeltaDecoder;
+import io.fedbase.encoding.DeltaEncoding;
+import io.fedbase.encoding.DeltaFormatException;
 import io.fedbase.space.Digests;
 import io.fedbase.space.TensorSpec;
 import java.io.IOException;
@@ -16,9 +19,9 @@ import java.security.MessageDigest;
 import java.util.HexFormat;
 
 /**
- * Receives one upload's payload chunk by chunk: checks every value as it arrives (whole floats,
- * finite, no more than the model holds), hashes it, and spools it to a staging file, so memory per
- * upload is one chunk whatever the model size. Only a complete upload whose SHA-256 matches becomes
+ * Receives one upload's payload chunk by chunk: decodes it to float32 as it arrives, checks every
+ * value (finite, no more than the model holds), hashes the bytes as sent, and spools the floats to
+ * a staging file, so memory per upload is one chunk whatever the model size or encoding. Only a complete upload whose SHA-256 matches becomes
  * a {@link StagedUpdate}; anything else is refused and its file deleted.
  */
 public final class UpdateReceiver implements AutoCloseable {
@@ -29,6 +32,9 @@ public final class UpdateReceiver implements AutoCloseable {
   private final FileChannel channel;
   private final MessageDigest digest = Digests.sha256();
   private final int expectedValues;
+  private final long expectedBytes;
+  private final DeltaDecoder decoder;
+  private long receivedBytes;
   private final float[] scratch = new float[8192];
   private int received;
   private int tensor;
@@ -41,6 +47,9 @@ public final class UpdateReceiver implements AutoCloseable {
     this.header = header;
     this.layout = layout;
     this.expectedValues = layout.totalSize();
+    DeltaEncoding encoding = header.encoding().orElseThrow(() -> new UpdateRejectedException(Reason.WRONG_SHAPE, "unsupported update encoding"));
+    this.expectedBytes = encoding.payloadBytes(layout);
+    this.decoder = new DeltaDecoder(encoding, layout);
     try {
       Files.createDirectories(stagingDir);
       this.file = Files.createTempFile(stagingDir, "round-" + header.round() + "-" + header.nodeId() + "-", ".part");
@@ -50,31 +59,32 @@ public final class UpdateReceiver implements AutoCloseable {
     }
   }
 
-  /** Checks, hashes and spools one chunk of payload bytes. */
+  /** Decodes, checks, hashes and spools one chunk of payload bytes. */
   public void accept(ByteBuffer chunk) throws UpdateRejectedException {
     if (done) {
       throw new UpdateRejectedException(Reason.MALFORMED, "payload chunk after the trailer");
     }
     int length = chunk.remaining();
-    if (length % Float.BYTES != 0) {
-      throw fail(Reason.MALFORMED, "a payload chunk of " + length + " bytes does not hold whole float32 values");
+    if (receivedBytes + length > expectedBytes) {
+      throw fail(Reason.OVERSIZED, "payload exceeds the model's " + expectedBytes + " bytes in " + decoder.encoding());
     }
-    int count = length / Float.BYTES;
-    if ((long) received + count > expectedValues) {
-      throw fail(
-          Reason.OVERSIZED,
-          "payload exceeds the model's " + (long) expectedValues * Float.BYTES + " bytes");
+    ByteBuffer floats;
+    try {
+      floats = decoder.decode(chunk);
+    } catch (DeltaFormatException e) {
+      throw fail(Reason.MALFORMED, e.getMessage());
     }
-    scan(chunk.slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer(), count);
+    int count = floats.remaining() / Float.BYTES;
+    scan(floats.asFloatBuffer(), count);
     digest.update(chunk.duplicate());
     try {
-      ByteBuffer out = chunk.duplicate();
-      while (out.hasRemaining()) {
-        channel.write(out);
+      while (floats.hasRemaining()) {
+        channel.write(floats);
       }
     } catch (IOException e) {
       throw fail(Reason.UNAVAILABLE, "cannot stage the upload: " + e.getMessage());
     }
+    receivedBytes += length;
     received += count;
   }
 
@@ -120,10 +130,8 @@ public final class UpdateReceiver implements AutoCloseable {
     if (done) {
       throw new UpdateRejectedException(Reason.MALFORMED, "a second trailer");
     }
-    if (received != expectedValues) {
-      throw fail(
-          Reason.WRONG_SHAPE,
-          "payload ended after " + (long) received * Float.BYTES + " of " + (long) expectedValues * Float.BYTES + " bytes");
+    if (receivedBytes != expectedBytes || received != expectedValues) {
+      throw fail(Reason.WRONG_SHAPE, "payload ended after " + receivedBytes + " of " + expectedBytes + " bytes");
     }
     String actual = HexFormat.of().formatHex(digest.digest());
     if (!actual.equalsIgnoreCase(sha256Hex)) {

@@ -1,6 +1,9 @@
 package io.fedbase.coordinator.round;
 
 import io.fedbase.coordinator.aggregate.NormBound;
+import io.fedbase.encoding.DeltaEncoding;
+import java.util.EnumSet;
+import java.util.Set;
 import io.fedbase.learn.InnerLoopConfig;
 import io.fedbase.learn.Schedule;
 import io.fedbase.task.TaskSpec;
@@ -18,6 +21,7 @@ import io.fedbase.task.TaskSpec;
  * @param seed seed of the nodes' task sampling and Gumbel noise
  * @param targetRounds committed rounds after which the coordinator stops; 0 = runs until stopped
  * @param normBound bounds on each upload's weight and logit norms (clip or refuse)
+ * @param acceptedEncodings upload encodings nodes may choose from (never empty)
  */
 public record FederationSettings(
     RoundPolicy policy,
@@ -29,7 +33,8 @@ public record FederationSettings(
     int warmupRounds,
     long seed,
     long targetRounds,
-    NormBound normBound) {
+    NormBound normBound,
+    Set<DeltaEncoding> acceptedEncodings) {
 
   public FederationSettings {
     if (tasksPerNode < 1) {
@@ -41,6 +46,30 @@ public record FederationSettings(
     if (targetRounds < 0) {
       throw new IllegalArgumentException("--rounds must not be negative, got " + targetRounds);
     }
+    if (acceptedEncodings.isEmpty()) {
+      throw new IllegalArgumentException("accept at least one upload encoding");
+    }
+    acceptedEncodings = Set.copyOf(acceptedEncodings);
+  }
+
+  /** The same settings accepting every upload encoding. */
+  public FederationSettings(
+      RoundPolicy policy,
+      int tasksPerNode,
+      TaskSpec tasks,
+      InnerLoopConfig inner,
+      Schedule tau,
+      int scheduleRounds,
+      int warmupRounds,
+      long seed,
+      long targetRounds,
+      NormBound normBound) {
+    this(policy, tasksPerNode, tasks, inner, tau, scheduleRounds, warmupRounds, seed, targetRounds, normBound, EnumSet.allOf(DeltaEncoding.class));
+  }
+
+  /** These settings accepting only {@code encodings} for uploads. */
+  public FederationSettings withAcceptedEncodings(Set<DeltaEncoding> encodings) {
+    return new FederationSettings(policy, tasksPerNode, tasks, inner, tau, scheduleRounds, warmupRounds, seed, targetRounds, normBound, encodings);
   }
 
   /** The same settings without norm bounds. */

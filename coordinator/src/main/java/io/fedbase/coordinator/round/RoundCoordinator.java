@@ -2,16 +2,17 @@ package io.fedbase.coordinator.round;
 
 import io.fedbase.bundle.Bundle;
 import io.fedbase.bundle.BundleLayout;
-import io.fedbase.coordinator.aggregate.RoundAggregate;
 import io.fedbase.coordinator.aggregate.NormBound;
+import io.fedbase.coordinator.aggregate.RoundAggregate;
 import io.fedbase.coordinator.aggregate.StagedUpdate;
-import io.fedbase.coordinator.store.CommitManifest;
 import io.fedbase.coordinator.aggregate.UpdateHeaderFields;
 import io.fedbase.coordinator.aggregate.UpdateReceiver;
-import io.fedbase.coordinator.aggregate.UpdateRejectedException;
 import io.fedbase.coordinator.aggregate.UpdateRejectedException.Reason;
+import io.fedbase.coordinator.aggregate.UpdateRejectedException;
 import io.fedbase.coordinator.store.Checkpoint;
 import io.fedbase.coordinator.store.CheckpointStore;
+import io.fedbase.coordinator.store.CommitManifest;
+import io.fedbase.encoding.DeltaEncoding;
 import io.fedbase.genotype.ArchitectureLogits;
 import io.fedbase.genotype.DartsNotation;
 import io.fedbase.genotype.GenotypeRule;
@@ -296,17 +297,23 @@ public final class RoundCoordinator implements AutoCloseable {
       throw new UpdateRejectedException(
           Reason.WRONG_SHAPE, "the delta belongs to model " + BundleLayout.shortHash(header.specHash()) + ", not " + BundleLayout.shortHash(layout.specHash()));
     }
-    if (!header.plainFloat32Delta()) {
-      throw new UpdateRejectedException(Reason.WRONG_SHAPE, "unsupported update encoding; send the plain float32 delta");
-    }
-    long expected = maxUpdateBytes();
+    DeltaEncoding encoding =
+        header.encoding()
+            .filter(settings.acceptedEncodings()::contains)
+            .orElseThrow(
+                () ->
+                    new UpdateRejectedException(
+                        Reason.WRONG_SHAPE,
+                        "unsupported update encoding; this federation accepts "
+                            + settings.acceptedEncodings().stream().sorted().map(DeltaEncoding::label).toList()));
+    long expected = encoding.payloadBytes(layout);
     if (header.payloadBytes() > expected) {
       throw new UpdateRejectedException(
-          Reason.OVERSIZED, "declared payload of " + header.payloadBytes() + " bytes exceeds the model's " + expected);
+          Reason.OVERSIZED, "declared payload of " + header.payloadBytes() + " bytes exceeds the model's " + expected + " in " + encoding);
     }
     if (header.payloadBytes() != expected) {
       throw new UpdateRejectedException(
-          Reason.WRONG_SHAPE, "declared payload of " + header.payloadBytes() + " bytes, the model's delta has " + expected);
+          Reason.WRONG_SHAPE, "declared payload of " + header.payloadBytes() + " bytes, the model's delta has " + expected + " in " + encoding);
     }
     if (header.taskCount() < 1 || header.taskCount() > assignment.tasks()) {
       throw new UpdateRejectedException(

@@ -5,12 +5,12 @@ import io.fedbase.bundle.BundleLayout;
 import io.fedbase.coordinator.aggregate.StagedUpdate;
 import io.fedbase.coordinator.aggregate.UpdateHeaderFields;
 import io.fedbase.coordinator.aggregate.UpdateReceiver;
-import io.fedbase.coordinator.aggregate.UpdateRejectedException;
 import io.fedbase.coordinator.aggregate.UpdateRejectedException.Reason;
+import io.fedbase.coordinator.aggregate.UpdateRejectedException;
 import io.fedbase.coordinator.round.Assignment;
 import io.fedbase.coordinator.round.NodeRemovedException;
-import io.fedbase.coordinator.round.RoundCoordinator;
 import io.fedbase.coordinator.round.RoundCoordinator.PriorVersion;
+import io.fedbase.coordinator.round.RoundCoordinator;
 import io.fedbase.coordinator.round.RoundPhase;
 import io.fedbase.coordinator.round.RoundWatcher;
 import io.fedbase.coordinator.round.UploadStart;
@@ -26,6 +26,7 @@ import io.fedbase.proto.v1.RoundEvent;
 import io.fedbase.proto.v1.RoundPolicy;
 import io.fedbase.proto.v1.StatusResponse;
 import io.fedbase.proto.v1.UpdateChunk;
+import io.fedbase.proto.v1.UpdateEncoding;
 import io.fedbase.proto.v1.UpdateReceipt;
 import io.fedbase.proto.v1.WatchRoundsRequest;
 import io.fedbase.space.Digests;
@@ -103,7 +104,9 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
                     .setMinNodes(policy.minNodes())
                     .setQuorum(policy.quorum())
                     .setDeadlineSeconds((int) policy.deadline().toSeconds())
-                    .setMaxUpdateBytes(coordinator.maxUpdateBytes()))
+                    .setMaxUpdateBytes(coordinator.maxUpdateBytes())
+                    .addAllAcceptedEncodings(
+                        coordinator.settings().acceptedEncodings().stream().sorted().map(e -> UpdateEncoding.forNumber(e.wireNumber())).toList()))
             .setPriorVersion(version)
             .build());
     response.onCompleted();

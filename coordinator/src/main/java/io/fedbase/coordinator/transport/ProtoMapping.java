@@ -5,6 +5,7 @@ import io.fedbase.coordinator.round.Assignment;
 import io.fedbase.coordinator.round.CoordinatorStatus;
 import io.fedbase.coordinator.round.Receipt;
 import io.fedbase.coordinator.round.RoundPhase;
+import io.fedbase.encoding.DeltaEncoding;
 import io.fedbase.learn.InnerLoopConfig;
 import io.fedbase.proto.v1.InnerLoopSettings;
 import io.fedbase.proto.v1.ModelSpec;
@@ -79,7 +80,7 @@ final class ProtoMapping {
         h.getPriorVersion(),
         h.getTaskCount(),
         h.getSpecHash(),
-        h.getEncoding() == UpdateEncoding.UPDATE_ENCODING_FLOAT32_DELTA,
+        DeltaEncoding.fromWireNumber(h.getEncodingValue()),
         h.getPayloadBytes(),
         h.getSupportLossBefore(),
         h.getSupportLossAfter(),
