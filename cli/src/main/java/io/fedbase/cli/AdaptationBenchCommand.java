@@ -9,20 +9,10 @@ import io.fedbase.bundle.Bundle;
 import io.fedbase.bundle.BundleFiles;
 import io.fedbase.bundle.BundleLayout;
 import io.fedbase.bundle.StoredBundle;
-import io.fedbase.data.ImageDataset;
-import io.fedbase.learn.FiniteDifferenceUpdate;
 import io.fedbase.learn.HeldOutComparison;
-import io.fedbase.learn.InnerLoop;
-import io.fedbase.learn.MetaTrainer;
-import io.fedbase.learn.MetaTrainingConfig;
 import io.fedbase.learn.PairedStats;
-import io.fedbase.learn.Schedule;
 import io.fedbase.space.SupernetSpec;
 import io.fedbase.supernet.Devices;
-import io.fedbase.supernet.ParameterInitializer;
-import io.fedbase.supernet.Supernet;
-import io.fedbase.task.TaskSampler;
-import io.fedbase.task.TaskSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -46,47 +36,11 @@ final class AdaptationBenchCommand implements Callable<Integer> {
   @Mixin SupernetOptions supernet;
   @Mixin InnerLoopOptions inner;
 
-  @Option(names = "--train-data", defaultValue = "fashion-mnist", description = "Meta-training data (default: ${DEFAULT-VALUE}).")
-  String trainData;
-
-  @Option(names = "--train-classes", defaultValue = "0-5", description = "Meta-training classes (default: ${DEFAULT-VALUE}).")
-  String trainClasses;
-
-  @Option(names = "--test-data", defaultValue = "fashion-mnist:test", description = "Held-out data (default: ${DEFAULT-VALUE}).")
-  String testData;
-
-  @Option(names = "--test-classes", defaultValue = "6-9", description = "Held-out classes (default: ${DEFAULT-VALUE}).")
-  String testClasses;
+  @Mixin BenchMetaTrainingOptions metaTraining;
+  @Mixin HeldOutOptions heldOut;
 
   @Option(names = "--prior", description = "Use this prior instead of meta-training one.")
   Path prior;
-
-  @Option(names = "--rounds", defaultValue = "200", description = "Meta-rounds (default: ${DEFAULT-VALUE}).")
-  int rounds;
-
-  @Option(names = "--tasks-per-round", defaultValue = "4", description = "Tasks per meta-round (default: ${DEFAULT-VALUE}).")
-  int tasksPerRound;
-
-  @Option(names = "--meta-shots", defaultValue = "10", description = "Support shots of meta-training tasks (default: ${DEFAULT-VALUE}).")
-  int metaShots;
-
-  @Option(names = "--meta-queries", defaultValue = "5", description = "Query images per class of meta-training tasks (default: ${DEFAULT-VALUE}).")
-  int metaQueries;
-
-  @Option(names = "--tau", defaultValue = "1.0:0.3", description = "Temperature schedule of meta-training; held-out adaptation uses its end value (default: ${DEFAULT-VALUE}).")
-  String tau;
-
-  @Option(names = "--tasks", defaultValue = "200", description = "Held-out tasks (default: ${DEFAULT-VALUE}).")
-  int tasks;
-
-  @Option(names = "--shots", defaultValue = "5", description = "Support shots of held-out tasks (default: ${DEFAULT-VALUE}).")
-  int shots;
-
-  @Option(names = "--queries", defaultValue = "15", description = "Query images per class of held-out tasks (default: ${DEFAULT-VALUE}).")
-  int queries;
-
-  @Option(names = "--steps", defaultValue = "0,1,2,5,10,25,50", split = ",", description = "Step counts to evaluate at (default: ${DEFAULT-VALUE}).")
-  int[] steps;
 
   @Option(names = "--ablations", description = "Also run prior weights with uniform logits, and fresh weights with the prior's logits.")
   boolean ablations;
@@ -103,9 +57,7 @@ final class AdaptationBenchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     SupernetSpec spec = supernet.spec();
-    Supernet net = new Supernet(spec);
-    Schedule tauSchedule = Schedule.parse(tau);
-    float heldOutTau = (float) tauSchedule.at(rounds - 1, rounds);
+    float heldOutTau = metaTraining.heldOutTau();
     JsonObject json = new JsonObject();
     json.addProperty("benchmark", "adaptation");
     json.addProperty("spec", spec.toString());
@@ -115,42 +67,21 @@ final class AdaptationBenchCommand implements Callable<Integer> {
       if (prior != null) {
         w = BundleFiles.read(prior, BundleLayout.of(spec)).bundle();
       } else {
-        ImageDataset train = DataOptions.load(trainData, trainClasses);
-        TaskSpec metaTasks = new TaskSpec(spec.ways(), metaShots, metaQueries);
-        MetaTrainingConfig config =
-            new MetaTrainingConfig(rounds, tasksPerRound, metaTasks, inner.config(), tauSchedule, 0, seed);
-        MetaTrainer trainer =
-            new MetaTrainer(
-                new InnerLoop(net, config.inner(), root),
-                new TaskSampler(train, metaTasks, seed),
-                FiniteDifferenceUpdate.defaults(),
-                AggregationRule.weightedMean(),
-                config);
         long t0 = System.nanoTime();
-        try (Progress progress = Progress.start("meta-train", rounds)) {
-          w =
-              trainer.run(
-                  ParameterInitializer.initialize(spec, seed),
-                  0,
-                  (r, p) ->
-                      progress.update(
-                          r.round(),
-                          String.format(Locale.ROOT, "loss %.3f->%.3f acc %.3f", r.supportLossBefore(), r.supportLossAfter(), r.queryAccuracy())));
-        }
+        w = metaTraining.train(spec, inner.config(), AggregationRule.weightedMean(), seed, root, "meta-train");
         metaSeconds = (System.nanoTime() - t0) / 1e9;
         if (out != null) {
-          BundleFiles.write(out.resolve("prior.fbb"), StoredBundle.parameters(w, spec, Map.of("rounds", Integer.toString(rounds))));
+          BundleFiles.write(out.resolve("prior.fbb"), StoredBundle.parameters(w, spec, Map.of("rounds", Integer.toString(metaTraining.rounds))));
         }
       }
       json.addProperty("meta_train_seconds", metaSeconds);
-      ImageDataset test = DataOptions.load(testData, testClasses);
       HeldOutComparison.Result result =
           HeldOutRun.compare(
-              spec, w, test, new TaskSpec(spec.ways(), shots, queries), inner.config(), heldOutTau, tasks, steps, ablations, seed, root);
+              spec, w, heldOut.load(), heldOut.shape(spec.ways()), inner.config(), heldOutTau, heldOut.tasks, heldOut.steps, ablations, seed, root);
       String table = table(result);
       System.out.println(table);
       json.addProperty("held_out_tau", heldOutTau);
-      json.addProperty("tasks", tasks);
+      json.addProperty("tasks", heldOut.tasks);
       json.add("results", toJson(result));
       if (out != null) {
         Files.createDirectories(out);

@@ -41,6 +41,21 @@ final class HeldOutRun {
       arms.add(new HeldOutComparison.Arm("prior-weights", t -> HeldOutComparison.withUniformLogits(prior)));
       arms.add(new HeldOutComparison.Arm("prior-logits", t -> HeldOutComparison.withLogitsOf(fresh(spec, seed, t), prior)));
     }
+    return run(spec, arms, test, shape, inner, tau, tasks, steps, seed, root);
+  }
+
+  /** Adapts each of {@code arms} to the same {@code tasks} held-out tasks. */
+  static HeldOutComparison.Result run(
+      SupernetSpec spec,
+      List<HeldOutComparison.Arm> arms,
+      ImageDataset test,
+      TaskSpec shape,
+      InnerLoopConfig inner,
+      float tau,
+      int tasks,
+      int[] steps,
+      long seed,
+      NDManager root) {
     // held-out tasks come from their own seed stream, apart from any meta-training draws
     TaskSampler heldOut = new TaskSampler(test, shape, seed + 1_000_003L);
     HeldOutComparison comparison = new HeldOutComparison(new InnerLoop(new Supernet(spec), inner, root), heldOut, tau, seed);

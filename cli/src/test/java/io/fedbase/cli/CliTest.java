@@ -184,6 +184,19 @@ class CliTest {
     assertEquals("adaptation", a.get("benchmark").getAsString());
     assertEquals(3, a.get("tasks").getAsInt());
     assertTrue(Files.exists(dir.resolve("bench/results.md")));
+
+    Run encodings =
+        run("bench", "encodings", "--encodings", "fp32,int8", "--rounds", "2", "--tasks", "3", "--steps", "0,1", "--meta-shots", "2", "--meta-queries", "2");
+    assertEquals(0, encodings.exit(), encodings.err());
+    JsonObject en = JsonParser.parseString(encodings.lastLine()).getAsJsonObject();
+    JsonObject int8 = en.getAsJsonArray("encodings").get(1).getAsJsonObject();
+    assertEquals("int8", int8.get("encoding").getAsString());
+    assertTrue(int8.get("bytes_vs_first").getAsDouble() < 0.26, encodings.out());
+    assertTrue(int8.get("prior_distance_vs_first").getAsDouble() > 0, "int8 rounding changes the prior: " + encodings.out());
+    assertTrue(en.getAsJsonArray("results").get(1).getAsJsonObject().has("int8_diff_mean"), encodings.out());
+    Run badEncoding = run("node", "--insecure", "--coordinator", "localhost:1", "--node-id", "a", "--data", "fashion-mnist", "--encoding", "int4");
+    assertEquals(2, badEncoding.exit());
+    assertTrue(badEncoding.err().contains("unknown delta encoding 'int4'"), badEncoding.err());
   }
 
   @Test

@@ -9,7 +9,6 @@ import io.fedbase.space.Digests;
 import io.fedbase.space.TensorSpec;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;

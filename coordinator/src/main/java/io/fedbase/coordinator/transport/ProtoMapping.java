@@ -15,7 +15,6 @@ import io.fedbase.proto.v1.RoundState;
 import io.fedbase.proto.v1.StatusResponse;
 import io.fedbase.proto.v1.TaskShape;
 import io.fedbase.proto.v1.TensorSpec;
-import io.fedbase.proto.v1.UpdateEncoding;
 import io.fedbase.proto.v1.UpdateHeader;
 import io.fedbase.proto.v1.UpdateReceipt;
 import io.fedbase.space.SupernetSpec;
