@@ -98,7 +98,7 @@ final class AggregateBenchCommand implements Callable<Integer> {
       for (StagedUpdate u : staged) {
         aggregate.merge(u);
       }
-      FiniteDifferenceUpdate.defaults().step(prior, aggregate.mean(), 0, 1);
+      FiniteDifferenceUpdate.defaults().step(prior, aggregate.result(), 0, 1);
       merge[r] = (System.nanoTime() - t0) / 1e9;
       peakHeap = Math.max(peakHeap, heapPeak());
     }

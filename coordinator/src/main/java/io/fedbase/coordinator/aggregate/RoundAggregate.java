@@ -16,9 +16,10 @@ import java.util.List;
 
 /**
  * The running task-weighted sum of one round's accepted deltas: one model-sized buffer however
- * many nodes upload.
+ * many nodes upload. Each staging file is folded in and deleted as it is merged, so this aggregator
+ * keeps nothing on disk. The default {@link RoundAggregator}.
  */
-public final class RoundAggregate {
+public final class RoundAggregate implements RoundAggregator {
 
   private final BundleLayout layout;
   private final WeightedSum sum;
@@ -36,19 +37,14 @@ public final class RoundAggregate {
   }
 
   /**
-   * Adds a validated upload with its task count as weight, then deletes its staging file. The file
-   * is read completely before anything is added, so an I/O error leaves the sum untouched.
+   * Adds a validated upload with its task count as weight, the weight part scaled by {@code
+   * weightScale} and the logit part by {@code logitScale} (norm clipping), then deletes its staging
+   * file. The file is read completely before anything is added, so an I/O error leaves the sum
+   * untouched. The payload goes through one reused, model-sized direct buffer straight into the
+   * sum: no per-upload arrays, so memory does not grow with the number of uploads and there is no
+   * garbage per merge.
    */
-  public void merge(StagedUpdate update) throws IOException {
-    merge(update, 1f, 1f);
-  }
-
-  /**
-   * {@link #merge(StagedUpdate)} with the weight part scaled by {@code weightScale} and the logit
-   * part by {@code logitScale} (norm clipping). The payload goes through one reused, model-sized
-   * direct buffer straight into the sum: no per-upload arrays, so memory does not grow with the
-   * number of uploads and there is no garbage per merge.
-   */
+  @Override
   public void merge(StagedUpdate update, float weightScale, float logitScale) throws IOException {
     int n = layout.totalSize();
     if (update.values() != n) {
@@ -95,22 +91,30 @@ public final class RoundAggregate {
   }
 
   /** The logit values of each merged update (a few hundred floats each), for search health. */
+  @Override
   public List<float[]> logitDeltas() {
     return List.copyOf(logitDeltas);
   }
 
   /** Updates merged so far. */
+  @Override
   public int updates() {
     return sum.count();
   }
 
   /** Tasks behind the merged updates. */
+  @Override
   public long tasks() {
     return tasks;
   }
 
   /** The task-weighted mean delta. */
-  public Bundle mean() {
+  @Override
+  public Bundle result() {
     return sum.result();
   }
+
+  /** Nothing to delete: every staging file went when it was merged. */
+  @Override
+  public void close() {}
 }

@@ -2,8 +2,9 @@ package io.fedbase.coordinator.round;
 
 import io.fedbase.bundle.Bundle;
 import io.fedbase.bundle.BundleLayout;
+import io.fedbase.coordinator.aggregate.AggregationMethod;
 import io.fedbase.coordinator.aggregate.NormBound;
-import io.fedbase.coordinator.aggregate.RoundAggregate;
+import io.fedbase.coordinator.aggregate.RoundAggregator;
 import io.fedbase.coordinator.aggregate.StagedUpdate;
 import io.fedbase.coordinator.aggregate.UpdateHeaderFields;
 import io.fedbase.coordinator.aggregate.UpdateReceiver;
@@ -32,6 +33,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -66,6 +68,7 @@ public final class RoundCoordinator implements AutoCloseable {
   private final Path stagingDir;
   private final Duration keepAliveInterval;
   private final RoundEvents events;
+  private final AggregationMethod aggregation;
 
   private final Set<String> joined = new HashSet<>();
   private OperatorControls controls = OperatorControls.none();
@@ -82,7 +85,7 @@ public final class RoundCoordinator implements AutoCloseable {
   private ScheduledFuture<?> keepAlive;
   private volatile boolean started;
 
-  /** Builds a coordinator; call {@link #start(Bundle)} before anything else. */
+  /** Builds a coordinator aggregating with the task-weighted mean; call {@link #start(Bundle)} before anything else. */
   public RoundCoordinator(
       SupernetSpec spec,
       FederationSettings settings,
@@ -92,6 +95,20 @@ public final class RoundCoordinator implements AutoCloseable {
       ScheduledExecutorService scheduler,
       Duration keepAliveInterval,
       RoundEvents events) {
+    this(spec, settings, optimizer, store, clock, scheduler, keepAliveInterval, events, AggregationMethod.weightedMean());
+  }
+
+  /** Builds a coordinator aggregating each round with {@code aggregation}. */
+  public RoundCoordinator(
+      SupernetSpec spec,
+      FederationSettings settings,
+      MetaOptimizer optimizer,
+      CheckpointStore store,
+      Clock clock,
+      ScheduledExecutorService scheduler,
+      Duration keepAliveInterval,
+      RoundEvents events,
+      AggregationMethod aggregation) {
     this.spec = spec;
     this.layout = BundleLayout.of(spec);
     this.settings = settings;
@@ -102,6 +119,7 @@ public final class RoundCoordinator implements AutoCloseable {
     this.stagingDir = store.directory().resolve("staging");
     this.keepAliveInterval = keepAliveInterval;
     this.events = events;
+    this.aggregation = Objects.requireNonNull(aggregation, "aggregation");
   }
 
   /**
@@ -121,6 +139,7 @@ public final class RoundCoordinator implements AutoCloseable {
       store.commit(from, spec, Map.of("created_by", "coordinator"));
       LOG.info("new federation: wrote prior version 0 to {}", store.directory());
     }
+    LOG.info("rounds aggregate with {}", aggregation);
     prior = from.prior();
     version = from.version();
     lastRound = from.lastRound();
@@ -364,6 +383,7 @@ public final class RoundCoordinator implements AutoCloseable {
       closeIfAllUploaded(round);
       return receipt;
     } finally {
+      // a refused upload's file; a merged one's is already gone (deleted, or renamed by a rule that keeps it)
       deleteQuietly(staged.file());
     }
   }
@@ -518,7 +538,7 @@ public final class RoundCoordinator implements AutoCloseable {
               participants,
               version * roundTasks + (long) i * perNode));
     }
-    current = new OpenRound(number, version, deadline, assignments, new RoundAggregate(layout), clock.instant());
+    current = new OpenRound(number, version, deadline, assignments, aggregation.open(layout), clock.instant());
     phase = RoundPhase.COLLECTING;
     LOG.info("round={} phase=collecting version={} participants={} deadline={}", number, version, participants.size(), deadline);
     events.phase(number, phase, version);
@@ -549,6 +569,7 @@ public final class RoundCoordinator implements AutoCloseable {
     } else {
       outcome = commit(round, seconds);
     }
+    round.aggregate.close();
     remember(outcome);
     events.closed(outcome, round.assignments.size());
     current = null;
@@ -565,9 +586,15 @@ public final class RoundCoordinator implements AutoCloseable {
 
   private RoundOutcome commit(OpenRound round, double seconds) {
     long stepStart = System.nanoTime();
-    Bundle mean = round.aggregate.mean();
+    Bundle delta;
+    try {
+      delta = round.aggregate.result();
+    } catch (IOException e) {
+      LOG.error("round {}: cannot read the kept uploads back, the prior is unchanged", round.number, e);
+      return failed(round, "cannot read the kept uploads back: " + e.getMessage(), seconds);
+    }
     int index = settings.scheduleIndex(version);
-    Bundle next = optimizer.step(prior, mean, index, settings.scheduleRounds());
+    Bundle next = optimizer.step(prior, delta, index, settings.scheduleRounds());
     events.metaUpdate((System.nanoTime() - stepStart) / 1e9);
     String bad = next.firstNonFiniteTensor();
     if (bad != null) {
@@ -676,6 +703,9 @@ public final class RoundCoordinator implements AutoCloseable {
     if (phase != RoundPhase.STOPPED) {
       stop("shutting down", false);
     }
+    if (current != null) {
+      current.aggregate.close();
+    }
     current = null;
   }
 
@@ -708,7 +738,7 @@ public final class RoundCoordinator implements AutoCloseable {
     final long priorVersion;
     final Instant deadline;
     final Map<String, Assignment> assignments;
-    final RoundAggregate aggregate;
+    final RoundAggregator aggregate;
     final Instant opened;
     final Map<String, Receipt> accepted = new HashMap<>();
     final Set<String> inProgress = new HashSet<>();
@@ -719,7 +749,7 @@ public final class RoundCoordinator implements AutoCloseable {
     double accuracy;
     ScheduledFuture<?> deadlineTimer;
 
-    OpenRound(long number, long priorVersion, Instant deadline, Map<String, Assignment> assignments, RoundAggregate aggregate, Instant opened) {
+    OpenRound(long number, long priorVersion, Instant deadline, Map<String, Assignment> assignments, RoundAggregator aggregate, Instant opened) {
       this.number = number;
       this.priorVersion = priorVersion;
       this.deadline = deadline;

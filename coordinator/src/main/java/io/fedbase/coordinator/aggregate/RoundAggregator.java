@@ -1,0 +1,48 @@
+package io.fedbase.coordinator.aggregate;
+
+import io.fedbase.bundle.Bundle;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * How one round's accepted uploads become the delta the meta-update applies: a strategy object
+ * (Flower's Strategy idea) so the round logic never branches on the aggregation rule. One
+ * aggregator per round; {@link AggregationMethod#open} makes it.
+ *
+ * <p>Ownership of staged files: once {@link #merge} returns, the upload's staging file belongs to
+ * the aggregator, which either deletes it at once (the weighted mean) or moves it aside and keeps it
+ * until {@link #result()} or {@link #close()} (the robust rules); the caller may still delete the
+ * original path, it no longer names anything. If {@link #merge} throws, the file is still the
+ * caller's and the aggregate is unchanged.
+ *
+ * <p>Not thread-safe: the round coordinator calls it under its lock.
+ */
+public interface RoundAggregator extends AutoCloseable {
+
+  /**
+   * Accepts a validated upload, its weight part scaled by {@code weightScale} and its logit part by
+   * {@code logitScale} (norm clipping; 1 leaves it as sent).
+   */
+  void merge(StagedUpdate update, float weightScale, float logitScale) throws IOException;
+
+  /** {@link #merge(StagedUpdate, float, float)} without clipping. */
+  default void merge(StagedUpdate update) throws IOException {
+    merge(update, 1f, 1f);
+  }
+
+  /** Uploads merged so far. */
+  int updates();
+
+  /** Tasks behind the merged uploads (for task-weighted round statistics whatever the rule). */
+  long tasks();
+
+  /** The (clipped) logit values of each merged upload in merge order, for search health. */
+  List<float[]> logitDeltas();
+
+  /** The round's aggregate delta; throws {@link IllegalStateException} if nothing was merged. */
+  Bundle result() throws IOException;
+
+  /** Deletes whatever the aggregator still keeps on disk; idempotent. */
+  @Override
+  void close();
+}

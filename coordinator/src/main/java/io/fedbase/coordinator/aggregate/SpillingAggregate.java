@@ -1,0 +1,240 @@
+package io.fedbase.coordinator.aggregate;
+
+import io.fedbase.bundle.Bundle;
+import io.fedbase.bundle.BundleLayout;
+import io.fedbase.space.TensorSpec;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A round aggregator for order-statistic rules ({@link CoordinateMedian}, {@link TrimmedMean}),
+ * which cannot be folded into a running sum: it keeps every accepted upload on disk and computes
+ * the {@link CoordinateRule} coordinate by coordinate at the end, block by block (see {@link
+ * BlockPlan}), so memory is the configured bound plus the result (the output array and the
+ * bundle made of it), whatever the number of nodes. Computing the result holds one open file per
+ * kept upload.
+ *
+ * <p>Keeping an upload costs no copy: the staging file is renamed beside itself (same directory, so
+ * the same file system, and the coordinator clears that directory when it starts). Clip scales are
+ * recorded and applied as values are read back. The kept files are deleted once the result is
+ * computed, or by {@link #close()} if the round ends without one.
+ *
+ * <p>Task counts do not weigh in (see the rules); {@link #tasks()} still sums them for the round's
+ * statistics.
+ *
+ * <p>Not combinable with secure aggregation: there the coordinator only ever learns the sum of
+ * masked uploads, never one node's values, and an order statistic needs every node's value at each
+ * coordinate. A federation must choose one or the other.
+ */
+public final class SpillingAggregate implements RoundAggregator {
+
+  private final BundleLayout layout;
+  private final CoordinateRule rule;
+  private final long memoryBytes;
+  private final List<Kept> kept = new ArrayList<>();
+  private final List<float[]> logitDeltas = new ArrayList<>();
+  private final int logitCount;
+  private long tasks;
+  private long blockBytes;
+  private Bundle result;
+  private boolean closed;
+
+  /** An accepted upload on disk and the clip scales to apply when reading it. */
+  private record Kept(Path file, float weightScale, float logitScale) {}
+
+  public SpillingAggregate(BundleLayout layout, CoordinateRule rule, long memoryBytes) {
+    if (memoryBytes < 1) {
+      throw new IllegalArgumentException("the aggregation memory bound must be positive, got " + memoryBytes);
+    }
+    this.layout = layout;
+    this.rule = rule;
+    this.memoryBytes = memoryBytes;
+    this.logitCount = layout.tensors().stream().filter(TensorSpec::logits).mapToInt(TensorSpec::size).sum();
+  }
+
+  /**
+   * Reads the upload's logit part (for search health), then takes its staging file over by
+   * renaming it. An I/O error before the rename leaves the file with the caller and the aggregate
+   * unchanged.
+   */
+  @Override
+  public void merge(StagedUpdate update, float weightScale, float logitScale) throws IOException {
+    if (result != null || closed) {
+      throw new IllegalStateException("the round's uploads were already aggregated or discarded");
+    }
+    if (update.values() != layout.totalSize()) {
+      throw new IOException("staged upload " + update.file().getFileName() + " holds " + update.values() + " values, the model " + layout.totalSize());
+    }
+    if (!validScale(weightScale) || !validScale(logitScale)) {
+      throw new IllegalArgumentException("clip scales must be positive and finite, got " + weightScale + " and " + logitScale);
+    }
+    float[] logits = readLogits(update.file(), logitScale);
+    Path file = update.file().resolveSibling(update.file().getFileName() + ".kept");
+    Files.move(update.file(), file, StandardCopyOption.ATOMIC_MOVE);
+    kept.add(new Kept(file, weightScale, logitScale));
+    logitDeltas.add(logits);
+    tasks += update.header().taskCount();
+  }
+
+  private static boolean validScale(float s) {
+    return s > 0 && Float.isFinite(s);
+  }
+
+  private float[] readLogits(Path file, float scale) throws IOException {
+    float[] logits = new float[logitCount];
+    int k = 0;
+    try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+      for (int t = 0; t < layout.tensors().size(); t++) {
+        if (!layout.tensors().get(t).logits()) {
+          continue;
+        }
+        int n = layout.end(t) - layout.offset(t);
+        ByteBuffer bytes = ByteBuffer.allocate(n * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(in, bytes, (long) layout.offset(t) * Float.BYTES, file);
+        bytes.flip();
+        bytes.asFloatBuffer().get(logits, k, n);
+        k += n;
+      }
+    }
+    for (int i = 0; i < logits.length; i++) {
+      logits[i] *= scale;
+    }
+    return logits;
+  }
+
+  @Override
+  public int updates() {
+    return kept.size();
+  }
+
+  @Override
+  public long tasks() {
+    return tasks;
+  }
+
+  @Override
+  public List<float[]> logitDeltas() {
+    return List.copyOf(logitDeltas);
+  }
+
+  /** The plan {@link #result()} follows for the uploads kept so far. */
+  public BlockPlan plan() {
+    if (kept.isEmpty()) {
+      throw new IllegalStateException("no upload was merged");
+    }
+    return BlockPlan.of(memoryBytes, kept.size(), layout.totalSize());
+  }
+
+  /** Bytes the last {@link #result()} allocated for its block matrix and read buffer; 0 before. */
+  public long blockBytes() {
+    return blockBytes;
+  }
+
+  /**
+   * Applies the rule to every coordinate, one block of the plan at a time, then deletes the kept
+   * files. Computed once; later calls return the same bundle.
+   */
+  @Override
+  public Bundle result() throws IOException {
+    if (result != null) {
+      return result;
+    }
+    if (closed) {
+      throw new IllegalStateException("the round's uploads were discarded");
+    }
+    BlockPlan plan = plan();
+    int k = plan.uploads();
+    int block = plan.blockSize();
+    float[] matrix = new float[block * k];
+    ByteBuffer bytes = ByteBuffer.allocateDirect(block * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    FloatBuffer floats = bytes.asFloatBuffer();
+    blockBytes = (long) matrix.length * Float.BYTES + bytes.capacity();
+    float[] out = new float[layout.totalSize()];
+    List<FileChannel> channels = new ArrayList<>(k);
+    try {
+      for (Kept upload : kept) {
+        channels.add(FileChannel.open(upload.file(), StandardOpenOption.READ));
+      }
+      int tensor = 0;
+      for (int start = 0; start < out.length; start += block) {
+        int b = Math.min(block, out.length - start);
+        while (layout.end(tensor) <= start) {
+          tensor++;
+        }
+        for (int j = 0; j < k; j++) {
+          bytes.clear().limit(b * Float.BYTES);
+          readFully(channels.get(j), bytes, (long) start * Float.BYTES, kept.get(j).file());
+          transpose(floats, start, b, tensor, kept.get(j), matrix, j, k);
+        }
+        for (int i = 0; i < b; i++) {
+          out[start + i] = rule.reduce(matrix, i * k, k);
+        }
+      }
+    } finally {
+      for (FileChannel c : channels) {
+        c.close();
+      }
+    }
+    result = Bundle.of(layout, out);
+    deleteKept();
+    return result;
+  }
+
+  /**
+   * Writes upload {@code j}'s {@code b} values from coordinate {@code start} into column {@code j}
+   * of the block matrix, so each coordinate's k values end up adjacent for the rule; scales each
+   * tensor run by the upload's weight or logit clip scale on the way.
+   */
+  private void transpose(FloatBuffer floats, int start, int b, int tensor, Kept upload, float[] matrix, int j, int k) {
+    int i = 0;
+    for (int t = tensor; i < b; t++) {
+      int runEnd = Math.min(b, layout.end(t) - start);
+      float scale = layout.tensors().get(t).logits() ? upload.logitScale() : upload.weightScale();
+      for (; i < runEnd; i++) {
+        matrix[i * k + j] = scale * floats.get(i);
+      }
+    }
+  }
+
+  private static void readFully(FileChannel in, ByteBuffer into, long position, Path file) throws IOException {
+    long at = position;
+    while (into.hasRemaining()) {
+      int n = in.read(into, at);
+      if (n < 0) {
+        throw new IOException("kept upload " + file.getFileName() + " ends at byte " + at + ", before the model does");
+      }
+      at += n;
+    }
+  }
+
+  /** Deletes the kept uploads. */
+  @Override
+  public void close() {
+    closed = true;
+    deleteKept();
+  }
+
+  private void deleteKept() {
+    for (Kept upload : kept) {
+      try {
+        Files.deleteIfExists(upload.file());
+      } catch (IOException ignored) {
+        // the coordinator clears the staging directory when it starts
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return rule.toString();
+  }
+}
