@@ -48,7 +48,7 @@ final class StagedUploads {
       }
     }
     UpdateHeaderFields header =
-        new UpdateHeaderFields(1, node, 0, tasks, LAYOUT.specHash(), true, (long) values.length * Float.BYTES, 1, 0.5, 0.5);
+        new UpdateHeaderFields(1, node, 0, tasks, LAYOUT.specHash(), java.util.Optional.of(io.fedbase.encoding.DeltaEncoding.FLOAT32), (long) values.length * Float.BYTES, 1, 0.5, 0.5);
     return new StagedUpdate(header, file, values.length, Math.sqrt(weightSquares), Math.sqrt(logitSquares), "unchecked");
   }
 

@@ -96,7 +96,7 @@ class RobustRoundTest {
     ByteBuffer payload = ByteBuffer.allocate(delta.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
     payload.asFloatBuffer().put(delta);
     UpdateHeaderFields header =
-        new UpdateHeaderFields(a.round(), node, a.priorVersion(), 2, LAYOUT.specHash(), true, payload.capacity(), 1, 0.5, 0.75);
+        new UpdateHeaderFields(a.round(), node, a.priorVersion(), 2, LAYOUT.specHash(), java.util.Optional.of(io.fedbase.encoding.DeltaEncoding.FLOAT32), payload.capacity(), 1, 0.5, 0.75);
     UploadStart.Fresh start = (UploadStart.Fresh) coordinator.beginUpload(header);
     UpdateReceiver receiver = start.receiver();
     receiver.accept(payload.duplicate());
