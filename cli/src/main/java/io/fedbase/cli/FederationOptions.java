@@ -1,5 +1,6 @@
 package io.fedbase.cli;
 
+import io.fedbase.coordinator.aggregate.AggregationMethod;
 import io.fedbase.coordinator.aggregate.NormBound;
 import io.fedbase.coordinator.round.FederationSettings;
 import io.fedbase.coordinator.round.RoundPolicy;
@@ -62,6 +63,25 @@ final class FederationOptions {
     return acceptEncodings.stream().map(DeltaEncoding::parse).collect(Collectors.toCollection(() -> EnumSet.noneOf(DeltaEncoding.class)));
   }
 
+  @Option(
+      names = "--aggregation",
+      defaultValue = "mean",
+      description =
+          "How a round's uploads are combined: mean (task-weighted), median or trimmed-mean:BETA (coordinate-wise,"
+              + " unweighted, robust to a minority of bad nodes; uploads are kept on disk until the round commits) (default: ${DEFAULT-VALUE}).")
+  String aggregation;
+
+  @Option(
+      names = "--aggregation-memory-mb",
+      defaultValue = "64",
+      description = "Memory the robust rules may use for their per-coordinate blocks; beyond it they read the kept uploads in more passes (default: ${DEFAULT-VALUE}).")
+  long aggregationMemoryMb;
+
+  AggregationMethod aggregationMethod() {
+    AggregationMethod method = AggregationMethod.parse(aggregation);
+    return method instanceof AggregationMethod.Robust robust ? robust.withMemoryBytes(aggregationMemoryMb << 20) : method;
+  }
+
   NormBound normBound() {
     return new NormBound(
         maxWeightNorm == null ? Double.POSITIVE_INFINITY : maxWeightNorm,
@@ -82,7 +102,8 @@ final class FederationOptions {
         seed,
         rounds,
         normBound(),
-        acceptedEncodings());
+        acceptedEncodings(),
+        aggregationMethod());
   }
 
   /** {@code 90s}, {@code 10m}, {@code 1h}, or an ISO-8601 duration. */

@@ -101,6 +101,7 @@ class RoundProtocolTest {
         assertEquals(1f, u.weightScale());
       }
       assertEquals(OPTIMIZER.toString(), manifest.metaOptimizer());
+      assertEquals("mean", manifest.aggregation());
       assertEquals(2, nodes.get(0).nextAssignment().getRound(), "the next round opens by itself");
     }
   }

@@ -1,8 +1,10 @@
 package io.fedbase.coordinator.round;
 
+import io.fedbase.coordinator.aggregate.AggregationMethod;
 import io.fedbase.coordinator.aggregate.NormBound;
 import io.fedbase.encoding.DeltaEncoding;
 import java.util.EnumSet;
+import java.util.Objects;
 import java.util.Set;
 import io.fedbase.learn.InnerLoopConfig;
 import io.fedbase.learn.Schedule;
@@ -22,6 +24,7 @@ import io.fedbase.task.TaskSpec;
  * @param targetRounds committed rounds after which the coordinator stops; 0 = runs until stopped
  * @param normBound bounds on each upload's weight and logit norms (clip or refuse)
  * @param acceptedEncodings upload encodings nodes may choose from (never empty)
+ * @param aggregation how a round's uploads are combined (weighted mean, or a robust rule)
  */
 public record FederationSettings(
     RoundPolicy policy,
@@ -34,7 +37,8 @@ public record FederationSettings(
     long seed,
     long targetRounds,
     NormBound normBound,
-    Set<DeltaEncoding> acceptedEncodings) {
+    Set<DeltaEncoding> acceptedEncodings,
+    AggregationMethod aggregation) {
 
   public FederationSettings {
     if (tasksPerNode < 1) {
@@ -50,9 +54,10 @@ public record FederationSettings(
       throw new IllegalArgumentException("accept at least one upload encoding");
     }
     acceptedEncodings = Set.copyOf(acceptedEncodings);
+    Objects.requireNonNull(aggregation, "aggregation");
   }
 
-  /** The same settings accepting every upload encoding. */
+  /** The same settings accepting every upload encoding, aggregating with the task-weighted mean. */
   public FederationSettings(
       RoundPolicy policy,
       int tasksPerNode,
@@ -64,12 +69,17 @@ public record FederationSettings(
       long seed,
       long targetRounds,
       NormBound normBound) {
-    this(policy, tasksPerNode, tasks, inner, tau, scheduleRounds, warmupRounds, seed, targetRounds, normBound, EnumSet.allOf(DeltaEncoding.class));
+    this(policy, tasksPerNode, tasks, inner, tau, scheduleRounds, warmupRounds, seed, targetRounds, normBound, EnumSet.allOf(DeltaEncoding.class), AggregationMethod.weightedMean());
   }
 
   /** These settings accepting only {@code encodings} for uploads. */
   public FederationSettings withAcceptedEncodings(Set<DeltaEncoding> encodings) {
-    return new FederationSettings(policy, tasksPerNode, tasks, inner, tau, scheduleRounds, warmupRounds, seed, targetRounds, normBound, encodings);
+    return new FederationSettings(policy, tasksPerNode, tasks, inner, tau, scheduleRounds, warmupRounds, seed, targetRounds, normBound, encodings, aggregation);
+  }
+
+  /** These settings combining each round's uploads with {@code method}. */
+  public FederationSettings withAggregation(AggregationMethod method) {
+    return new FederationSettings(policy, tasksPerNode, tasks, inner, tau, scheduleRounds, warmupRounds, seed, targetRounds, normBound, acceptedEncodings, method);
   }
 
   /** The same settings without norm bounds. */

@@ -33,7 +33,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -85,7 +84,7 @@ public final class RoundCoordinator implements AutoCloseable {
   private ScheduledFuture<?> keepAlive;
   private volatile boolean started;
 
-  /** Builds a coordinator aggregating with the task-weighted mean; call {@link #start(Bundle)} before anything else. */
+  /** Builds a coordinator; call {@link #start(Bundle)} before anything else. */
   public RoundCoordinator(
       SupernetSpec spec,
       FederationSettings settings,
@@ -95,20 +94,6 @@ public final class RoundCoordinator implements AutoCloseable {
       ScheduledExecutorService scheduler,
       Duration keepAliveInterval,
       RoundEvents events) {
-    this(spec, settings, optimizer, store, clock, scheduler, keepAliveInterval, events, AggregationMethod.weightedMean());
-  }
-
-  /** Builds a coordinator aggregating each round with {@code aggregation}. */
-  public RoundCoordinator(
-      SupernetSpec spec,
-      FederationSettings settings,
-      MetaOptimizer optimizer,
-      CheckpointStore store,
-      Clock clock,
-      ScheduledExecutorService scheduler,
-      Duration keepAliveInterval,
-      RoundEvents events,
-      AggregationMethod aggregation) {
     this.spec = spec;
     this.layout = BundleLayout.of(spec);
     this.settings = settings;
@@ -119,7 +104,7 @@ public final class RoundCoordinator implements AutoCloseable {
     this.stagingDir = store.directory().resolve("staging");
     this.keepAliveInterval = keepAliveInterval;
     this.events = events;
-    this.aggregation = Objects.requireNonNull(aggregation, "aggregation");
+    this.aggregation = settings.aggregation();
   }
 
   /**
@@ -606,8 +591,8 @@ public final class RoundCoordinator implements AutoCloseable {
       store.commit(
           new Checkpoint(version + 1, round.number, next),
           spec,
-          Map.of("optimizer", optimizer.toString(), "updates", Integer.toString(round.aggregate.updates())),
-          new CommitManifest.Draft(round.number, version, optimizer.toString(), index, settings.scheduleRounds(), round.uploads));
+          Map.of("optimizer", optimizer.toString(), "aggregation", aggregation.toString(), "updates", Integer.toString(round.aggregate.updates())),
+          new CommitManifest.Draft(round.number, version, aggregation.toString(), optimizer.toString(), index, settings.scheduleRounds(), round.uploads));
       events.checkpoint((System.nanoTime() - writeStart) / 1e9, fileSize(store.priorFile(version + 1)), true);
     } catch (IOException e) {
       events.checkpoint((System.nanoTime() - writeStart) / 1e9, 0, false);

@@ -79,7 +79,7 @@ public final class CheckpointStore {
     if (draft != null) {
       CommitManifest manifest =
           new CommitManifest(
-              checkpoint.version(), draft.round(), draft.baseVersion(), baseSha, sha, draft.metaOptimizer(), draft.scheduleIndex(),
+              checkpoint.version(), draft.round(), draft.baseVersion(), baseSha, sha, draft.aggregation(), draft.metaOptimizer(), draft.scheduleIndex(),
               draft.scheduleRounds(), draft.uploads(), java.time.Instant.now().toString());
       AtomicFiles.writeString(manifestFile(checkpoint.version()), GSON.toJson(manifest) + "\n");
     }

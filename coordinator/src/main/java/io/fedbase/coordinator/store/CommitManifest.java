@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * The audit record of one committed prior version ({@code manifest-vNNNNNNNN.json}): the version it
  * was computed from and that file's SHA-256, every accepted upload (node, payload SHA-256, task
- * weight, norms and any clipping), the meta-optimiser and its schedule position, and the SHA-256
+ * weight, norms and any clipping), the aggregation rule, the meta-optimiser and its schedule position, and the SHA-256
  * of the resulting file. With the uploads' payloads, anyone can replay the meta-update and compare
  * hashes.
  */
@@ -15,6 +15,7 @@ public record CommitManifest(
     long baseVersion,
     String baseSha256,
     String resultSha256,
+    String aggregation,
     String metaOptimizer,
     int scheduleIndex,
     int scheduleRounds,
@@ -25,7 +26,8 @@ public record CommitManifest(
   public record Upload(String node, String sha256, int tasks, double weightNorm, double logitNorm, float weightScale, float logitScale) {}
 
   /** What the round knows before the files are written; the store adds the hashes and the time. */
-  public record Draft(long round, long baseVersion, String metaOptimizer, int scheduleIndex, int scheduleRounds, List<Upload> uploads) {
+  public record Draft(
+      long round, long baseVersion, String aggregation, String metaOptimizer, int scheduleIndex, int scheduleRounds, List<Upload> uploads) {
     public Draft {
       uploads = List.copyOf(uploads);
     }

@@ -62,9 +62,10 @@ class RobustRoundTest {
   private RoundCoordinator coordinator(AggregationMethod method) {
     FederationSettings settings =
         new FederationSettings(
-            new RoundPolicy(3, 3, Duration.ofSeconds(30)), 2, new TaskSpec(4, 5, 5), InnerLoopConfig.defaults(), Schedule.linear(1.0, 0.3), SCHEDULE_ROUNDS, 0, 11, 0);
+            new RoundPolicy(3, 3, Duration.ofSeconds(30)), 2, new TaskSpec(4, 5, 5), InnerLoopConfig.defaults(), Schedule.linear(1.0, 0.3), SCHEDULE_ROUNDS, 0, 11, 0)
+            .withAggregation(method);
     return new RoundCoordinator(
-        SPEC, settings, OPTIMIZER, new CheckpointStore(dir, LAYOUT), Clock.systemUTC(), scheduler, Duration.ofSeconds(10), RoundEvents.none(), method);
+        SPEC, settings, OPTIMIZER, new CheckpointStore(dir, LAYOUT), Clock.systemUTC(), scheduler, Duration.ofSeconds(10), RoundEvents.none());
   }
 
   private void joinAndWatch(RoundCoordinator coordinator, String node) {
