@@ -6,7 +6,8 @@ import java.nio.ByteOrder;
 
 /**
  * Decodes an upload payload to float32 as its chunks arrive, whatever their boundaries: a value (or
- * an int8 scale) split across two chunks is carried over. Memory is one decoded chunk.
+ * an int8 scale) split across two chunks is carried over. Memory is one decoded chunk. A masked
+ * ring payload passes through bit for bit (its int32 values, not floats).
  */
 public final class DeltaDecoder {
 
@@ -31,14 +32,16 @@ public final class DeltaDecoder {
   }
 
   /**
-   * The float32 values (little-endian, position 0 to limit) that {@code chunk} completes. The
+   * The float32 values (little-endian, position 0 to limit) that {@code chunk} completes; for the
+   * masked ring, its int32 values. The
    * returned buffer is reused by the next call; {@code chunk} is not modified.
    *
    * @throws DeltaFormatException if an int8 scale is negative or not finite
    */
   public ByteBuffer decode(ByteBuffer chunk) throws DeltaFormatException {
     ByteBuffer in = chunk.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-    if (encoding == DeltaEncoding.FLOAT32 && partialLength == 0 && in.remaining() % Float.BYTES == 0) {
+    boolean fourByteValues = encoding == DeltaEncoding.FLOAT32 || encoding.masked();
+    if (fourByteValues && partialLength == 0 && in.remaining() % Float.BYTES == 0) {
       decodedValues += in.remaining() / Float.BYTES;
       return in.slice().order(ByteOrder.LITTLE_ENDIAN);
     }
@@ -53,12 +56,12 @@ public final class DeltaDecoder {
         partial[partialLength++] = in.get();
       }
       if (partialLength == width) {
-        out.putFloat(value(ByteBuffer.wrap(partial, 0, width).order(ByteOrder.LITTLE_ENDIAN)));
+        put(ByteBuffer.wrap(partial, 0, width).order(ByteOrder.LITTLE_ENDIAN));
         partialLength = 0;
       }
     }
     while (in.remaining() >= width) {
-      out.putFloat(value(in));
+      put(in);
     }
     while (in.hasRemaining()) {
       partial[partialLength++] = in.get();
@@ -91,16 +94,15 @@ public final class DeltaDecoder {
     }
   }
 
-  private float value(ByteBuffer in) {
-    float v =
-        switch (encoding) {
-          case FLOAT32 -> in.getFloat();
-          case FLOAT16 -> HalfFloats.fromFloat16(in.getShort());
-          case BFLOAT16 -> HalfFloats.fromBfloat16(in.getShort());
-          case INT8 -> in.get() * scaleOf(decodedValues);
-        };
+  private void put(ByteBuffer in) {
+    // raw bits for float32 and the ring: a float round trip could canonicalise NaN patterns
+    switch (encoding) {
+      case FLOAT32, SECURE_RING32 -> out.putInt(in.getInt());
+      case FLOAT16 -> out.putFloat(HalfFloats.fromFloat16(in.getShort()));
+      case BFLOAT16 -> out.putFloat(HalfFloats.fromBfloat16(in.getShort()));
+      case INT8 -> out.putFloat(in.get() * scaleOf(decodedValues));
+    }
     decodedValues++;
-    return v;
   }
 
   private float scaleOf(int index) {

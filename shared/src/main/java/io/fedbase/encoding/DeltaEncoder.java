@@ -38,6 +38,7 @@ public final class DeltaEncoder {
         }
       }
       case INT8 -> encodeInt8(layout, values, out, random);
+      case SECURE_RING32 -> throw new IllegalArgumentException("masked uploads are made by io.fedbase.secagg, not encoded from a delta");
     }
     out.clear();
     return out;

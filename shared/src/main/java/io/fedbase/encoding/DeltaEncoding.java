@@ -2,6 +2,7 @@ package io.fedbase.encoding;
 
 import io.fedbase.bundle.BundleLayout;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -22,7 +23,13 @@ public enum DeltaEncoding {
    * One float32 scale per tensor (its largest magnitude / 127), then one signed byte per value:
    * ¼ the bytes plus 4 per tensor.
    */
-  INT8("int8", 1, 4);
+  INT8("int8", 1, 4),
+  /**
+   * A securely aggregated round's masked delta: int32 values of the ring Z/2^32 (see
+   * {@code io.fedbase.secagg}). Not a node's choice: the coordinator asks for it in secure rounds,
+   * and the values mean nothing one by one.
+   */
+  SECURE_RING32("ring32", 4, 5);
 
   private final String label;
   private final int valueBytes;
@@ -49,6 +56,11 @@ public enum DeltaEncoding {
     return label;
   }
 
+  /** Whether the payload is masked ring elements rather than an encoding of the delta itself. */
+  public boolean masked() {
+    return this == SECURE_RING32;
+  }
+
   /** Bytes per encoded value, not counting per-tensor scales. */
   public int valueBytes() {
     return valueBytes;
@@ -64,16 +76,21 @@ public enum DeltaEncoding {
     return headerBytes(layout) + (long) layout.totalSize() * valueBytes;
   }
 
-  /** Parses a label ({@code fp32 | fp16 | bf16 | int8}), case-insensitively. */
+  /** The encodings a node or an operator may choose: all but the masked ring of secure rounds. */
+  public static List<DeltaEncoding> choosable() {
+    return Arrays.stream(values()).filter(e -> !e.masked()).toList();
+  }
+
+  /** Parses a choosable label ({@code fp32 | fp16 | bf16 | int8}), case-insensitively. */
   public static DeltaEncoding parse(String text) {
     String wanted = text.trim().toLowerCase(Locale.ROOT);
-    for (DeltaEncoding e : values()) {
+    for (DeltaEncoding e : choosable()) {
       if (e.label.equals(wanted)) {
         return e;
       }
     }
     throw new IllegalArgumentException(
-        "unknown delta encoding '" + text + "'; one of " + Arrays.stream(values()).map(DeltaEncoding::label).collect(Collectors.joining(", ")));
+        "unknown delta encoding '" + text + "'; one of " + choosable().stream().map(DeltaEncoding::label).collect(Collectors.joining(", ")));
   }
 
   @Override

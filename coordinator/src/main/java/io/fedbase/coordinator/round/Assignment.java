@@ -1,13 +1,16 @@
 package io.fedbase.coordinator.round;
 
+import io.fedbase.coordinator.secure.SecureTerms;
 import io.fedbase.learn.InnerLoopConfig;
 import io.fedbase.task.TaskSpec;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * One node's work in one round: adapt the prior of {@code priorVersion} to tasks {@code firstTask}
- * .. {@code firstTask + tasks - 1} of its own data and upload the mean delta before {@code deadline}.
+ * .. {@code firstTask + tasks - 1} of its own data and upload the mean delta before {@code deadline};
+ * in a secure round ({@code secure} present) clipped, masked and after the key exchange.
  */
 public record Assignment(
     long round,
@@ -19,7 +22,8 @@ public record Assignment(
     float tau,
     long seed,
     List<String> participants,
-    long firstTask) {
+    long firstTask,
+    Optional<SecureTerms> secure) {
 
   public Assignment {
     participants = List.copyOf(participants);

@@ -2,13 +2,15 @@ package io.fedbase.coordinator.round;
 
 import io.fedbase.coordinator.aggregate.AggregationMethod;
 import io.fedbase.coordinator.aggregate.NormBound;
+import io.fedbase.coordinator.secure.SecureAggregationSettings;
 import io.fedbase.encoding.DeltaEncoding;
-import java.util.EnumSet;
-import java.util.Objects;
-import java.util.Set;
 import io.fedbase.learn.InnerLoopConfig;
 import io.fedbase.learn.Schedule;
 import io.fedbase.task.TaskSpec;
+import java.util.EnumSet;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * What the coordinator asks of nodes, round after round.
@@ -25,6 +27,8 @@ import io.fedbase.task.TaskSpec;
  * @param normBound bounds on each upload's weight and logit norms (clip or refuse)
  * @param acceptedEncodings upload encodings nodes may choose from (never empty)
  * @param aggregation how a round's uploads are combined (weighted mean, or a robust rule)
+ * @param secureAggregation present when rounds are securely aggregated (the coordinator sees only
+ *     the sum; not combinable with a robust rule, which needs every single upload)
  */
 public record FederationSettings(
     RoundPolicy policy,
@@ -38,7 +42,8 @@ public record FederationSettings(
     long targetRounds,
     NormBound normBound,
     Set<DeltaEncoding> acceptedEncodings,
-    AggregationMethod aggregation) {
+    AggregationMethod aggregation,
+    Optional<SecureAggregationSettings> secureAggregation) {
 
   public FederationSettings {
     if (tasksPerNode < 1) {
@@ -53,8 +58,20 @@ public record FederationSettings(
     if (acceptedEncodings.isEmpty()) {
       throw new IllegalArgumentException("accept at least one upload encoding");
     }
+    if (acceptedEncodings.stream().anyMatch(DeltaEncoding::masked)) {
+      throw new IllegalArgumentException("the masked ring is for secure rounds only, not an encoding to accept");
+    }
     acceptedEncodings = Set.copyOf(acceptedEncodings);
     Objects.requireNonNull(aggregation, "aggregation");
+    if (secureAggregation.isPresent()) {
+      if (aggregation instanceof AggregationMethod.Robust) {
+        throw new IllegalArgumentException(
+            "secure aggregation cannot be combined with --aggregation " + aggregation + ": the coordinator sees only the sum, never the single uploads a robust rule needs");
+      }
+      if (policy.minNodes() < 2) {
+        throw new IllegalArgumentException("secure aggregation needs rounds of at least 2 nodes (--min-nodes 2 or more)");
+      }
+    }
   }
 
   /** The same settings accepting every upload encoding, aggregating with the task-weighted mean. */
@@ -69,17 +86,23 @@ public record FederationSettings(
       long seed,
       long targetRounds,
       NormBound normBound) {
-    this(policy, tasksPerNode, tasks, inner, tau, scheduleRounds, warmupRounds, seed, targetRounds, normBound, EnumSet.allOf(DeltaEncoding.class), AggregationMethod.weightedMean());
+    this(policy, tasksPerNode, tasks, inner, tau, scheduleRounds, warmupRounds, seed, targetRounds, normBound, EnumSet.copyOf(DeltaEncoding.choosable()), AggregationMethod.weightedMean(), Optional.empty());
   }
 
   /** These settings accepting only {@code encodings} for uploads. */
   public FederationSettings withAcceptedEncodings(Set<DeltaEncoding> encodings) {
-    return new FederationSettings(policy, tasksPerNode, tasks, inner, tau, scheduleRounds, warmupRounds, seed, targetRounds, normBound, encodings, aggregation);
+    return new FederationSettings(policy, tasksPerNode, tasks, inner, tau, scheduleRounds, warmupRounds, seed, targetRounds, normBound, encodings, aggregation, secureAggregation);
   }
 
   /** These settings combining each round's uploads with {@code method}. */
   public FederationSettings withAggregation(AggregationMethod method) {
-    return new FederationSettings(policy, tasksPerNode, tasks, inner, tau, scheduleRounds, warmupRounds, seed, targetRounds, normBound, acceptedEncodings, method);
+    return new FederationSettings(policy, tasksPerNode, tasks, inner, tau, scheduleRounds, warmupRounds, seed, targetRounds, normBound, acceptedEncodings, method, secureAggregation);
+  }
+
+  /** These settings with every round securely aggregated as {@code secure} says. */
+  public FederationSettings withSecureAggregation(SecureAggregationSettings secure) {
+    return new FederationSettings(
+        policy, tasksPerNode, tasks, inner, tau, scheduleRounds, warmupRounds, seed, targetRounds, normBound, acceptedEncodings, aggregation, Optional.of(secure));
   }
 
   /** The same settings without norm bounds. */

@@ -10,6 +10,11 @@ import io.fedbase.coordinator.aggregate.UpdateHeaderFields;
 import io.fedbase.coordinator.aggregate.UpdateReceiver;
 import io.fedbase.coordinator.aggregate.UpdateRejectedException.Reason;
 import io.fedbase.coordinator.aggregate.UpdateRejectedException;
+import io.fedbase.coordinator.secure.SecureAggregate;
+import io.fedbase.coordinator.secure.SecureMessage;
+import io.fedbase.coordinator.secure.SecureRound;
+import io.fedbase.coordinator.secure.SecureStep;
+import io.fedbase.coordinator.secure.SecureTerms;
 import io.fedbase.coordinator.store.Checkpoint;
 import io.fedbase.coordinator.store.CheckpointStore;
 import io.fedbase.coordinator.store.CommitManifest;
@@ -18,6 +23,9 @@ import io.fedbase.genotype.ArchitectureLogits;
 import io.fedbase.genotype.DartsNotation;
 import io.fedbase.genotype.GenotypeRule;
 import io.fedbase.learn.MetaOptimizer;
+import io.fedbase.secagg.RoundConfig;
+import io.fedbase.secagg.SecAggException;
+import io.fedbase.secagg.SecAggServer;
 import io.fedbase.space.SupernetSpec;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -27,6 +35,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -301,6 +310,10 @@ public final class RoundCoordinator implements AutoCloseable {
       throw new UpdateRejectedException(
           Reason.WRONG_SHAPE, "the delta belongs to model " + BundleLayout.shortHash(header.specHash()) + ", not " + BundleLayout.shortHash(layout.specHash()));
     }
+    if (assignment.secure().isPresent()) {
+      requireMaskedUpload(header);
+      return;
+    }
     DeltaEncoding encoding =
         header.encoding()
             .filter(settings.acceptedEncodings()::contains)
@@ -322,6 +335,27 @@ public final class RoundCoordinator implements AutoCloseable {
     if (header.taskCount() < 1 || header.taskCount() > assignment.tasks()) {
       throw new UpdateRejectedException(
           Reason.WRONG_SHAPE, "task count " + header.taskCount() + " outside 1.." + assignment.tasks() + " (the assignment)");
+    }
+  }
+
+  /** A secure round takes only masked uploads of the whole model, once the keys are shared. */
+  private void requireMaskedUpload(UpdateHeaderFields header) throws UpdateRejectedException {
+    if (header.encoding().filter(DeltaEncoding::masked).isEmpty()) {
+      throw new UpdateRejectedException(
+          Reason.WRONG_SHAPE, "round " + header.round() + " is securely aggregated: upload the masked delta (" + DeltaEncoding.SECURE_RING32 + ")");
+    }
+    long expected = DeltaEncoding.SECURE_RING32.payloadBytes(layout);
+    if (header.payloadBytes() != expected) {
+      throw new UpdateRejectedException(
+          header.payloadBytes() > expected ? Reason.OVERSIZED : Reason.WRONG_SHAPE,
+          "declared payload of " + header.payloadBytes() + " bytes, the masked delta has " + expected);
+    }
+    SecureRound secure = current.secure;
+    if (!secure.acceptingUploads() || !secure.uploaders().contains(header.nodeId())) {
+      throw new UpdateRejectedException(
+          Reason.WRONG_ROUND,
+          "node '" + header.nodeId() + "' may not upload in round " + header.round() + " now: the secure round is in step " + secure.phase()
+              + (secure.uploaders().contains(header.nodeId()) ? "" : " and the node did not share its keys"));
     }
   }
 
@@ -480,9 +514,11 @@ public final class RoundCoordinator implements AutoCloseable {
 
   /** Closes the round once every selected node that is still a member and holds its lease has uploaded. */
   private void closeIfAllUploaded(OpenRound round) {
-    boolean all =
-        round.assignments.keySet().stream()
-            .allMatch(n -> round.accepted.containsKey(n) || controls.removed(n) || round.lapsed.contains(n));
+    if (round.secure != null && !round.secure.acceptingUploads()) {
+      return;
+    }
+    Collection<String> uploaders = round.secure != null ? round.secure.uploaders() : round.assignments.keySet();
+    boolean all = uploaders.stream().allMatch(n -> round.accepted.containsKey(n) || controls.removed(n) || round.lapsed.contains(n));
     if (all) {
       scheduler.execute(() -> closeRound(round.number));
     }
@@ -508,6 +544,14 @@ public final class RoundCoordinator implements AutoCloseable {
     int perNode = settings.tasksPerNode();
     long roundTasks = (long) participants.size() * perNode;
     Map<String, Assignment> assignments = new LinkedHashMap<>();
+    SecureRound secure =
+        settings.secureAggregation()
+            .map(
+                sa ->
+                    new SecureRound(
+                        new RoundConfig(number, participants, sa.thresholdFor(participants.size()), layout.totalSize(), sa.clip())))
+            .orElse(null);
+    Optional<SecureTerms> terms = Optional.ofNullable(secure).map(r -> new SecureTerms(r.config().threshold(), r.config().clip()));
     for (int i = 0; i < participants.size(); i++) {
       assignments.put(
           participants.get(i),
@@ -521,9 +565,11 @@ public final class RoundCoordinator implements AutoCloseable {
               settings.tauAt(version),
               settings.seed(),
               participants,
-              version * roundTasks + (long) i * perNode));
+              version * roundTasks + (long) i * perNode,
+              terms));
     }
-    current = new OpenRound(number, version, deadline, assignments, aggregation.open(layout), clock.instant());
+    RoundAggregator aggregate = secure != null ? new SecureAggregate(secure, layout) : aggregation.open(layout);
+    current = new OpenRound(number, version, deadline, assignments, aggregate, secure, clock.instant());
     phase = RoundPhase.COLLECTING;
     LOG.info("round={} phase=collecting version={} participants={} deadline={}", number, version, participants.size(), deadline);
     events.phase(number, phase, version);
@@ -532,9 +578,103 @@ public final class RoundCoordinator implements AutoCloseable {
     }
     long delay = Math.max(0, Duration.between(clock.instant(), deadline).toMillis());
     current.deadlineTimer = scheduler.schedule(() -> closeRound(number), delay, TimeUnit.MILLISECONDS);
+    if (secure != null) {
+      scheduleSecureStep(current, SecAggServer.Phase.ADVERTISING);
+    }
   }
 
-  /** Ends round {@code number}: commit with quorum, else fail; then opens the next if possible. */
+  /** Closes {@code step} of {@code round}'s secure protocol after the step timeout, if it is still open then. */
+  private void scheduleSecureStep(OpenRound round, SecAggServer.Phase step) {
+    long timeout = settings.secureAggregation().orElseThrow().stepTimeout().toMillis();
+    scheduler.schedule(() -> secureStepTimedOut(round.number, step), timeout, TimeUnit.MILLISECONDS);
+  }
+
+  private synchronized void secureStepTimedOut(long number, SecAggServer.Phase step) {
+    OpenRound round = current;
+    if (round != null && round.number == number && round.secure != null && round.secure.phase() == step) {
+      LOG.info("round={} secure step {} timed out; going on with the nodes that answered", number, step);
+      closeSecureStep(round);
+    }
+  }
+
+  /**
+   * Takes a node's secure-aggregation message for the current round. A message that is malformed,
+   * late or out of place is refused without harm; one that leaves too few nodes fails the round.
+   *
+   * @throws IllegalStateException when the round is not the current secure one (FAILED_PRECONDITION)
+   * @throws SecAggException when the protocol refuses the message (INVALID_ARGUMENT)
+   */
+  public synchronized void secureMessage(String nodeId, long roundNumber, SecureMessage message) throws SecAggException {
+    OpenRound round = current;
+    if (round == null || round.number != roundNumber || round.secure == null) {
+      throw new IllegalStateException("round " + roundNumber + " is not an open secure round; " + describeCurrent());
+    }
+    if (!round.assignments.containsKey(nodeId)) {
+      throw new IllegalStateException("node '" + nodeId + "' is not a participant of round " + roundNumber);
+    }
+    SecureRound secure = round.secure;
+    boolean complete;
+    if (message instanceof SecureMessage.Advertise a) {
+      complete = secure.advertise(nodeId, a.advertisement(), a.certificate());
+    } else if (message instanceof SecureMessage.Share sh) {
+      complete = secure.share(nodeId, sh.shares());
+    } else {
+      complete = secure.reveal(nodeId, ((SecureMessage.Reveal) message).response());
+    }
+    if (complete) {
+      closeSecureStep(round);
+    }
+  }
+
+  /** Ends the current step of a secure round and relays what it produced; a failure fails the round. */
+  private void closeSecureStep(OpenRound round) {
+    SecureRound secure = round.secure;
+    SecAggServer.Phase step = secure.phase();
+    try {
+      switch (step) {
+        case ADVERTISING -> {
+          relay(secure.closeAdvertising());
+          scheduleSecureStep(round, SecAggServer.Phase.SHARING);
+        }
+        case SHARING -> {
+          relay(secure.closeSharing());
+          // masked uploads now run until the round's deadline, or until every node that shared uploaded
+          closeIfAllUploaded(round);
+        }
+        case UNMASKING -> concludeRound(round);
+        default -> throw new IllegalStateException("secure step " + step + " does not close by message");
+      }
+    } catch (SecAggException e) {
+      LOG.warn("round={} secure aggregation failed in step {}: {}", round.number, step, e.getMessage());
+      failSecureRound(round, "secure aggregation failed: " + e.getMessage());
+    }
+  }
+
+  private void relay(Map<String, SecureStep> steps) {
+    steps.forEach(
+        (node, step) -> {
+          RoundWatcher w = watchers.get(node);
+          if (w != null) {
+            w.secureStep(step);
+          }
+        });
+  }
+
+  /** A secure round that cannot finish: the prior is untouched and the next round may open. */
+  private void failSecureRound(OpenRound round, String reason) {
+    if (round.deadlineTimer != null) {
+      round.deadlineTimer.cancel(false);
+    }
+    phase = RoundPhase.COMMITTING;
+    RoundOutcome outcome = failed(round, reason, Duration.between(round.opened, clock.instant()).toNanos() / 1e9);
+    endRound(round, outcome);
+  }
+
+  /**
+   * Ends round {@code number}'s collection: commit with quorum, else fail; then opens the next if
+   * possible. A secure round first asks the nodes whose masked uploads are in the sum for the
+   * shares that unmask it, and commits once they answered (or the step timed out).
+   */
   synchronized void closeRound(long number) {
     OpenRound round = current;
     if (round == null || round.number != number || phase != RoundPhase.COLLECTING) {
@@ -547,6 +687,25 @@ public final class RoundCoordinator implements AutoCloseable {
     int accepted = round.aggregate.updates();
     LOG.info("round={} phase=committing version={} updates={} selected={}", round.number, version, accepted, round.assignments.size());
     events.phase(round.number, phase, version);
+    if (round.secure != null && accepted >= settings.policy().quorum()) {
+      if (round.secure.phase() != SecAggServer.Phase.MASKING) {
+        failSecureRound(round, "secure aggregation did not reach the upload step (" + round.secure.phase() + ") before the deadline");
+        return;
+      }
+      try {
+        relay(round.secure.closeMaskedInput());
+        scheduleSecureStep(round, SecAggServer.Phase.UNMASKING);
+      } catch (SecAggException e) {
+        failSecureRound(round, "secure aggregation failed: " + e.getMessage());
+      }
+      return;
+    }
+    concludeRound(round);
+  }
+
+  /** Commits (with quorum) or fails a round whose collection has ended, then moves on. */
+  private void concludeRound(OpenRound round) {
+    int accepted = round.aggregate.updates();
     double seconds = Duration.between(round.opened, clock.instant()).toNanos() / 1e9;
     RoundOutcome outcome;
     if (accepted < settings.policy().quorum()) {
@@ -554,6 +713,10 @@ public final class RoundCoordinator implements AutoCloseable {
     } else {
       outcome = commit(round, seconds);
     }
+    endRound(round, outcome);
+  }
+
+  private void endRound(OpenRound round, RoundOutcome outcome) {
     round.aggregate.close();
     remember(outcome);
     events.closed(outcome, round.assignments.size());
@@ -575,8 +738,8 @@ public final class RoundCoordinator implements AutoCloseable {
     try {
       delta = round.aggregate.result();
     } catch (IOException e) {
-      LOG.error("round {}: cannot read the kept uploads back, the prior is unchanged", round.number, e);
-      return failed(round, "cannot read the kept uploads back: " + e.getMessage(), seconds);
+      LOG.error("round {}: cannot compute the round's aggregate, the prior is unchanged", round.number, e);
+      return failed(round, "cannot compute the round's aggregate: " + e.getMessage(), seconds);
     }
     int index = settings.scheduleIndex(version);
     Bundle next = optimizer.step(prior, delta, index, settings.scheduleRounds());
@@ -724,6 +887,8 @@ public final class RoundCoordinator implements AutoCloseable {
     final Instant deadline;
     final Map<String, Assignment> assignments;
     final RoundAggregator aggregate;
+    /** The secure-aggregation protocol state; null when the round is aggregated in the clear. */
+    final SecureRound secure;
     final Instant opened;
     final Map<String, Receipt> accepted = new HashMap<>();
     final Set<String> inProgress = new HashSet<>();
@@ -734,12 +899,14 @@ public final class RoundCoordinator implements AutoCloseable {
     double accuracy;
     ScheduledFuture<?> deadlineTimer;
 
-    OpenRound(long number, long priorVersion, Instant deadline, Map<String, Assignment> assignments, RoundAggregator aggregate, Instant opened) {
+    OpenRound(
+        long number, long priorVersion, Instant deadline, Map<String, Assignment> assignments, RoundAggregator aggregate, SecureRound secure, Instant opened) {
       this.number = number;
       this.priorVersion = priorVersion;
       this.deadline = deadline;
       this.assignments = assignments;
       this.aggregate = aggregate;
+      this.secure = secure;
       this.opened = opened;
     }
   }

@@ -1,5 +1,7 @@
 package io.fedbase.coordinator.round;
 
+import io.fedbase.coordinator.secure.SecureStep;
+
 /**
  * A connected node's round stream. Called with the coordinator's lock held, so implementations
  * must not block (gRPC's onNext only queues).
@@ -8,6 +10,9 @@ public interface RoundWatcher {
 
   /** This node is selected for a round. */
   void assigned(Assignment assignment);
+
+  /** The next step of the secure round this node takes part in. */
+  void secureStep(SecureStep step);
 
   /** Nothing new; the coordinator is alive and in {@code phase} of {@code round}. */
   void keepAlive(long round, RoundPhase phase, long priorVersion);

@@ -1,6 +1,7 @@
 package io.fedbase.coordinator.transport;
 
 import io.fedbase.proto.v1.JoinRequest;
+import io.fedbase.proto.v1.SecureAggregationMessage;
 import io.fedbase.proto.v1.UpdateChunk;
 import io.fedbase.proto.v1.WatchRoundsRequest;
 import io.fedbase.security.Identity;
@@ -117,6 +118,9 @@ public final class AccessControl implements ServerInterceptor {
     }
     if (message instanceof WatchRoundsRequest w) {
       return w.getNodeId();
+    }
+    if (message instanceof SecureAggregationMessage s) {
+      return s.getNodeId();
     }
     if (message instanceof UpdateChunk c && c.hasHeader()) {
       return c.getHeader().getNodeId();

@@ -24,6 +24,7 @@ final class AccessPolicy {
           FederationGrpc.getJoinMethod().getFullMethodName(), new Rule(EnumSet.of(Role.NODE), true),
           FederationGrpc.getWatchRoundsMethod().getFullMethodName(), new Rule(EnumSet.of(Role.NODE), true),
           FederationGrpc.getSubmitUpdateMethod().getFullMethodName(), new Rule(EnumSet.of(Role.NODE), true),
+          FederationGrpc.getSendSecureAggregationMethod().getFullMethodName(), new Rule(EnumSet.of(Role.NODE), true),
           FederationGrpc.getFetchPriorMethod().getFullMethodName(), new Rule(ANY, false),
           FederationGrpc.getGetStatusMethod().getFullMethodName(), new Rule(ANY, false),
           "grpc.health.v1.Health/Check", new Rule(ANY, false),

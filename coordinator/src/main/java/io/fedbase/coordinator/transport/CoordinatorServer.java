@@ -1,10 +1,10 @@
 package io.fedbase.coordinator.transport;
 
 import io.fedbase.coordinator.round.RoundCoordinator;
+import io.fedbase.proto.v1.FederationGrpc;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptors;
-import io.fedbase.proto.v1.FederationGrpc;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;

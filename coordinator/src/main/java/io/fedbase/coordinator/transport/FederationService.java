@@ -14,6 +14,8 @@ import io.fedbase.coordinator.round.RoundCoordinator;
 import io.fedbase.coordinator.round.RoundPhase;
 import io.fedbase.coordinator.round.RoundWatcher;
 import io.fedbase.coordinator.round.UploadStart;
+import io.fedbase.coordinator.secure.SecureMessage;
+import io.fedbase.coordinator.secure.SecureStep;
 import io.fedbase.proto.v1.FederationGrpc;
 import io.fedbase.proto.v1.FetchPriorRequest;
 import io.fedbase.proto.v1.GetStatusRequest;
@@ -24,11 +26,14 @@ import io.fedbase.proto.v1.PriorChunk;
 import io.fedbase.proto.v1.PriorHeader;
 import io.fedbase.proto.v1.RoundEvent;
 import io.fedbase.proto.v1.RoundPolicy;
+import io.fedbase.proto.v1.SecureAggregationAck;
+import io.fedbase.proto.v1.SecureAggregationMessage;
 import io.fedbase.proto.v1.StatusResponse;
 import io.fedbase.proto.v1.UpdateChunk;
 import io.fedbase.proto.v1.UpdateEncoding;
 import io.fedbase.proto.v1.UpdateReceipt;
 import io.fedbase.proto.v1.WatchRoundsRequest;
+import io.fedbase.secagg.SecAggException;
 import io.fedbase.space.Digests;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -142,6 +147,11 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
     }
 
     @Override
+    public synchronized void secureStep(SecureStep step) {
+      send(RoundEvent.newBuilder().setSecureAggregation(ProtoMapping.secureStep(step)).build());
+    }
+
+    @Override
     public synchronized void keepAlive(long round, RoundPhase phase, long priorVersion) {
       send(
           RoundEvent.newBuilder()
@@ -185,6 +195,28 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
         closed = true;
       }
     }
+  }
+
+  @Override
+  public void sendSecureAggregation(SecureAggregationMessage request, StreamObserver<SecureAggregationAck> response) {
+    SecureMessage message;
+    try {
+      message = ProtoMapping.secureMessage(request);
+    } catch (IllegalArgumentException e) {
+      response.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+      return;
+    }
+    try {
+      coordinator.secureMessage(request.getNodeId(), request.getRound(), message);
+    } catch (SecAggException e) {
+      response.onError(Status.INVALID_ARGUMENT.withDescription(e.reason().label() + ": " + e.getMessage()).asRuntimeException());
+      return;
+    } catch (IllegalStateException e) {
+      response.onError(Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException());
+      return;
+    }
+    response.onNext(SecureAggregationAck.newBuilder().setRound(request.getRound()).build());
+    response.onCompleted();
   }
 
   @Override

@@ -5,6 +5,9 @@ import io.fedbase.coordinator.round.Assignment;
 import io.fedbase.coordinator.round.CoordinatorStatus;
 import io.fedbase.coordinator.round.Receipt;
 import io.fedbase.coordinator.round.RoundPhase;
+import io.fedbase.coordinator.secure.SecureMessage;
+import io.fedbase.coordinator.secure.SecureStep;
+import io.fedbase.coordinator.secure.SignedKeys;
 import io.fedbase.encoding.DeltaEncoding;
 import io.fedbase.learn.InnerLoopConfig;
 import io.fedbase.proto.v1.InnerLoopSettings;
@@ -12,12 +15,17 @@ import io.fedbase.proto.v1.ModelSpec;
 import io.fedbase.proto.v1.RoundAssignment;
 import io.fedbase.proto.v1.RoundOutcome;
 import io.fedbase.proto.v1.RoundState;
+import io.fedbase.proto.v1.SecureAggregationKeys;
+import io.fedbase.proto.v1.SecureAggregationMessage;
+import io.fedbase.proto.v1.SecureAggregationRelay;
+import io.fedbase.proto.v1.SecureAggregationSettings;
 import io.fedbase.proto.v1.StatusResponse;
 import io.fedbase.proto.v1.TaskShape;
 import io.fedbase.proto.v1.TensorSpec;
 import io.fedbase.proto.v1.UpdateHeader;
 import io.fedbase.proto.v1.UpdateReceipt;
 import io.fedbase.space.SupernetSpec;
+import io.fedbase.wire.SecureAggregationWire;
 
 /** Protobuf messages to and from the coordinator's domain types; no decisions are made here. */
 final class ProtoMapping {
@@ -47,29 +55,66 @@ final class ProtoMapping {
 
   static RoundAssignment assignment(Assignment a) {
     InnerLoopConfig c = a.inner();
-    return RoundAssignment.newBuilder()
-        .setRound(a.round())
-        .setPriorVersion(a.priorVersion())
-        .setDeadlineUnixMillis(a.deadline().toEpochMilli())
-        .setTasks(a.tasks())
-        .setTaskShape(
-            TaskShape.newBuilder().setWays(a.taskShape().ways()).setShots(a.taskShape().shots()).setQueries(a.taskShape().queries()))
-        .setInnerLoop(
-            InnerLoopSettings.newBuilder()
-                .setSteps(c.steps())
-                .setWeightLr(c.weightLr())
-                .setLogitLr(c.logitLr())
-                .setLogitWeightDecay(c.logitWeightDecay())
-                .setBeta1(c.beta1())
-                .setBeta2(c.beta2())
-                .setBatchSize(c.batchSize())
-                .setRelaxation(c.relaxation().key())
-                .setAdaptLogits(c.adaptLogits())
-                .setTau(a.tau()))
-        .setSeed(a.seed())
-        .addAllParticipants(a.participants())
-        .setFirstTask(a.firstTask())
-        .build();
+    RoundAssignment.Builder b =
+        RoundAssignment.newBuilder()
+            .setRound(a.round())
+            .setPriorVersion(a.priorVersion())
+            .setDeadlineUnixMillis(a.deadline().toEpochMilli())
+            .setTasks(a.tasks())
+            .setTaskShape(
+                TaskShape.newBuilder().setWays(a.taskShape().ways()).setShots(a.taskShape().shots()).setQueries(a.taskShape().queries()))
+            .setInnerLoop(
+                InnerLoopSettings.newBuilder()
+                    .setSteps(c.steps())
+                    .setWeightLr(c.weightLr())
+                    .setLogitLr(c.logitLr())
+                    .setLogitWeightDecay(c.logitWeightDecay())
+                    .setBeta1(c.beta1())
+                    .setBeta2(c.beta2())
+                    .setBatchSize(c.batchSize())
+                    .setRelaxation(c.relaxation().key())
+                    .setAdaptLogits(c.adaptLogits())
+                    .setTau(a.tau()))
+            .setSeed(a.seed())
+            .addAllParticipants(a.participants())
+            .setFirstTask(a.firstTask());
+    // presence marks a secure round, so the field is set only for one
+    a.secure().ifPresent(t -> b.setSecureAggregation(SecureAggregationSettings.newBuilder().setThreshold(t.threshold()).setClip(t.clip())));
+    return b.build();
+  }
+
+  static SecureAggregationRelay secureStep(SecureStep step) {
+    SecureAggregationRelay.Builder b = SecureAggregationRelay.newBuilder().setRound(step.round());
+    if (step instanceof SecureStep.Keys k) {
+      SecureAggregationKeys.Builder keys = SecureAggregationKeys.newBuilder();
+      for (SignedKeys signed : k.advertisements()) {
+        keys.addAdvertisements(SecureAggregationWire.toWire(signed.advertisement(), signed.certificate()));
+      }
+      b.setKeys(keys);
+    } else if (step instanceof SecureStep.Shares sh) {
+      b.setShares(SecureAggregationWire.sharesToWire(sh.shares()));
+    } else {
+      b.setUnmask(SecureAggregationWire.toWire(((SecureStep.Unmask) step).request()));
+    }
+    return b.build();
+  }
+
+  /**
+   * @throws IllegalArgumentException for a message with no step or a malformed one
+   */
+  static SecureMessage secureMessage(SecureAggregationMessage m) {
+    return switch (m.getStepCase()) {
+      case ADVERTISEMENT -> {
+        if (!m.getAdvertisement().getNodeId().equals(m.getNodeId())) {
+          throw new IllegalArgumentException("the advertisement names node '" + m.getAdvertisement().getNodeId() + "', the message '" + m.getNodeId() + "'");
+        }
+        yield new SecureMessage.Advertise(
+            SecureAggregationWire.fromWire(m.getRound(), m.getAdvertisement()), m.getAdvertisement().getCertificate().toByteArray());
+      }
+      case SHARES -> new SecureMessage.Share(SecureAggregationWire.sharesFromWire(m.getRound(), m.getShares()));
+      case UNMASK -> new SecureMessage.Reveal(SecureAggregationWire.fromWire(m.getRound(), m.getNodeId(), m.getUnmask()));
+      case STEP_NOT_SET -> throw new IllegalArgumentException("a secure-aggregation message without a step");
+    };
   }
 
   static UpdateHeaderFields header(UpdateHeader h) {

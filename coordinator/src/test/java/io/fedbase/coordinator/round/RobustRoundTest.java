@@ -79,6 +79,11 @@ class RobustRoundTest {
           }
 
           @Override
+          public void secureStep(io.fedbase.coordinator.secure.SecureStep step) {
+            throw new AssertionError("a round aggregated in the clear sent a secure step");
+          }
+
+          @Override
           public void keepAlive(long round, RoundPhase phase, long priorVersion) {}
 
           @Override
