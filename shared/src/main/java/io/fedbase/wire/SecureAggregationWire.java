@@ -2,6 +2,9 @@ package io.fedbase.wire;
 
 import com.google.protobuf.ByteString;
 import io.fedbase.proto.v1.SecureAggregationAdvertisement;
+import io.fedbase.proto.v1.SecureAggregationKeys;
+import io.fedbase.proto.v1.SecureAggregationMessage;
+import io.fedbase.proto.v1.SecureAggregationRelay;
 import io.fedbase.proto.v1.SecureAggregationRevealedShare;
 import io.fedbase.proto.v1.SecureAggregationShare;
 import io.fedbase.proto.v1.SecureAggregationShares;
@@ -11,6 +14,9 @@ import io.fedbase.secagg.EncryptedShare;
 import io.fedbase.secagg.KeyAdvertisement;
 import io.fedbase.secagg.RevealedShare;
 import io.fedbase.secagg.SecretShare;
+import io.fedbase.secagg.SecureMessage;
+import io.fedbase.secagg.SecureStep;
+import io.fedbase.secagg.SignedKeys;
 import io.fedbase.secagg.UnmaskRequest;
 import io.fedbase.secagg.UnmaskResponse;
 import java.util.List;
@@ -23,6 +29,76 @@ import java.util.List;
 public final class SecureAggregationWire {
 
   private SecureAggregationWire() {}
+
+  /** A relay for one node as the coordinator sends it. */
+  public static SecureAggregationRelay toWire(SecureStep step) {
+    SecureAggregationRelay.Builder b = SecureAggregationRelay.newBuilder().setRound(step.round());
+    if (step instanceof SecureStep.Keys k) {
+      SecureAggregationKeys.Builder keys = SecureAggregationKeys.newBuilder();
+      for (SignedKeys signed : k.advertisements()) {
+        keys.addAdvertisements(toWire(signed.advertisement(), signed.certificate()));
+      }
+      b.setKeys(keys);
+    } else if (step instanceof SecureStep.Shares sh) {
+      b.setShares(sharesToWire(sh.shares()));
+    } else {
+      b.setUnmask(toWire(((SecureStep.Unmask) step).request()));
+    }
+    return b.build();
+  }
+
+  /**
+   * A relay as the node reads it.
+   *
+   * @throws IllegalArgumentException for a relay with no step
+   */
+  public static SecureStep fromWire(SecureAggregationRelay relay) {
+    long round = relay.getRound();
+    return switch (relay.getStepCase()) {
+      case KEYS ->
+          new SecureStep.Keys(
+              round,
+              relay.getKeys().getAdvertisementsList().stream()
+                  .map(a -> new SignedKeys(fromWire(round, a), a.getCertificate().toByteArray()))
+                  .toList());
+      case SHARES -> new SecureStep.Shares(round, sharesFromWire(round, relay.getShares()));
+      case UNMASK -> new SecureStep.Unmask(round, fromWire(round, relay.getUnmask()));
+      case STEP_NOT_SET -> throw new IllegalArgumentException("a secure-aggregation relay without a step");
+    };
+  }
+
+  /** A node's message as it sends it. */
+  public static SecureAggregationMessage toWire(String nodeId, long round, SecureMessage message) {
+    SecureAggregationMessage.Builder b = SecureAggregationMessage.newBuilder().setNodeId(nodeId).setRound(round);
+    if (message instanceof SecureMessage.Advertise a) {
+      b.setAdvertisement(toWire(a.advertisement(), a.certificate()));
+    } else if (message instanceof SecureMessage.Share sh) {
+      b.setShares(sharesToWire(sh.shares()));
+    } else {
+      b.setUnmask(toWire(((SecureMessage.Reveal) message).response()));
+    }
+    return b.build();
+  }
+
+  /**
+   * A node's message as the coordinator reads it.
+   *
+   * @throws IllegalArgumentException for a message with no step, or one naming two node ids
+   */
+  public static SecureMessage fromWire(SecureAggregationMessage m) {
+    return switch (m.getStepCase()) {
+      case ADVERTISEMENT -> {
+        if (!m.getAdvertisement().getNodeId().equals(m.getNodeId())) {
+          throw new IllegalArgumentException(
+              "the advertisement names node '" + m.getAdvertisement().getNodeId() + "', the message '" + m.getNodeId() + "'");
+        }
+        yield new SecureMessage.Advertise(fromWire(m.getRound(), m.getAdvertisement()), m.getAdvertisement().getCertificate().toByteArray());
+      }
+      case SHARES -> new SecureMessage.Share(sharesFromWire(m.getRound(), m.getShares()));
+      case UNMASK -> new SecureMessage.Reveal(fromWire(m.getRound(), m.getNodeId(), m.getUnmask()));
+      case STEP_NOT_SET -> throw new IllegalArgumentException("a secure-aggregation message without a step");
+    };
+  }
 
   public static SecureAggregationAdvertisement toWire(KeyAdvertisement a, byte[] certificateDer) {
     return SecureAggregationAdvertisement.newBuilder()

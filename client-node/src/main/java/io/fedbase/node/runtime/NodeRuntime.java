@@ -5,13 +5,19 @@ import io.fedbase.bundle.AggregationRule;
 import io.fedbase.bundle.Bundle;
 import io.fedbase.bundle.BundleLayout;
 import io.fedbase.data.ImageDataset;
+import io.fedbase.encoding.DeltaEncoder;
 import io.fedbase.encoding.DeltaEncoding;
 import io.fedbase.learn.BatchResult;
 import io.fedbase.learn.InnerLoop;
 import io.fedbase.learn.TaskBatch;
+import io.fedbase.node.secure.SecureParticipant;
 import io.fedbase.node.transport.CoordinatorClient;
 import io.fedbase.node.transport.JoinedModel;
 import io.fedbase.node.transport.UpdateUpload;
+import io.fedbase.secagg.SecAggException;
+import io.fedbase.secagg.SecureMessage;
+import io.fedbase.secagg.SecureStep;
+import io.fedbase.security.SigningIdentity;
 import io.fedbase.space.SupernetSpec;
 import io.fedbase.supernet.Supernet;
 import io.fedbase.task.TaskSampler;
@@ -22,12 +28,17 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -65,6 +76,10 @@ public final class NodeRuntime {
   private final Clock clock;
   private final NodeListener listener;
   private final DeltaEncoding preferredEncoding;
+  private final SigningIdentity signingIdentity;
+  /** Secure rounds this node takes part in, by round number (the current one, and any still uploading). */
+  private final Map<Long, SecureParticipant> secureRounds = new ConcurrentHashMap<>();
+  private final ExecutorService secureWork;
   private volatile boolean stopped;
   private volatile DeltaEncoding uploadEncoding = DeltaEncoding.FLOAT32;
 
@@ -85,6 +100,14 @@ public final class NodeRuntime {
     this.clock = b.clock;
     this.listener = b.listener;
     this.preferredEncoding = b.encoding;
+    this.signingIdentity = b.signingIdentity;
+    this.secureWork =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "fedbase-node-" + b.nodeId + "-secure-round");
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   public static Builder builder() {
@@ -132,7 +155,7 @@ public final class NodeRuntime {
         chooseEncoding(joined);
         listener.joined(target, joined.priorVersion());
         attempt = 0;
-        client.watch(nodeId, this::work);
+        client.watch(nodeId, stream);
         if (!stopped) {
           LOG.info("node {}: the coordinator ended the federation", nodeId);
         }
@@ -159,6 +182,7 @@ public final class NodeRuntime {
   /** Ends {@link #run()} at the next opportunity (the caller also shuts the channel down). */
   public void stop() {
     stopped = true;
+    secureWork.shutdownNow();
   }
 
   private void adopt(SupernetSpec joinedSpec) {
@@ -200,6 +224,71 @@ public final class NodeRuntime {
     }
   }
 
+  /** What the round stream delivers, handled on the stream's thread. */
+  private final CoordinatorClient.RoundStreamListener stream =
+      new CoordinatorClient.RoundStreamListener() {
+        @Override
+        public void assigned(RoundTask task) {
+          if (task.secure().isEmpty()) {
+            work(task);
+            return;
+          }
+          // the stream must keep flowing while a secure round's node adapts: its key exchange runs on it
+          if (joinSecureRound(task)) {
+            secureWork.execute(() -> workSafely(task));
+          }
+        }
+
+        @Override
+        public void secureStep(SecureStep step) {
+          SecureParticipant participant = secureRounds.get(step.round());
+          if (participant == null) {
+            LOG.warn("node {}: a secure-aggregation step for round {}, which this node does not take part in", nodeId, step.round());
+            return;
+          }
+          try {
+            participant.onStep(step).ifPresent(answer -> sendSecure(participant, answer));
+          } catch (SecAggException e) {
+            // this node drops out of the round; the others go on without it if enough remain
+            LOG.warn("node {}: round {} secure aggregation refused a step: {}", nodeId, step.round(), e.getMessage());
+          }
+        }
+      };
+
+  /** Takes part in a secure round's key exchange (again, after a reconnect); false when it cannot. */
+  private boolean joinSecureRound(RoundTask task) {
+    if (signingIdentity == null) {
+      listener.roundSkipped(task, "the round is securely aggregated and this node has no certificate to sign its keys with");
+      return false;
+    }
+    SecureParticipant participant =
+        secureRounds.computeIfAbsent(
+            task.round(),
+            round -> SecureParticipant.join(round, task.participants(), task.secure().get(), BundleLayout.of(spec).totalSize(), signingIdentity));
+    secureRounds.keySet().removeIf(round -> round < task.round());
+    sendSecure(participant, participant.advertisement());
+    return true;
+  }
+
+  private void sendSecure(SecureParticipant participant, SecureMessage message) {
+    try {
+      client.sendSecure(nodeId, participant.round(), message);
+    } catch (StatusRuntimeException e) {
+      // a repeated advertisement after a reconnect is refused as a duplicate: the first one counts
+      LOG.info("node {}: round {} secure-aggregation message not taken: {}", nodeId, participant.round(), describe(e));
+    }
+  }
+
+  /** {@link #work} off the stream's thread, where an exception has nobody to go to but the log. */
+  private void workSafely(RoundTask task) {
+    try {
+      work(task);
+    } catch (RuntimeException e) {
+      listener.roundSkipped(task, e.getMessage());
+      LOG.warn("node {}: round {} failed: {}", nodeId, task.round(), e.getMessage());
+    }
+  }
+
   private void work(RoundTask task) {
     if (stopped) {
       return;
@@ -235,6 +324,7 @@ public final class NodeRuntime {
       listener.roundSkipped(task, "adaptation finished after the round's deadline");
       return;
     }
+    DeltaEncoding encoding = task.secure().isPresent() ? DeltaEncoding.SECURE_RING32 : uploadEncoding;
     UpdateUpload upload =
         new UpdateUpload(
             task.round(),
@@ -245,12 +335,16 @@ public final class NodeRuntime {
             result.supportLossBefore(),
             result.supportLossAfter(),
             result.queryAccuracy(),
-            uploadEncoding,
+            encoding,
             // fixed per (round, node): a retried upload sends the same bytes
             task.seed() * 31 + nodeId.hashCode());
     try {
-      submitWithRetry(upload, left);
-      listener.roundDone(task, result, adaptSeconds, upload.encoding().payloadBytes(upload.delta().layout()));
+      ByteBuffer payload = payload(task, upload, left);
+      if (payload == null) {
+        return;
+      }
+      submitWithRetry(upload, payload, left);
+      listener.roundDone(task, result, adaptSeconds, payload.remaining());
     } catch (StatusRuntimeException e) {
       if (TRANSIENT.contains(e.getStatus().getCode())) {
         throw e;
@@ -266,12 +360,32 @@ public final class NodeRuntime {
     }
   }
 
+  /**
+   * The upload's bytes: the encoded delta, or in a secure round the clipped, masked delta once the
+   * key exchange has delivered this node's shares (null, with the round skipped, if it cannot).
+   */
+  private ByteBuffer payload(RoundTask task, UpdateUpload upload, Duration left) throws InterruptedException {
+    if (task.secure().isEmpty()) {
+      return DeltaEncoder.encode(upload.delta(), upload.encoding(), upload.roundingSeed());
+    }
+    SecureParticipant participant = secureRounds.get(task.round());
+    try {
+      participant.awaitShares(left);
+      return participant.masked(upload.delta());
+    } catch (TimeoutException e) {
+      listener.roundSkipped(task, "the key exchange did not deliver this node's shares before the deadline");
+    } catch (SecAggException e) {
+      listener.roundSkipped(task, "cannot mask the delta: " + e.getMessage());
+    }
+    return null;
+  }
+
   /** Retries an upload while the coordinator is briefly unreachable; uploads are idempotent per round. */
-  private void submitWithRetry(UpdateUpload upload, Duration left) throws InterruptedException, TimeoutException {
+  private void submitWithRetry(UpdateUpload upload, ByteBuffer payload, Duration left) throws InterruptedException, TimeoutException {
     int attempt = 0;
     while (true) {
       try {
-        client.submit(upload, left);
+        client.submit(upload, payload, left);
         return;
       } catch (StatusRuntimeException e) {
         attempt++;
@@ -309,6 +423,7 @@ public final class NodeRuntime {
     private NodeListener listener = NodeListener.none();
     private CircuitBreaker breaker = defaultBreaker();
     private DeltaEncoding encoding = DeltaEncoding.FLOAT32;
+    private SigningIdentity signingIdentity;
 
     /**
      * Opens after 5 consecutive failed connection attempts and lets one probe through a minute
@@ -381,6 +496,15 @@ public final class NodeRuntime {
      */
     public Builder optEncoding(DeltaEncoding encoding) {
       this.encoding = Objects.requireNonNull(encoding);
+      return this;
+    }
+
+    /**
+     * The certificate and key this node signs its secure-aggregation keys with, and the CA it
+     * checks the others' against; without it the node skips securely aggregated rounds.
+     */
+    public Builder optSigningIdentity(SigningIdentity identity) {
+      this.signingIdentity = identity;
       return this;
     }
 

@@ -1,10 +1,16 @@
 package io.fedbase.node.runtime;
 
 import io.fedbase.learn.InnerLoopConfig;
+import io.fedbase.secagg.SecureTerms;
 import io.fedbase.task.TaskSpec;
 import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
 
-/** The node's view of its assignment in one round. */
+/**
+ * The node's view of its assignment in one round; {@code secure} is present when the round is
+ * securely aggregated among {@code participants}.
+ */
 public record RoundTask(
     long round,
     long priorVersion,
@@ -14,4 +20,11 @@ public record RoundTask(
     InnerLoopConfig inner,
     float tau,
     long seed,
-    long firstTask) {}
+    long firstTask,
+    List<String> participants,
+    Optional<SecureTerms> secure) {
+
+  public RoundTask {
+    participants = List.copyOf(participants);
+  }
+}

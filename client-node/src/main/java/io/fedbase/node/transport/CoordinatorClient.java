@@ -20,10 +20,14 @@ import io.fedbase.proto.v1.UpdateHeader;
 import io.fedbase.proto.v1.UpdateReceipt;
 import io.fedbase.proto.v1.UpdateTrailer;
 import io.fedbase.proto.v1.WatchRoundsRequest;
+import io.fedbase.secagg.SecureMessage;
+import io.fedbase.secagg.SecureStep;
+import io.fedbase.secagg.SecureTerms;
 import io.fedbase.space.Digests;
 import io.fedbase.space.SupernetSpec;
 import io.fedbase.supernet.Relaxation;
 import io.fedbase.task.TaskSpec;
+import io.fedbase.wire.SecureAggregationWire;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -41,12 +45,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Consumer;
 
 /**
  * The node's side of the Federation protocol over one channel: maps domain values to messages and
@@ -97,11 +101,21 @@ public final class CoordinatorClient implements AutoCloseable {
     return blocking.withDeadlineAfter(UNARY_DEADLINE.toMillis(), TimeUnit.MILLISECONDS).getStatus(GetStatusRequest.getDefaultInstance());
   }
 
+  /** What the round stream delivers to a node. */
+  public interface RoundStreamListener {
+
+    /** The node is selected for a round. */
+    void assigned(RoundTask task);
+
+    /** The next step of a secure round the node takes part in. */
+    void secureStep(SecureStep step);
+  }
+
   /**
-   * Follows the round stream, handing each assignment to {@code onAssignment} on this thread, until
-   * the coordinator ends the stream (returns) or it breaks (throws StatusRuntimeException).
+   * Follows the round stream, handing each event to {@code listener} on this thread, until the
+   * coordinator ends the stream (returns) or it breaks (throws StatusRuntimeException).
    */
-  public void watch(String nodeId, Consumer<RoundTask> onAssignment) {
+  public void watch(String nodeId, RoundStreamListener listener) {
     Context.CancellableContext context = Context.current().withCancellation();
     try {
       context.run(
@@ -110,13 +124,22 @@ public final class CoordinatorClient implements AutoCloseable {
             while (events.hasNext()) {
               RoundEvent event = events.next();
               if (event.hasAssignment()) {
-                onAssignment.accept(RoundTasks.of(event.getAssignment()));
+                listener.assigned(RoundTasks.of(event.getAssignment()));
+              } else if (event.hasSecureAggregation()) {
+                listener.secureStep(SecureAggregationWire.fromWire(event.getSecureAggregation()));
               }
             }
           });
     } finally {
       context.cancel(null);
     }
+  }
+
+  /** Sends a node's secure-aggregation message for {@code round}. */
+  public void sendSecure(String nodeId, long round, SecureMessage message) {
+    blocking
+        .withDeadlineAfter(UNARY_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+        .sendSecureAggregation(SecureAggregationWire.toWire(nodeId, round, message));
   }
 
   /**
@@ -182,7 +205,11 @@ public final class CoordinatorClient implements AutoCloseable {
 
   /** Encodes a delta and uploads it as header, chunks and trailer, sending only while the transport is ready. */
   public UpdateReceipt submit(UpdateUpload upload, Duration timeout) throws InterruptedException, TimeoutException {
-    ByteBuffer payload = DeltaEncoder.encode(upload.delta(), upload.encoding(), upload.roundingSeed());
+    return submit(upload, DeltaEncoder.encode(upload.delta(), upload.encoding(), upload.roundingSeed()), timeout);
+  }
+
+  /** Uploads {@code payload}, the delta of {@code upload} already in its encoding (a masked one, say). */
+  public UpdateReceipt submit(UpdateUpload upload, ByteBuffer payload, Duration timeout) throws InterruptedException, TimeoutException {
     UpdateHeader header =
         deltaHeader(
                 upload.round(),
@@ -300,7 +327,11 @@ public final class CoordinatorClient implements AutoCloseable {
               s.getAdaptLogits()),
           s.getTau(),
           a.getSeed(),
-          a.getFirstTask());
+          a.getFirstTask(),
+          a.getParticipantsList(),
+          a.hasSecureAggregation()
+              ? Optional.of(new SecureTerms(a.getSecureAggregation().getThreshold(), a.getSecureAggregation().getClip()))
+              : Optional.empty());
     }
   }
 }

@@ -1,7 +1,7 @@
 package io.fedbase.coordinator.round;
 
-import io.fedbase.coordinator.secure.SecureTerms;
 import io.fedbase.learn.InnerLoopConfig;
+import io.fedbase.secagg.SecureTerms;
 import io.fedbase.task.TaskSpec;
 import java.time.Instant;
 import java.util.List;

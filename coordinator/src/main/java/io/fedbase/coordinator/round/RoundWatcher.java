@@ -1,6 +1,6 @@
 package io.fedbase.coordinator.round;
 
-import io.fedbase.coordinator.secure.SecureStep;
+import io.fedbase.secagg.SecureStep;
 
 /**
  * A connected node's round stream. Called with the coordinator's lock held, so implementations

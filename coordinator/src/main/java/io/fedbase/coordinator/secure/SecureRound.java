@@ -7,6 +7,8 @@ import io.fedbase.secagg.KeyAdvertisement;
 import io.fedbase.secagg.RoundConfig;
 import io.fedbase.secagg.SecAggException;
 import io.fedbase.secagg.SecAggServer;
+import io.fedbase.secagg.SecureStep;
+import io.fedbase.secagg.SignedKeys;
 import io.fedbase.secagg.UnmaskRequest;
 import io.fedbase.secagg.UnmaskResponse;
 import java.nio.FloatBuffer;

@@ -14,8 +14,6 @@ import io.fedbase.coordinator.round.RoundCoordinator;
 import io.fedbase.coordinator.round.RoundPhase;
 import io.fedbase.coordinator.round.RoundWatcher;
 import io.fedbase.coordinator.round.UploadStart;
-import io.fedbase.coordinator.secure.SecureMessage;
-import io.fedbase.coordinator.secure.SecureStep;
 import io.fedbase.proto.v1.FederationGrpc;
 import io.fedbase.proto.v1.FetchPriorRequest;
 import io.fedbase.proto.v1.GetStatusRequest;
@@ -34,7 +32,10 @@ import io.fedbase.proto.v1.UpdateEncoding;
 import io.fedbase.proto.v1.UpdateReceipt;
 import io.fedbase.proto.v1.WatchRoundsRequest;
 import io.fedbase.secagg.SecAggException;
+import io.fedbase.secagg.SecureMessage;
+import io.fedbase.secagg.SecureStep;
 import io.fedbase.space.Digests;
+import io.fedbase.wire.SecureAggregationWire;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -148,7 +149,7 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
 
     @Override
     public synchronized void secureStep(SecureStep step) {
-      send(RoundEvent.newBuilder().setSecureAggregation(ProtoMapping.secureStep(step)).build());
+      send(RoundEvent.newBuilder().setSecureAggregation(SecureAggregationWire.toWire(step)).build());
     }
 
     @Override
@@ -201,7 +202,7 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
   public void sendSecureAggregation(SecureAggregationMessage request, StreamObserver<SecureAggregationAck> response) {
     SecureMessage message;
     try {
-      message = ProtoMapping.secureMessage(request);
+      message = SecureAggregationWire.fromWire(request);
     } catch (IllegalArgumentException e) {
       response.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
       return;

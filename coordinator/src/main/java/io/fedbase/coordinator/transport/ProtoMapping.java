@@ -5,9 +5,6 @@ import io.fedbase.coordinator.round.Assignment;
 import io.fedbase.coordinator.round.CoordinatorStatus;
 import io.fedbase.coordinator.round.Receipt;
 import io.fedbase.coordinator.round.RoundPhase;
-import io.fedbase.coordinator.secure.SecureMessage;
-import io.fedbase.coordinator.secure.SecureStep;
-import io.fedbase.coordinator.secure.SignedKeys;
 import io.fedbase.encoding.DeltaEncoding;
 import io.fedbase.learn.InnerLoopConfig;
 import io.fedbase.proto.v1.InnerLoopSettings;
@@ -15,9 +12,6 @@ import io.fedbase.proto.v1.ModelSpec;
 import io.fedbase.proto.v1.RoundAssignment;
 import io.fedbase.proto.v1.RoundOutcome;
 import io.fedbase.proto.v1.RoundState;
-import io.fedbase.proto.v1.SecureAggregationKeys;
-import io.fedbase.proto.v1.SecureAggregationMessage;
-import io.fedbase.proto.v1.SecureAggregationRelay;
 import io.fedbase.proto.v1.SecureAggregationSettings;
 import io.fedbase.proto.v1.StatusResponse;
 import io.fedbase.proto.v1.TaskShape;
@@ -25,7 +19,6 @@ import io.fedbase.proto.v1.TensorSpec;
 import io.fedbase.proto.v1.UpdateHeader;
 import io.fedbase.proto.v1.UpdateReceipt;
 import io.fedbase.space.SupernetSpec;
-import io.fedbase.wire.SecureAggregationWire;
 
 /** Protobuf messages to and from the coordinator's domain types; no decisions are made here. */
 final class ProtoMapping {
@@ -81,40 +74,6 @@ final class ProtoMapping {
     // presence marks a secure round, so the field is set only for one
     a.secure().ifPresent(t -> b.setSecureAggregation(SecureAggregationSettings.newBuilder().setThreshold(t.threshold()).setClip(t.clip())));
     return b.build();
-  }
-
-  static SecureAggregationRelay secureStep(SecureStep step) {
-    SecureAggregationRelay.Builder b = SecureAggregationRelay.newBuilder().setRound(step.round());
-    if (step instanceof SecureStep.Keys k) {
-      SecureAggregationKeys.Builder keys = SecureAggregationKeys.newBuilder();
-      for (SignedKeys signed : k.advertisements()) {
-        keys.addAdvertisements(SecureAggregationWire.toWire(signed.advertisement(), signed.certificate()));
-      }
-      b.setKeys(keys);
-    } else if (step instanceof SecureStep.Shares sh) {
-      b.setShares(SecureAggregationWire.sharesToWire(sh.shares()));
-    } else {
-      b.setUnmask(SecureAggregationWire.toWire(((SecureStep.Unmask) step).request()));
-    }
-    return b.build();
-  }
-
-  /**
-   * @throws IllegalArgumentException for a message with no step or a malformed one
-   */
-  static SecureMessage secureMessage(SecureAggregationMessage m) {
-    return switch (m.getStepCase()) {
-      case ADVERTISEMENT -> {
-        if (!m.getAdvertisement().getNodeId().equals(m.getNodeId())) {
-          throw new IllegalArgumentException("the advertisement names node '" + m.getAdvertisement().getNodeId() + "', the message '" + m.getNodeId() + "'");
-        }
-        yield new SecureMessage.Advertise(
-            SecureAggregationWire.fromWire(m.getRound(), m.getAdvertisement()), m.getAdvertisement().getCertificate().toByteArray());
-      }
-      case SHARES -> new SecureMessage.Share(SecureAggregationWire.sharesFromWire(m.getRound(), m.getShares()));
-      case UNMASK -> new SecureMessage.Reveal(SecureAggregationWire.fromWire(m.getRound(), m.getNodeId(), m.getUnmask()));
-      case STEP_NOT_SET -> throw new IllegalArgumentException("a secure-aggregation message without a step");
-    };
   }
 
   static UpdateHeaderFields header(UpdateHeader h) {

@@ -79,7 +79,7 @@ class RobustRoundTest {
           }
 
           @Override
-          public void secureStep(io.fedbase.coordinator.secure.SecureStep step) {
+          public void secureStep(io.fedbase.secagg.SecureStep step) {
             throw new AssertionError("a round aggregated in the clear sent a secure step");
           }
 

@@ -1,6 +1,5 @@
-package io.fedbase.coordinator.secure;
+package io.fedbase.secagg;
 
-import io.fedbase.secagg.KeyAdvertisement;
 
 /**
  * A node's advertisement with the certificate (DER) it came with: the coordinator relays both, and

@@ -1,8 +1,5 @@
-package io.fedbase.coordinator.secure;
+package io.fedbase.secagg;
 
-import io.fedbase.secagg.EncryptedShare;
-import io.fedbase.secagg.KeyAdvertisement;
-import io.fedbase.secagg.UnmaskResponse;
 import java.util.List;
 
 /** What a node sends in a secure round, besides its masked upload. */

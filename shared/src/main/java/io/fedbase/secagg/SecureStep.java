@@ -1,7 +1,5 @@
-package io.fedbase.coordinator.secure;
+package io.fedbase.secagg;
 
-import io.fedbase.secagg.EncryptedShare;
-import io.fedbase.secagg.UnmaskRequest;
 import java.util.List;
 
 /** What the coordinator relays to one node as a secure round moves on. */

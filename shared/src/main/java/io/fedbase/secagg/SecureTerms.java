@@ -1,4 +1,4 @@
-package io.fedbase.coordinator.secure;
+package io.fedbase.secagg;
 
 /**
  * What a node must know to take part in a secure round: how many participants must remain (and
