@@ -3,6 +3,7 @@ package io.fedbase.cli;
 import io.fedbase.security.Identity;
 import io.fedbase.security.Pem;
 import io.fedbase.security.Role;
+import io.fedbase.security.SigningIdentity;
 import io.grpc.ChannelCredentials;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.TlsChannelCredentials;
@@ -10,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Optional;
 import picocli.CommandLine.Option;
 
 /**
@@ -51,6 +53,17 @@ final class ClientTlsOptions {
       throw new IllegalArgumentException("--node-id " + given + " differs from the certificate's id '" + identity.id() + "'");
     }
     return identity.id();
+  }
+
+  /**
+   * The certificate, key and CA this node signs its secure-aggregation keys with (the same files as
+   * its mutual TLS); empty in plaintext, where it cannot take part in secure rounds.
+   */
+  Optional<SigningIdentity> signingIdentity() throws IOException {
+    if (insecure || ca == null || cert == null || key == null) {
+      return Optional.empty();
+    }
+    return Optional.of(SigningIdentity.read(cert, key, ca));
   }
 
   /** Channel credentials for these options; the choice must be explicit. */

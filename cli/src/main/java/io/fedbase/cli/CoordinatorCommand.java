@@ -65,6 +65,10 @@ final class CoordinatorCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     tls.validate();
+    if (federation.secure.enabled && tls.insecure) {
+      throw new IllegalArgumentException(
+          "--secure-aggregation needs node certificates to sign the key exchange: serve mutual TLS (--ca --cert --key), not --insecure");
+    }
     SupernetSpec spec = supernet.spec();
     Bundle initial =
         init == null ? ParameterInitializer.initialize(spec, federation.seed) : BundleFiles.read(init, BundleLayout.of(spec)).bundle();

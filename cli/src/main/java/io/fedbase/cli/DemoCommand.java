@@ -99,6 +99,11 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "0", description = "Seed (default: ${DEFAULT-VALUE}).")
   long seed;
 
+  @Option(
+      names = "--secure-aggregation",
+      description = "Securely aggregate every round: the coordinator learns only the sum of the nodes' deltas (pairwise masks, Bonawitz et al. 2017).")
+  boolean secureAggregation;
+
   @Option(names = "--encoding", defaultValue = "fp32", description = "Nodes' upload encoding: fp32, fp16, bf16 or int8 (default: ${DEFAULT-VALUE}).")
   String encoding;
 
@@ -139,6 +144,9 @@ final class DemoCommand implements Callable<Integer> {
             0,
             seed,
             rounds);
+    if (secureAggregation) {
+      settings = settings.withSecureAggregation(SecureAggregationOptions.defaults());
+    }
     Bundle prior;
     try (CoordinatorRuntime coordinator =
         CoordinatorRuntime.start(
@@ -171,6 +179,7 @@ final class DemoCommand implements Callable<Integer> {
                 .setManager(manager)
                 .optTrainingGate(gate)
                 .optEncoding(DeltaEncoding.parse(encoding))
+                .optSigningIdentity(pki.client(id).signingIdentity().orElseThrow())
                 .build();
         Thread t = new Thread(() -> runNode(node, id), id);
         t.setDaemon(true);

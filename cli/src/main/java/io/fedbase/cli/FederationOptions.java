@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Collectors;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Round policy and task flags of a coordinator (DESIGN §6); the meta-update flags are {@link MetaUpdateOptions}. */
@@ -77,6 +78,8 @@ final class FederationOptions {
       description = "Memory the robust rules may use for their per-coordinate blocks; beyond it they read the kept uploads in more passes (default: ${DEFAULT-VALUE}).")
   long aggregationMemoryMb;
 
+  @Mixin SecureAggregationOptions secure;
+
   AggregationMethod aggregationMethod() {
     AggregationMethod method = AggregationMethod.parse(aggregation);
     return method instanceof AggregationMethod.Robust robust ? robust.withMemoryBytes(aggregationMemoryMb << 20) : method;
@@ -103,7 +106,8 @@ final class FederationOptions {
         rounds,
         normBound(),
         acceptedEncodings(),
-        aggregationMethod());
+        aggregationMethod(),
+        secure.settings());
   }
 
   /** {@code 90s}, {@code 10m}, {@code 1h}, or an ISO-8601 duration. */

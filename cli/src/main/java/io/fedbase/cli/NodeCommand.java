@@ -83,6 +83,7 @@ final class NodeCommand implements Callable<Integer> {
               .setCacheDir(cacheDir)
               .setManager(manager)
               .optEncoding(uploadEncoding)
+              .optSigningIdentity(tls.signingIdentity().orElse(null))
               .optListener(NodeListener.both(new PrintingListener(nodeId), new NodeMetrics(registry)))
               .build();
       System.out.printf(

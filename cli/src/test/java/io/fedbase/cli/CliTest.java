@@ -223,6 +223,9 @@ class CliTest {
     Run aggregation = run("coordinator", "--insecure", "--state-dir", state, "--aggregation", "trimmed-mean:0.7", "--port", "0");
     assertEquals(2, aggregation.exit());
     assertTrue(aggregation.err().contains("0.7"), aggregation.err());
+    Run secureInsecure = run("coordinator", "--insecure", "--state-dir", state, "--secure-aggregation", "--port", "0");
+    assertEquals(2, secureInsecure.exit());
+    assertTrue(secureInsecure.err().contains("needs node certificates"), secureInsecure.err());
     assertEquals(2, run("check-args", "--", "node", "--insecure", "--bogus", "1").exit(), "check-args refuses unknown flags");
     assertEquals(0, run("check-args", "--", "coordinator", "--insecure", "--state-dir", "s", "--ways", "2").exit());
     assertEquals(java.time.Duration.ofSeconds(90), FederationOptions.parseDuration("90s"));

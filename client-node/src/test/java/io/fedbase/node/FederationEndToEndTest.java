@@ -10,6 +10,7 @@ import io.fedbase.coordinator.CoordinatorRuntime;
 import io.fedbase.coordinator.metrics.CoordinatorMetrics;
 import io.fedbase.coordinator.round.FederationSettings;
 import io.fedbase.coordinator.round.RoundPolicy;
+import io.fedbase.coordinator.secure.SecureAggregationSettings;
 import io.fedbase.data.ClassSelection;
 import io.fedbase.data.DatasetLoader;
 import io.fedbase.data.DatasetSpec;
@@ -25,6 +26,11 @@ import io.fedbase.node.runtime.NodeListener;
 import io.fedbase.node.runtime.NodeRuntime;
 import io.fedbase.node.runtime.TrainingGate;
 import io.fedbase.node.transport.CoordinatorClient;
+import io.fedbase.security.CertificateAuthority;
+import io.fedbase.security.Identity;
+import io.fedbase.security.IssuedCertificate;
+import io.fedbase.security.Role;
+import io.fedbase.security.SigningIdentity;
 import io.fedbase.space.SupernetSpec;
 import io.fedbase.supernet.ParameterInitializer;
 import io.fedbase.supernet.Supernet;
@@ -94,9 +100,16 @@ class FederationEndToEndTest {
         new CoordinatorMetrics(new CollectorRegistry(true)));
   }
 
+  /** Each node's delta per round, as it computed it (before any encoding or masking): "a@1". */
+  private final Map<String, Bundle> deltas = new java.util.concurrent.ConcurrentHashMap<>();
+
   private final Map<String, CollectorRegistry> registries = new java.util.concurrent.ConcurrentHashMap<>();
 
   private void startNode(String id, int port, TrainingGate gate, List<String> events) {
+    startNode(id, port, gate, events, null);
+  }
+
+  private void startNode(String id, int port, TrainingGate gate, List<String> events, SigningIdentity identity) {
     CollectorRegistry registry = registries.computeIfAbsent(id, k -> new CollectorRegistry(true));
     ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
     channels.add(channel);
@@ -109,11 +122,17 @@ class FederationEndToEndTest {
             .setManager(manager)
             .optTrainingGate(gate)
             .optBackoff(IntervalFunction.of(Duration.ofMillis(200)))
+            .optSigningIdentity(identity)
             .optListener(
                 NodeListener.both(new NodeMetrics(registry), new NodeListener() {
                   @Override
                   public void joined(String coordinator, long priorVersion) {
                     events.add(id + " joined v" + priorVersion);
+                  }
+
+                  @Override
+                  public void roundDone(io.fedbase.node.runtime.RoundTask task, io.fedbase.learn.BatchResult result, double seconds, long bytes) {
+                    deltas.put(id + "@" + task.round(), result.meanDelta());
                   }
 
                   @Override
@@ -155,21 +174,72 @@ class FederationEndToEndTest {
         3.0 * 4 * io.fedbase.bundle.BundleLayout.of(SPEC).totalSize(), a.getSampleValue("fedbase_node_upload_bytes_total"));
     assertEquals(3.0, a.getSampleValue("fedbase_node_inner_step_seconds_count"));
     assertEquals(2.0, a.getSampleValue("fedbase_node_prior_version"), "the last round started from version 2");
-    MetaTrainingConfig config = new MetaTrainingConfig(3, 4, TASKS, INNER, Schedule.linear(1.0, 0.3), 0, SEED);
-    Bundle local =
-        new MetaTrainer(
-                new InnerLoop(new Supernet(SPEC), INNER, manager),
-                new TaskSampler(data, TASKS, SEED),
-                FiniteDifferenceUpdate.defaults(),
-                AggregationRule.weightedMean(),
-                config)
-            .run(ParameterInitializer.initialize(SPEC, SEED), 0, (r, w) -> {});
+    Bundle local = localPrior(3);
     Bundle initial = ParameterInitializer.initialize(SPEC, SEED);
     double moved = local.minus(initial).norm(false);
     double apart = federated.minus(local).norm(false) + federated.minus(local).norm(true);
     assertTrue(moved > 0.1, "the prior moved: " + moved);
     // the only difference is where float32 rounding happens (per-node means, then their mean)
     assertTrue(apart < 1e-4 * moved, "federated vs local prior differ by " + apart + " (moved " + moved + ")");
+  }
+
+  private static final float CLIP = 100f;
+
+  /**
+   * The same federation with every round securely aggregated: every committed version is the
+   * meta-update of the mean of the deltas the nodes computed (captured before masking), within the
+   * fixed-point rounding. (Not compared with the local outer loop: rounding noise of 1e-7 per value,
+   * far above float32's summation error, is enough for Adam's sign-sensitive steps to move later
+   * rounds' deltas by a percent.)
+   */
+  @Test
+  void securelyAggregatedRoundsCommitTheMeanOfTheNodesDeltas() throws Exception {
+    CertificateAuthority ca = CertificateAuthority.init(dir.resolve("ca"), "e2e", Duration.ofDays(1), java.time.Clock.systemUTC());
+    List<String> events = new CopyOnWriteArrayList<>();
+    try (CoordinatorRuntime c =
+        CoordinatorRuntime.start(
+            SPEC,
+            settings(3, Duration.ofMinutes(3)).withSecureAggregation(new SecureAggregationSettings(1.0, CLIP, Duration.ofSeconds(30))),
+            FiniteDifferenceUpdate.defaults(),
+            dir.resolve("state"),
+            ParameterInitializer.initialize(SPEC, SEED),
+            NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)),
+            new CoordinatorMetrics(new CollectorRegistry(true)))) {
+      TrainingGate gate = new TrainingGate();
+      for (String id : List.of("a", "b")) {
+        IssuedCertificate issued = ca.issue(new Identity(id, Role.NODE), List.of(), List.of(), Duration.ofDays(1));
+        startNode(id, c.port(), gate, events, new SigningIdentity(issued.key(), issued.certificate(), ca.certificate()));
+      }
+      c.coordinator().finished().get(5, TimeUnit.MINUTES);
+      assertEquals(3, c.coordinator().current().version(), String.valueOf(events));
+      assertTrue(c.coordinator().status().recentRounds().stream().allMatch(o -> o.committed()), c.coordinator().status() + " " + events);
+    }
+    io.fedbase.bundle.BundleLayout layout = io.fedbase.bundle.BundleLayout.of(SPEC);
+    // per value at most (nodes / scale) = nodes * nodes * clip / (2^31 - 1), before the meta step (β ≤ 1)
+    double bound = 2 * 2 * CLIP / (Math.pow(2, 31) - 1) * Math.sqrt(layout.totalSize());
+    Bundle base = ParameterInitializer.initialize(SPEC, SEED);
+    for (int round = 1; round <= 3; round++) {
+      Bundle a = deltas.get("a@" + round);
+      Bundle b = deltas.get("b@" + round);
+      Bundle replay = FiniteDifferenceUpdate.defaults().step(base, a.plusScaled(b, 1f).scaled(0.5f), round - 1, 3);
+      Bundle committed = io.fedbase.bundle.BundleFiles.read(dir.resolve("state").resolve(String.format("prior-v%08d.fbb", round)), layout).bundle();
+      double apart = Math.hypot(committed.minus(replay).norm(false), committed.minus(replay).norm(true));
+      assertTrue(apart < bound, "round " + round + ": the committed prior is " + apart + " from the nodes' mean (bound " + bound + ")");
+      assertTrue(a.minus(b).norm(false) > 100 * bound, "the nodes' deltas differ, so a lost or doubled delta would show");
+      base = committed;
+    }
+  }
+
+  /** What the local outer loop makes of the same tasks in {@code rounds} rounds (the federation's schedule horizon is 3). */
+  private Bundle localPrior(int rounds) {
+    MetaTrainingConfig config = new MetaTrainingConfig(rounds, 4, TASKS, INNER, Schedule.linear(1.0, 0.3), 0, SEED);
+    return new MetaTrainer(
+            new InnerLoop(new Supernet(SPEC), INNER, manager),
+            new TaskSampler(data, TASKS, SEED),
+            FiniteDifferenceUpdate.defaults(),
+            AggregationRule.weightedMean(),
+            config)
+        .run(ParameterInitializer.initialize(SPEC, SEED), 0, (r, w) -> {});
   }
 
   @Test
