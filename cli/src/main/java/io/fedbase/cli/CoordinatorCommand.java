@@ -5,8 +5,9 @@ import io.fedbase.bundle.BundleFiles;
 import io.fedbase.bundle.BundleLayout;
 import io.fedbase.coordinator.CoordinatorRuntime;
 import io.fedbase.coordinator.metrics.CoordinatorMetrics;
-import io.fedbase.metrics.MetricsEndpoint;
+import io.fedbase.coordinator.round.FederationSettings;
 import io.fedbase.coordinator.round.RoundPhase;
+import io.fedbase.metrics.MetricsEndpoint;
 import io.fedbase.space.SupernetSpec;
 import io.fedbase.supernet.ParameterInitializer;
 import io.prometheus.client.CollectorRegistry;
@@ -70,6 +71,8 @@ final class CoordinatorCommand implements Callable<Integer> {
           "--secure-aggregation needs node certificates to sign the key exchange: serve mutual TLS (--ca --cert --key), not --insecure");
     }
     SupernetSpec spec = supernet.spec();
+    FederationSettings settings = federation.settings(spec.ways(), inner.config(), meta, rounds);
+    settings.privacy().ifPresent(dp -> dp.warnings(rounds, settings.policy().minNodes(), settings.secureAggregation().isPresent()).forEach(System.err::println));
     Bundle initial =
         init == null ? ParameterInitializer.initialize(spec, federation.seed) : BundleFiles.read(init, BundleLayout.of(spec)).bundle();
     CountDownLatch stopped = new CountDownLatch(1);
@@ -77,7 +80,7 @@ final class CoordinatorCommand implements Callable<Integer> {
     try (CoordinatorRuntime runtime =
         CoordinatorRuntime.start(
             spec,
-            federation.settings(spec.ways(), inner.config(), meta, rounds),
+            settings,
             meta.optimizer(),
             stateDir,
             initial,

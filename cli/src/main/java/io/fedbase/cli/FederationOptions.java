@@ -79,6 +79,7 @@ final class FederationOptions {
   long aggregationMemoryMb;
 
   @Mixin SecureAggregationOptions secure;
+  @Mixin PrivacyOptions privacy;
 
   AggregationMethod aggregationMethod() {
     AggregationMethod method = AggregationMethod.parse(aggregation);
@@ -107,7 +108,8 @@ final class FederationOptions {
         normBound(),
         acceptedEncodings(),
         aggregationMethod(),
-        secure.settings());
+        secure.settings(),
+        privacy.settings());
   }
 
   /** {@code 90s}, {@code 10m}, {@code 1h}, or an ISO-8601 duration. */

@@ -14,6 +14,7 @@ import io.fedbase.node.secure.SecureParticipant;
 import io.fedbase.node.transport.CoordinatorClient;
 import io.fedbase.node.transport.JoinedModel;
 import io.fedbase.node.transport.UpdateUpload;
+import io.fedbase.privacy.GaussianMechanism;
 import io.fedbase.secagg.SecAggException;
 import io.fedbase.secagg.SecureMessage;
 import io.fedbase.secagg.SecureStep;
@@ -325,13 +326,15 @@ public final class NodeRuntime {
       return;
     }
     DeltaEncoding encoding = task.secure().isPresent() ? DeltaEncoding.SECURE_RING32 : uploadEncoding;
+    // clipped (and in distributed mode noised) before anything leaves the node
+    Bundle delta = task.privacy().map(terms -> terms.apply(result.meanDelta(), GaussianMechanism.noiseSource())).orElse(result.meanDelta());
     UpdateUpload upload =
         new UpdateUpload(
             task.round(),
             nodeId,
             task.priorVersion(),
             result.tasks(),
-            result.meanDelta(),
+            delta,
             result.supportLossBefore(),
             result.supportLossAfter(),
             result.queryAccuracy(),

@@ -1,6 +1,7 @@
 package io.fedbase.node.runtime;
 
 import io.fedbase.learn.InnerLoopConfig;
+import io.fedbase.privacy.PrivacyTerms;
 import io.fedbase.secagg.SecureTerms;
 import io.fedbase.task.TaskSpec;
 import java.time.Instant;
@@ -9,7 +10,8 @@ import java.util.Optional;
 
 /**
  * The node's view of its assignment in one round; {@code secure} is present when the round is
- * securely aggregated among {@code participants}.
+ * securely aggregated among {@code participants}, {@code privacy} when the delta must be clipped
+ * (and, in distributed mode, noised) before it leaves the node.
  */
 public record RoundTask(
     long round,
@@ -22,7 +24,8 @@ public record RoundTask(
     long seed,
     long firstTask,
     List<String> participants,
-    Optional<SecureTerms> secure) {
+    Optional<SecureTerms> secure,
+    Optional<PrivacyTerms> privacy) {
 
   public RoundTask {
     participants = List.copyOf(participants);

@@ -5,6 +5,7 @@ import io.fedbase.encoding.DeltaEncoder;
 import io.fedbase.encoding.DeltaEncoding;
 import io.fedbase.learn.InnerLoopConfig;
 import io.fedbase.node.runtime.RoundTask;
+import io.fedbase.privacy.PrivacyTerms;
 import io.fedbase.proto.v1.FederationGrpc;
 import io.fedbase.proto.v1.FetchPriorRequest;
 import io.fedbase.proto.v1.GetStatusRequest;
@@ -331,6 +332,9 @@ public final class CoordinatorClient implements AutoCloseable {
           a.getParticipantsList(),
           a.hasSecureAggregation()
               ? Optional.of(new SecureTerms(a.getSecureAggregation().getThreshold(), a.getSecureAggregation().getClip()))
+              : Optional.empty(),
+          a.hasPrivacy()
+              ? Optional.of(new PrivacyTerms(a.getPrivacy().getWeightClip(), a.getPrivacy().getLogitClip(), a.getPrivacy().getNoiseStddev()))
               : Optional.empty());
     }
   }

@@ -22,6 +22,7 @@ import java.util.List;
 public final class RoundAggregate implements RoundAggregator {
 
   private final BundleLayout layout;
+  private final boolean taskWeighted;
   private final WeightedSum sum;
   private final List<float[]> logitDeltas = new ArrayList<>();
   private long tasks;
@@ -30,8 +31,15 @@ public final class RoundAggregate implements RoundAggregator {
   private ByteBuffer buffer;
   private final int logitCount;
 
+  /** The task-weighted mean. */
   public RoundAggregate(BundleLayout layout) {
+    this(layout, true);
+  }
+
+  /** The mean weighted by task counts, or ({@code taskWeighted} false) with every upload alike. */
+  public RoundAggregate(BundleLayout layout, boolean taskWeighted) {
     this.layout = layout;
+    this.taskWeighted = taskWeighted;
     this.sum = new WeightedSum(layout);
     this.logitCount = layout.tensors().stream().filter(TensorSpec::logits).mapToInt(TensorSpec::size).sum();
   }
@@ -63,7 +71,7 @@ public final class RoundAggregate implements RoundAggregator {
     }
     buffer.flip();
     FloatBuffer floats = buffer.asFloatBuffer();
-    double weight = update.header().taskCount();
+    double weight = taskWeighted ? update.header().taskCount() : 1;
     float[] logits = new float[logitCount];
     int k = 0;
     for (int t = 0; t < layout.tensors().size(); t++) {
@@ -117,4 +125,10 @@ public final class RoundAggregate implements RoundAggregator {
   /** Nothing to delete: every staging file went when it was merged. */
   @Override
   public void close() {}
+
+  /** As manifests record it: the method's name, or that task counts were ignored. */
+  @Override
+  public String toString() {
+    return taskWeighted ? "mean" : "mean-unweighted";
+  }
 }

@@ -1,6 +1,7 @@
 package io.fedbase.coordinator.metrics;
 
 import io.fedbase.coordinator.aggregate.UpdateRejectedException;
+import io.fedbase.coordinator.privacy.PrivacyReport;
 import io.fedbase.coordinator.round.RoundEvents;
 import io.fedbase.coordinator.round.RoundOutcome;
 import io.fedbase.coordinator.round.RoundPhase;
@@ -40,6 +41,8 @@ public final class CoordinatorMetrics implements RoundEvents, TransferObserver {
   private final Gauge updateNorm;
   private final Gauge entropy;
   private final Gauge argmaxChanges;
+  private final Gauge privacyEpsilon;
+  private final Gauge privacyBudget;
   private final Gauge nodeAgreement;
   private final Gauge lastCommit;
 
@@ -77,6 +80,11 @@ public final class CoordinatorMetrics implements RoundEvents, TransferObserver {
     nodeAgreement =
         Gauge.build("fedbase_search_node_agreement", "Mean pairwise cosine of the nodes' logit deltas in the last committed round.")
             .register(registry);
+    privacyEpsilon =
+        Gauge.build("fedbase_privacy_epsilon", "Differential-privacy epsilon the current prior has cost (at fedbase_privacy_delta); absent when not private.")
+            .labelNames("delta")
+            .register(registry);
+    privacyBudget = Gauge.build("fedbase_privacy_budget_epsilon", "The epsilon budget rounds stop at (+Inf: none).").register(registry);
     lastCommit =
         Gauge.build("fedbase_last_commit_timestamp_seconds", "Unix time of the last committed round (or of the coordinator's start).")
             .register(registry);
@@ -155,6 +163,12 @@ public final class CoordinatorMetrics implements RoundEvents, TransferObserver {
     } else {
       checkpointFailures.inc();
     }
+  }
+
+  @Override
+  public void privacy(PrivacyReport report) {
+    privacyEpsilon.labels(String.format(java.util.Locale.ROOT, "%g", report.delta())).set(report.epsilon());
+    privacyBudget.set(report.budgetEpsilon() == null ? Double.POSITIVE_INFINITY : report.budgetEpsilon());
   }
 
   @Override

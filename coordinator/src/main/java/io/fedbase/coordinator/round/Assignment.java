@@ -1,6 +1,7 @@
 package io.fedbase.coordinator.round;
 
 import io.fedbase.learn.InnerLoopConfig;
+import io.fedbase.privacy.PrivacyTerms;
 import io.fedbase.secagg.SecureTerms;
 import io.fedbase.task.TaskSpec;
 import java.time.Instant;
@@ -10,7 +11,8 @@ import java.util.Optional;
 /**
  * One node's work in one round: adapt the prior of {@code priorVersion} to tasks {@code firstTask}
  * .. {@code firstTask + tasks - 1} of its own data and upload the mean delta before {@code deadline};
- * in a secure round ({@code secure} present) clipped, masked and after the key exchange.
+ * in a secure round ({@code secure} present) clipped, masked and after the key exchange; in a
+ * private federation ({@code privacy} present) clipped and, in distributed mode, noised first.
  */
 public record Assignment(
     long round,
@@ -23,7 +25,8 @@ public record Assignment(
     long seed,
     List<String> participants,
     long firstTask,
-    Optional<SecureTerms> secure) {
+    Optional<SecureTerms> secure,
+    Optional<PrivacyTerms> privacy) {
 
   public Assignment {
     participants = List.copyOf(participants);

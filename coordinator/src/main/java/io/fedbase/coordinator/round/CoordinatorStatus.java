@@ -1,8 +1,13 @@
 package io.fedbase.coordinator.round;
 
+import io.fedbase.coordinator.privacy.PrivacyReport;
 import java.util.List;
+import java.util.Optional;
 
-/** A snapshot for GetStatus and the logs; {@code genotype} is the current prior's, in DARTS notation. */
+/**
+ * A snapshot for GetStatus and the logs; {@code genotype} is the current prior's, in DARTS notation,
+ * {@code privacy} what it cost in a private federation.
+ */
 public record CoordinatorStatus(
     long round,
     RoundPhase phase,
@@ -12,4 +17,5 @@ public record CoordinatorStatus(
     List<RoundOutcome> recentRounds,
     long targetRounds,
     String genotype,
-    OperatorControls controls) {}
+    OperatorControls controls,
+    Optional<PrivacyReport> privacy) {}

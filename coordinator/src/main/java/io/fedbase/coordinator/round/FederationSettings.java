@@ -2,6 +2,7 @@ package io.fedbase.coordinator.round;
 
 import io.fedbase.coordinator.aggregate.AggregationMethod;
 import io.fedbase.coordinator.aggregate.NormBound;
+import io.fedbase.coordinator.privacy.PrivacySettings;
 import io.fedbase.coordinator.secure.SecureAggregationSettings;
 import io.fedbase.encoding.DeltaEncoding;
 import io.fedbase.learn.InnerLoopConfig;
@@ -29,6 +30,8 @@ import java.util.Set;
  * @param aggregation how a round's uploads are combined (weighted mean, or a robust rule)
  * @param secureAggregation present when rounds are securely aggregated (the coordinator sees only
  *     the sum; not combinable with a robust rule, which needs every single upload)
+ * @param privacy present when the federation is differentially private (the task-weighted mean
+ *     becomes the unweighted mean of clipped deltas; not combinable with a robust rule)
  */
 public record FederationSettings(
     RoundPolicy policy,
@@ -43,7 +46,8 @@ public record FederationSettings(
     NormBound normBound,
     Set<DeltaEncoding> acceptedEncodings,
     AggregationMethod aggregation,
-    Optional<SecureAggregationSettings> secureAggregation) {
+    Optional<SecureAggregationSettings> secureAggregation,
+    Optional<PrivacySettings> privacy) {
 
   public FederationSettings {
     if (tasksPerNode < 1) {
@@ -63,6 +67,19 @@ public record FederationSettings(
     }
     acceptedEncodings = Set.copyOf(acceptedEncodings);
     Objects.requireNonNull(aggregation, "aggregation");
+    if (privacy.isPresent() && aggregation instanceof AggregationMethod.Robust) {
+      throw new IllegalArgumentException(
+          "differential privacy cannot be combined with --aggregation " + aggregation + ": its noise is calibrated to a sum of clipped deltas");
+    }
+    if (privacy.isPresent() && privacy.get().delta() >= 1.0 / policy.minNodes()) {
+      throw new IllegalArgumentException(
+          "--dp-delta " + privacy.get().delta() + " is not well below 1 / " + policy.minNodes()
+              + " (--min-nodes): a delta that large allows giving away one node's data outright");
+    }
+    if (privacy.isPresent() && privacy.get().hasBudget() && privacy.get().projected(1).epsilon() > privacy.get().budgetEpsilon()) {
+      throw new IllegalArgumentException(
+          "a single round already costs epsilon " + privacy.get().projected(1).epsilon() + ", more than --dp-budget " + privacy.get().budgetEpsilon());
+    }
     if (secureAggregation.isPresent()) {
       if (aggregation instanceof AggregationMethod.Robust) {
         throw new IllegalArgumentException(
@@ -86,23 +103,29 @@ public record FederationSettings(
       long seed,
       long targetRounds,
       NormBound normBound) {
-    this(policy, tasksPerNode, tasks, inner, tau, scheduleRounds, warmupRounds, seed, targetRounds, normBound, EnumSet.copyOf(DeltaEncoding.choosable()), AggregationMethod.weightedMean(), Optional.empty());
+    this(policy, tasksPerNode, tasks, inner, tau, scheduleRounds, warmupRounds, seed, targetRounds, normBound, EnumSet.copyOf(DeltaEncoding.choosable()), AggregationMethod.weightedMean(), Optional.empty(), Optional.empty());
   }
 
   /** These settings accepting only {@code encodings} for uploads. */
   public FederationSettings withAcceptedEncodings(Set<DeltaEncoding> encodings) {
-    return new FederationSettings(policy, tasksPerNode, tasks, inner, tau, scheduleRounds, warmupRounds, seed, targetRounds, normBound, encodings, aggregation, secureAggregation);
+    return new FederationSettings(policy, tasksPerNode, tasks, inner, tau, scheduleRounds, warmupRounds, seed, targetRounds, normBound, encodings, aggregation, secureAggregation, privacy);
   }
 
   /** These settings combining each round's uploads with {@code method}. */
   public FederationSettings withAggregation(AggregationMethod method) {
-    return new FederationSettings(policy, tasksPerNode, tasks, inner, tau, scheduleRounds, warmupRounds, seed, targetRounds, normBound, acceptedEncodings, method, secureAggregation);
+    return new FederationSettings(policy, tasksPerNode, tasks, inner, tau, scheduleRounds, warmupRounds, seed, targetRounds, normBound, acceptedEncodings, method, secureAggregation, privacy);
   }
 
   /** These settings with every round securely aggregated as {@code secure} says. */
   public FederationSettings withSecureAggregation(SecureAggregationSettings secure) {
     return new FederationSettings(
-        policy, tasksPerNode, tasks, inner, tau, scheduleRounds, warmupRounds, seed, targetRounds, normBound, acceptedEncodings, aggregation, Optional.of(secure));
+        policy, tasksPerNode, tasks, inner, tau, scheduleRounds, warmupRounds, seed, targetRounds, normBound, acceptedEncodings, aggregation, Optional.of(secure), privacy);
+  }
+
+  /** These settings with client-level differential privacy as {@code dp} says. */
+  public FederationSettings withPrivacy(PrivacySettings dp) {
+    return new FederationSettings(
+        policy, tasksPerNode, tasks, inner, tau, scheduleRounds, warmupRounds, seed, targetRounds, normBound, acceptedEncodings, aggregation, secureAggregation, Optional.of(dp));
   }
 
   /** The same settings without norm bounds. */

@@ -4,13 +4,18 @@ import io.fedbase.bundle.Bundle;
 import io.fedbase.bundle.BundleLayout;
 import io.fedbase.coordinator.aggregate.AggregationMethod;
 import io.fedbase.coordinator.aggregate.NormBound;
+import io.fedbase.coordinator.aggregate.RoundAggregate;
 import io.fedbase.coordinator.aggregate.RoundAggregator;
 import io.fedbase.coordinator.aggregate.StagedUpdate;
 import io.fedbase.coordinator.aggregate.UpdateHeaderFields;
 import io.fedbase.coordinator.aggregate.UpdateReceiver;
 import io.fedbase.coordinator.aggregate.UpdateRejectedException.Reason;
 import io.fedbase.coordinator.aggregate.UpdateRejectedException;
+import io.fedbase.coordinator.privacy.PrivacyReport;
+import io.fedbase.coordinator.privacy.PrivacySettings;
+import io.fedbase.coordinator.privacy.PrivateAggregate;
 import io.fedbase.coordinator.secure.SecureAggregate;
+import io.fedbase.coordinator.secure.SecureAggregationSettings;
 import io.fedbase.coordinator.secure.SecureRound;
 import io.fedbase.coordinator.store.Checkpoint;
 import io.fedbase.coordinator.store.CheckpointStore;
@@ -20,6 +25,9 @@ import io.fedbase.genotype.ArchitectureLogits;
 import io.fedbase.genotype.DartsNotation;
 import io.fedbase.genotype.GenotypeRule;
 import io.fedbase.learn.MetaOptimizer;
+import io.fedbase.privacy.GaussianMechanism;
+import io.fedbase.privacy.PrivacyLedger;
+import io.fedbase.privacy.PrivacyTerms;
 import io.fedbase.secagg.RoundConfig;
 import io.fedbase.secagg.SecAggException;
 import io.fedbase.secagg.SecAggServer;
@@ -30,6 +38,7 @@ import io.fedbase.space.SupernetSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -41,6 +50,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -49,6 +59,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.random.RandomGenerator;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -90,6 +101,11 @@ public final class RoundCoordinator implements AutoCloseable {
   private RoundPhase phase = RoundPhase.WAITING;
   private boolean federationDone;
   private OpenRound current;
+  /** Every committed private round so far; empty when the federation is not private. */
+  private PrivacyLedger ledger = PrivacyLedger.empty();
+  private PrivacyReport privacyReport;
+  private final RandomGenerator noise = GaussianMechanism.noiseSource();
+  private final SecureRandom sampling = new SecureRandom();
   private ScheduledFuture<?> keepAlive;
   private volatile boolean started;
 
@@ -138,6 +154,7 @@ public final class RoundCoordinator implements AutoCloseable {
     version = from.version();
     lastRound = from.lastRound();
     controls = store.readControls();
+    restorePrivacyLedger();
     if (controls.paused() || !controls.removedNodes().isEmpty()) {
       LOG.info("operator controls: paused={} removed={}", controls.paused(), controls.removedNodes());
     }
@@ -378,6 +395,12 @@ public final class RoundCoordinator implements AutoCloseable {
       bound.check(staged);
       float weightScale = bound.weightScale(staged.weightNorm());
       float logitScale = bound.logitScale(staged.logitNorm());
+      if (settings.privacy().isPresent()) {
+        // the noise is calibrated to these bounds, so the coordinator enforces them whatever a node did
+        PrivacySettings dp = settings.privacy().get();
+        weightScale *= clipScale(staged.weightNorm() * weightScale, dp.weightClip());
+        logitScale *= clipScale(staged.logitNorm() * logitScale, dp.logitClip());
+      }
       long mergeStart = System.nanoTime();
       try {
         round.aggregate.merge(staged, weightScale, logitScale);
@@ -405,6 +428,10 @@ public final class RoundCoordinator implements AutoCloseable {
       // a refused upload's file; a merged one's is already gone (deleted, or renamed by a rule that keeps it)
       deleteQuietly(staged.file());
     }
+  }
+
+  private static float clipScale(double norm, double bound) {
+    return norm > bound ? (float) (bound / norm) : 1f;
   }
 
   /** Records a refused upload (the transport calls this for every refusal it answers). */
@@ -447,7 +474,8 @@ public final class RoundCoordinator implements AutoCloseable {
         List.copyOf(recent),
         settings.targetRounds(),
         DartsNotation.format(GenotypeRule.BASE.derive(ArchitectureLogits.of(prior, spec.operations(), spec.nodes()))),
-        controls);
+        controls,
+        Optional.ofNullable(privacyReport));
   }
 
   /** The operator's current controls. */
@@ -538,7 +566,26 @@ public final class RoundCoordinator implements AutoCloseable {
     if (phase != RoundPhase.WAITING || controls.paused() || watchers.size() < settings.policy().minNodes()) {
       return;
     }
-    List<String> participants = new ArrayList<>(watchers.keySet());
+    Optional<PrivacySettings> dp = settings.privacy();
+    if (dp.isPresent() && dp.get().hasBudget() && ledger.wouldExceed(dp.get().budgetEpsilon(), dp.get().delta(), dp.get().sampleRate(), dp.get().noiseMultiplier())) {
+      stop(
+          String.format(
+              Locale.ROOT,
+              "the privacy budget: another round would take epsilon from %.4f above %.4f (delta %g)",
+              ledger.spent(dp.get().delta()).epsilon(),
+              dp.get().budgetEpsilon(),
+              dp.get().delta()),
+          true);
+      return;
+    }
+    List<String> participants = sampleParticipants();
+    int needed = Math.max(settings.policy().quorum(), settings.secureAggregation().isPresent() ? 2 : 1);
+    if (participants.size() < needed) {
+      // too few drawn this time: nothing is released, so nothing is spent; draw again shortly
+      LOG.info("round={} drew {} of {} connected nodes, fewer than {}; drawing again", lastRound + 1, participants.size(), watchers.size(), needed);
+      scheduler.schedule(this::openRoundIfWaiting, keepAliveInterval.toMillis(), TimeUnit.MILLISECONDS);
+      return;
+    }
     long number = lastRound + 1;
     Instant deadline = clock.instant().plus(settings.policy().deadline());
     int perNode = settings.tasksPerNode();
@@ -549,9 +596,10 @@ public final class RoundCoordinator implements AutoCloseable {
             .map(
                 sa ->
                     new SecureRound(
-                        new RoundConfig(number, participants, sa.thresholdFor(participants.size()), layout.totalSize(), sa.clip())))
+                        new RoundConfig(number, participants, sa.thresholdFor(participants.size()), layout.totalSize(), ringClip(sa, participants.size()))))
             .orElse(null);
     Optional<SecureTerms> terms = Optional.ofNullable(secure).map(r -> new SecureTerms(r.config().threshold(), r.config().clip()));
+    Optional<PrivacyTerms> privacyTerms = dp.map(d -> d.nodeTerms(participants.size()));
     for (int i = 0; i < participants.size(); i++) {
       assignments.put(
           participants.get(i),
@@ -566,9 +614,14 @@ public final class RoundCoordinator implements AutoCloseable {
               settings.seed(),
               participants,
               version * roundTasks + (long) i * perNode,
-              terms));
+              terms,
+              privacyTerms));
     }
-    RoundAggregator aggregate = secure != null ? new SecureAggregate(secure, layout) : aggregation.open(layout);
+    RoundAggregator aggregate =
+        secure != null ? new SecureAggregate(secure, layout) : dp.isPresent() ? new RoundAggregate(layout, false) : aggregation.open(layout);
+    if (dp.isPresent()) {
+      aggregate = new PrivateAggregate(aggregate, dp.get(), noise);
+    }
     current = new OpenRound(number, version, deadline, assignments, aggregate, secure, clock.instant());
     phase = RoundPhase.COLLECTING;
     LOG.info("round={} phase=collecting version={} participants={} deadline={}", number, version, participants.size(), deadline);
@@ -581,6 +634,61 @@ public final class RoundCoordinator implements AutoCloseable {
     if (secure != null) {
       scheduleSecureStep(current, SecAggServer.Phase.ADVERTISING);
     }
+  }
+
+  /** The privacy spent so far, from the newest manifest: a restart must not forget a round's cost. */
+  private void restorePrivacyLedger() throws IOException {
+    if (settings.privacy().isEmpty()) {
+      return;
+    }
+    PrivacySettings dp = settings.privacy().get();
+    Optional<PrivacyReport> last = version == 0 ? Optional.empty() : store.readManifest(version).map(CommitManifest::privacy);
+    if (version > 0 && last.isEmpty()) {
+      throw new IllegalStateException(
+          "prior version " + version + " has no privacy record: it was trained without differential privacy, so no guarantee can be stated for it; start a private federation from a new state directory");
+    }
+    ledger = last.map(PrivacyReport::ledger).orElse(PrivacyLedger.empty());
+    privacyReport = PrivacyReport.of(dp, ledger, dp.noiseMultiplier(), dp.sampleRate());
+    LOG.info("privacy: {} rounds so far, epsilon={} at delta={} (budget {})", ledger.rounds(), privacyReport.epsilon(), dp.delta(), dp.budgetEpsilon());
+  }
+
+  private synchronized void openRoundIfWaiting() {
+    maybeOpenRound();
+  }
+
+  /**
+   * The round's participants: every connected node, or in a private federation with a sampling
+   * rate below 1 each one independently with that probability (the Poisson sampling the accountant
+   * assumes).
+   */
+  private List<String> sampleParticipants() {
+    List<String> connected = new ArrayList<>(watchers.keySet());
+    double rate = settings.privacy().map(PrivacySettings::sampleRate).orElse(1.0);
+    if (rate >= 1) {
+      return connected;
+    }
+    List<String> drawn = new ArrayList<>();
+    for (String node : connected) {
+      if (sampling.nextDouble() < rate) {
+        drawn.add(node);
+      }
+    }
+    return drawn;
+  }
+
+  /**
+   * The L2 bound of a secure round's ring: the configured one, or large enough for a private
+   * delta — clipped to the sensitivity plus, in distributed mode, its noise share (whose norm stays
+   * below σ_share · (√n + 6) but for a vanishing probability) — since clipping again would cut the
+   * noise the guarantee counts on.
+   */
+  private float ringClip(SecureAggregationSettings sa, int participants) {
+    if (settings.privacy().isEmpty()) {
+      return sa.clip();
+    }
+    PrivacyTerms terms = settings.privacy().get().nodeTerms(participants);
+    double needed = GaussianMechanism.sensitivity(terms.weightClip(), terms.logitClip()) + terms.noiseStddev() * (Math.sqrt(layout.totalSize()) + 6);
+    return (float) Math.max(sa.clip(), needed * 1.001);
   }
 
   /** Closes {@code step} of {@code round}'s secure protocol after the step timeout, if it is still open then. */
@@ -711,7 +819,13 @@ public final class RoundCoordinator implements AutoCloseable {
     if (accepted < settings.policy().quorum()) {
       outcome = failed(round, "quorum not reached: " + accepted + " of " + settings.policy().quorum() + " updates", seconds);
     } else {
-      outcome = commit(round, seconds);
+      try {
+        outcome = commit(round, seconds);
+      } catch (RuntimeException e) {
+        // a bug must not leave the coordinator stuck mid-commit: the round fails, the prior stays
+        LOG.error("round {}: the commit failed unexpectedly, the prior is unchanged", round.number, e);
+        outcome = failed(round, "internal error while committing: " + e, seconds);
+      }
     }
     endRound(round, outcome);
   }
@@ -749,13 +863,22 @@ public final class RoundCoordinator implements AutoCloseable {
       return failed(round, "the meta-update made " + bad + " non-finite; the prior is unchanged", seconds);
     }
     SearchHealth health = SearchHealth.of(spec, prior, next, round.aggregate.logitDeltas());
+    PrivacyReport report = settings.privacy().map(dp -> privacyAfter(dp, round)).orElse(null);
+    Map<String, String> metadata = new TreeMap<>();
+    metadata.put("optimizer", optimizer.toString());
+    metadata.put("aggregation", round.aggregate.toString());
+    metadata.put("updates", Integer.toString(round.aggregate.updates()));
+    if (report != null) {
+      metadata.putAll(privacyMetadata(report));
+    }
     long writeStart = System.nanoTime();
     try {
       store.commit(
           new Checkpoint(version + 1, round.number, next),
           spec,
-          Map.of("optimizer", optimizer.toString(), "aggregation", aggregation.toString(), "updates", Integer.toString(round.aggregate.updates())),
-          new CommitManifest.Draft(round.number, version, aggregation.toString(), optimizer.toString(), index, settings.scheduleRounds(), round.uploads));
+          metadata,
+          new CommitManifest.Draft(
+              round.number, version, round.aggregate.toString(), optimizer.toString(), index, settings.scheduleRounds(), round.uploads, report));
       events.checkpoint((System.nanoTime() - writeStart) / 1e9, fileSize(store.priorFile(version + 1)), true);
     } catch (IOException e) {
       events.checkpoint((System.nanoTime() - writeStart) / 1e9, 0, false);
@@ -763,6 +886,12 @@ public final class RoundCoordinator implements AutoCloseable {
       return failed(round, "checkpoint write failed: " + e.getMessage(), seconds);
     }
     events.searchHealth(health);
+    if (report != null) {
+      ledger = report.ledger();
+      privacyReport = report;
+      events.privacy(report);
+      LOG.info("round={} privacy epsilon={} delta={} rounds={}", round.number, String.format("%.4f", report.epsilon()), report.delta(), report.rounds());
+    }
     prior = next;
     version++;
     long tasks = round.aggregate.tasks();
@@ -789,6 +918,26 @@ public final class RoundCoordinator implements AutoCloseable {
         String.format("%.3f", outcome.queryAccuracy()),
         String.format("%.1f", seconds));
     return outcome;
+  }
+
+  /** The ledger with this round added, at the noise that really reached the sum. */
+  private PrivacyReport privacyAfter(PrivacySettings dp, OpenRound round) {
+    double sigma = dp.effectiveNoiseMultiplier(round.assignments.size(), round.aggregate.updates());
+    return PrivacyReport.of(dp, ledger.plus(dp.sampleRate(), sigma), sigma, dp.sampleRate());
+  }
+
+  /** The privacy cost written into the prior file itself, so whoever fetches the prior sees it. */
+  private static Map<String, String> privacyMetadata(PrivacyReport r) {
+    Map<String, String> m = new TreeMap<>();
+    m.put("dp_mode", r.mode());
+    m.put("dp_epsilon", String.format(Locale.ROOT, "%.6g", r.epsilon()));
+    m.put("dp_delta", String.format(Locale.ROOT, "%g", r.delta()));
+    m.put("dp_rounds", Long.toString(r.rounds()));
+    m.put("dp_noise_multiplier", String.format(Locale.ROOT, "%g", r.noiseMultiplier()));
+    m.put("dp_sampling_rate", String.format(Locale.ROOT, "%g", r.samplingRate()));
+    m.put("dp_weight_clip", String.format(Locale.ROOT, "%g", r.weightClip()));
+    m.put("dp_logit_clip", String.format(Locale.ROOT, "%g", r.logitClip()));
+    return m;
   }
 
   private RoundOutcome failed(OpenRound round, String reason, double seconds) {

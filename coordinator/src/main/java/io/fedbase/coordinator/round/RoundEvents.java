@@ -1,6 +1,7 @@
 package io.fedbase.coordinator.round;
 
 import io.fedbase.coordinator.aggregate.UpdateRejectedException;
+import io.fedbase.coordinator.privacy.PrivacyReport;
 
 /**
  * What the round state machine reports as it runs, for metrics and logs. Called with the
@@ -34,6 +35,9 @@ public interface RoundEvents {
 
   /** Search-health figures of a committed round. */
   default void searchHealth(SearchHealth health) {}
+
+  /** A private round committed: the privacy the prior has now cost. */
+  default void privacy(PrivacyReport report) {}
 
   /** Records nothing. */
   static RoundEvents none() {

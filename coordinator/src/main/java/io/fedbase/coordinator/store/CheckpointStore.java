@@ -80,7 +80,7 @@ public final class CheckpointStore {
       CommitManifest manifest =
           new CommitManifest(
               checkpoint.version(), draft.round(), draft.baseVersion(), baseSha, sha, draft.aggregation(), draft.metaOptimizer(), draft.scheduleIndex(),
-              draft.scheduleRounds(), draft.uploads(), java.time.Instant.now().toString());
+              draft.scheduleRounds(), draft.uploads(), draft.privacy(), java.time.Instant.now().toString());
       AtomicFiles.writeString(manifestFile(checkpoint.version()), GSON.toJson(manifest) + "\n");
     }
     writeState(checkpoint.version(), checkpoint.lastRound(), sha);

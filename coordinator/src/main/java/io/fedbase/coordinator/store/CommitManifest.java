@@ -1,13 +1,15 @@
 package io.fedbase.coordinator.store;
 
+import io.fedbase.coordinator.privacy.PrivacyReport;
 import java.util.List;
 
 /**
  * The audit record of one committed prior version ({@code manifest-vNNNNNNNN.json}): the version it
  * was computed from and that file's SHA-256, every accepted upload (node, payload SHA-256, task
- * weight, norms and any clipping), the aggregation rule, the meta-optimiser and its schedule position, and the SHA-256
- * of the resulting file. With the uploads' payloads, anyone can replay the meta-update and compare
- * hashes.
+ * weight, norms and any clipping), the aggregation rule, the meta-optimiser and its schedule
+ * position, and the SHA-256 of the resulting file; for a private federation, what the version cost
+ * in privacy (null otherwise). With the uploads' payloads, anyone can replay the meta-update and
+ * compare hashes (not in central DP mode: the coordinator's noise is deliberately not recorded).
  */
 public record CommitManifest(
     long version,
@@ -20,6 +22,7 @@ public record CommitManifest(
     int scheduleIndex,
     int scheduleRounds,
     List<Upload> uploads,
+    PrivacyReport privacy,
     String committedAt) {
 
   /** One accepted upload as merged: its weight is {@code tasks}, each part scaled as recorded. */
@@ -27,7 +30,14 @@ public record CommitManifest(
 
   /** What the round knows before the files are written; the store adds the hashes and the time. */
   public record Draft(
-      long round, long baseVersion, String aggregation, String metaOptimizer, int scheduleIndex, int scheduleRounds, List<Upload> uploads) {
+      long round,
+      long baseVersion,
+      String aggregation,
+      String metaOptimizer,
+      int scheduleIndex,
+      int scheduleRounds,
+      List<Upload> uploads,
+      PrivacyReport privacy) {
     public Draft {
       uploads = List.copyOf(uploads);
     }

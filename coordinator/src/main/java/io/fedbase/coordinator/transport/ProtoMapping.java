@@ -1,6 +1,7 @@
 package io.fedbase.coordinator.transport;
 
 import io.fedbase.coordinator.aggregate.UpdateHeaderFields;
+import io.fedbase.coordinator.privacy.PrivacyReport;
 import io.fedbase.coordinator.round.Assignment;
 import io.fedbase.coordinator.round.CoordinatorStatus;
 import io.fedbase.coordinator.round.Receipt;
@@ -9,6 +10,8 @@ import io.fedbase.encoding.DeltaEncoding;
 import io.fedbase.learn.InnerLoopConfig;
 import io.fedbase.proto.v1.InnerLoopSettings;
 import io.fedbase.proto.v1.ModelSpec;
+import io.fedbase.proto.v1.PrivacyAssignment;
+import io.fedbase.proto.v1.PrivacyStatus;
 import io.fedbase.proto.v1.RoundAssignment;
 import io.fedbase.proto.v1.RoundOutcome;
 import io.fedbase.proto.v1.RoundState;
@@ -73,6 +76,9 @@ final class ProtoMapping {
             .setFirstTask(a.firstTask());
     // presence marks a secure round, so the field is set only for one
     a.secure().ifPresent(t -> b.setSecureAggregation(SecureAggregationSettings.newBuilder().setThreshold(t.threshold()).setClip(t.clip())));
+    a.privacy()
+        .ifPresent(
+            t -> b.setPrivacy(PrivacyAssignment.newBuilder().setWeightClip(t.weightClip()).setLogitClip(t.logitClip()).setNoiseStddev(t.noiseStddev())));
     return b.build();
   }
 
@@ -110,6 +116,7 @@ final class ProtoMapping {
             .setGenotype(s.genotype())
             .setPaused(s.controls().paused())
             .addAllRemovedNodes(new java.util.TreeSet<>(s.controls().removedNodes()));
+    s.privacy().ifPresent(p -> b.setPrivacy(privacy(p)));
     for (io.fedbase.coordinator.round.RoundOutcome o : s.recentRounds()) {
       b.addRecentRounds(
           RoundOutcome.newBuilder()
@@ -124,6 +131,21 @@ final class ProtoMapping {
               .setQueryAccuracy(o.queryAccuracy()));
     }
     return b.build();
+  }
+
+  static PrivacyStatus privacy(PrivacyReport p) {
+    return PrivacyStatus.newBuilder()
+        .setMode(p.mode())
+        .setEpsilon(p.epsilon())
+        .setDelta(p.delta())
+        .setOrder(Double.isNaN(p.order()) ? 0 : p.order())
+        .setBudgetEpsilon(p.budgetEpsilon() == null ? 0 : p.budgetEpsilon())
+        .setNoiseMultiplier(p.noiseMultiplier())
+        .setSamplingRate(p.samplingRate())
+        .setWeightClip(p.weightClip())
+        .setLogitClip(p.logitClip())
+        .setRounds(p.rounds())
+        .build();
   }
 
   static io.fedbase.proto.v1.AdminState adminState(io.fedbase.coordinator.round.OperatorControls c) {
