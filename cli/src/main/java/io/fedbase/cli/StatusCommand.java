@@ -52,6 +52,21 @@ final class StatusCommand implements Callable<Integer> {
                 : String.format(Locale.ROOT, "  round %d failed: %s", o.getRound(), o.getReason()));
       }
       System.out.println("genotype: " + s.getGenotype());
+      if (s.hasPrivacy()) {
+        var p = s.getPrivacy();
+        System.out.printf(
+            Locale.ROOT,
+            "privacy (%s DP): epsilon %.4g at delta %g after %d rounds%s; noise %.3g, sampling rate %.3g, clips %.3g (weights) %.3g (logits)%n",
+            p.getMode(),
+            p.getEpsilon(),
+            p.getDelta(),
+            p.getRounds(),
+            p.getBudgetEpsilon() > 0 ? String.format(Locale.ROOT, " of a %.4g budget", p.getBudgetEpsilon()) : "",
+            p.getNoiseMultiplier(),
+            p.getSamplingRate(),
+            p.getWeightClip(),
+            p.getLogitClip());
+      }
     } finally {
       CoordinatorChannels.close(channel);
     }

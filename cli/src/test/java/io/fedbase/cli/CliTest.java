@@ -194,6 +194,11 @@ class CliTest {
     assertTrue(int8.get("bytes_vs_first").getAsDouble() < 0.26, encodings.out());
     assertTrue(int8.get("prior_distance_vs_first").getAsDouble() > 0, "int8 rounding changes the prior: " + encodings.out());
     assertTrue(en.getAsJsonArray("results").get(1).getAsJsonObject().has("int8_diff_mean"), encodings.out());
+    Run secagg = run("bench", "secagg", "--nodes", "3", "--rounds", "1");
+    assertEquals(0, secagg.exit(), secagg.err());
+    JsonObject sa = JsonParser.parseString(secagg.lastLine()).getAsJsonObject().getAsJsonArray("results").get(0).getAsJsonObject();
+    assertTrue(sa.get("bytes_ratio").getAsDouble() > 1, secagg.out());
+    assertTrue(sa.get("secure_round_ms_median").getAsDouble() > 0, secagg.out());
     Run badEncoding = run("node", "--insecure", "--coordinator", "localhost:1", "--node-id", "a", "--data", "fashion-mnist", "--encoding", "int4");
     assertEquals(2, badEncoding.exit());
     assertTrue(badEncoding.err().contains("unknown delta encoding 'int4'"), badEncoding.err());
@@ -223,6 +228,9 @@ class CliTest {
     Run aggregation = run("coordinator", "--insecure", "--state-dir", state, "--aggregation", "trimmed-mean:0.7", "--port", "0");
     assertEquals(2, aggregation.exit());
     assertTrue(aggregation.err().contains("0.7"), aggregation.err());
+    Run dpWithoutClips = run("coordinator", "--insecure", "--state-dir", state, "--dp", "central", "--port", "0");
+    assertEquals(2, dpWithoutClips.exit());
+    assertTrue(dpWithoutClips.err().contains("--dp-weight-clip"), dpWithoutClips.err());
     Run secureInsecure = run("coordinator", "--insecure", "--state-dir", state, "--secure-aggregation", "--port", "0");
     assertEquals(2, secureInsecure.exit());
     assertTrue(secureInsecure.err().contains("needs node certificates"), secureInsecure.err());
