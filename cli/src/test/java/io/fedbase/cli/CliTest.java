@@ -194,6 +194,12 @@ class CliTest {
     assertTrue(int8.get("bytes_vs_first").getAsDouble() < 0.26, encodings.out());
     assertTrue(int8.get("prior_distance_vs_first").getAsDouble() > 0, "int8 rounding changes the prior: " + encodings.out());
     assertTrue(en.getAsJsonArray("results").get(1).getAsJsonObject().has("int8_diff_mean"), encodings.out());
+    Run privacy =
+        run("bench", "privacy", "--noise", "1.0", "--rounds", "2", "--tasks", "3", "--steps", "0,1", "--meta-shots", "2", "--meta-queries", "2");
+    assertEquals(0, privacy.exit(), privacy.err());
+    JsonObject pv = JsonParser.parseString(privacy.lastLine()).getAsJsonObject();
+    assertTrue(pv.getAsJsonArray("priors").get(1).getAsJsonObject().get("epsilon").getAsDouble() > 0, privacy.out());
+    assertTrue(pv.getAsJsonArray("results").get(1).getAsJsonObject().has("sigma_1_0_minus_scratch"), privacy.out());
     Run secagg = run("bench", "secagg", "--nodes", "3", "--rounds", "1");
     assertEquals(0, secagg.exit(), secagg.err());
     JsonObject sa = JsonParser.parseString(secagg.lastLine()).getAsJsonObject().getAsJsonArray("results").get(0).getAsJsonObject();
