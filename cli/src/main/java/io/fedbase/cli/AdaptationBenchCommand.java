@@ -38,21 +38,13 @@ final class AdaptationBenchCommand implements Callable<Integer> {
 
   @Mixin BenchMetaTrainingOptions metaTraining;
   @Mixin HeldOutOptions heldOut;
+  @Mixin BenchRunOptions run;
 
   @Option(names = "--prior", description = "Use this prior instead of meta-training one.")
   Path prior;
 
   @Option(names = "--ablations", description = "Also run prior weights with uniform logits, and fresh weights with the prior's logits.")
   boolean ablations;
-
-  @Option(names = "--out", description = "Directory for the prior, results.json and results.md.")
-  Path out;
-
-  @Option(names = "--seed", defaultValue = "0", description = "Seed (default: ${DEFAULT-VALUE}).")
-  long seed;
-
-  @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
-  String device;
 
   @Override
   public Integer call() throws Exception {
@@ -61,32 +53,32 @@ final class AdaptationBenchCommand implements Callable<Integer> {
     JsonObject json = new JsonObject();
     json.addProperty("benchmark", "adaptation");
     json.addProperty("spec", spec.toString());
-    try (NDManager root = NDManager.newBaseManager(Devices.select(device))) {
+    try (NDManager root = NDManager.newBaseManager(Devices.select(run.device))) {
       Bundle w;
       double metaSeconds = 0;
       if (prior != null) {
         w = BundleFiles.read(prior, BundleLayout.of(spec)).bundle();
       } else {
         long t0 = System.nanoTime();
-        w = metaTraining.train(spec, inner.config(), AggregationRule.weightedMean(), seed, root, "meta-train");
+        w = metaTraining.train(spec, inner.config(), AggregationRule.weightedMean(), run.seed, root, "meta-train");
         metaSeconds = (System.nanoTime() - t0) / 1e9;
-        if (out != null) {
-          BundleFiles.write(out.resolve("prior.fbb"), StoredBundle.parameters(w, spec, Map.of("rounds", Integer.toString(metaTraining.rounds))));
+        if (run.out != null) {
+          BundleFiles.write(run.out.resolve("prior.fbb"), StoredBundle.parameters(w, spec, Map.of("rounds", Integer.toString(metaTraining.rounds))));
         }
       }
       json.addProperty("meta_train_seconds", metaSeconds);
       HeldOutComparison.Result result =
           HeldOutRun.compare(
-              spec, w, heldOut.load(), heldOut.shape(spec.ways()), inner.config(), heldOutTau, heldOut.tasks, heldOut.steps, ablations, seed, root);
+              spec, w, heldOut.load(), heldOut.shape(spec.ways()), inner.config(), heldOutTau, heldOut.tasks, heldOut.steps, ablations, run.seed, root);
       String table = table(result);
       System.out.println(table);
       json.addProperty("held_out_tau", heldOutTau);
       json.addProperty("tasks", heldOut.tasks);
       json.add("results", toJson(result));
-      if (out != null) {
-        Files.createDirectories(out);
-        Files.writeString(out.resolve("results.md"), table);
-        Files.writeString(out.resolve("results.json"), new GsonBuilder().setPrettyPrinting().create().toJson(json));
+      if (run.out != null) {
+        Files.createDirectories(run.out);
+        Files.writeString(run.out.resolve("results.md"), table);
+        Files.writeString(run.out.resolve("results.json"), new GsonBuilder().setPrettyPrinting().create().toJson(json));
       }
     }
     System.out.println(json);

@@ -14,7 +14,6 @@ import io.fedbase.learn.PairedStats;
 import io.fedbase.space.SupernetSpec;
 import io.fedbase.supernet.Devices;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -39,18 +38,10 @@ final class EncodingsBenchCommand implements Callable<Integer> {
   @Mixin InnerLoopOptions inner;
   @Mixin BenchMetaTrainingOptions metaTraining;
   @Mixin HeldOutOptions heldOut;
+  @Mixin BenchRunOptions run;
 
   @Option(names = "--encodings", split = ",", defaultValue = "fp32,fp16,bf16,int8", description = "Encodings to compare; the first is the reference (default: ${DEFAULT-VALUE}).")
   List<String> encodingNames;
-
-  @Option(names = "--out", description = "Directory for results.json and results.md.")
-  Path out;
-
-  @Option(names = "--seed", defaultValue = "0", description = "Seed (default: ${DEFAULT-VALUE}).")
-  long seed;
-
-  @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
-  String device;
 
   @Override
   public Integer call() throws Exception {
@@ -62,15 +53,15 @@ final class EncodingsBenchCommand implements Callable<Integer> {
     json.addProperty("spec", spec.toString());
     json.addProperty("rounds", metaTraining.rounds);
     json.addProperty("tasks", heldOut.tasks);
-    try (NDManager root = NDManager.newBaseManager(Devices.select(device))) {
+    try (NDManager root = NDManager.newBaseManager(Devices.select(run.device))) {
       List<HeldOutComparison.Arm> arms = new ArrayList<>();
       List<Bundle> priors = new ArrayList<>();
       JsonArray perEncoding = new JsonArray();
       for (DeltaEncoding encoding : encodings) {
         long t0 = System.nanoTime();
         // the rounding seeds differ from the task seeds, and are the same for every encoding
-        AggregationRule rule = WireRoundTrip.through(encoding, AggregationRule.weightedMean(), seed * 1_000_003L + 17);
-        Bundle prior = metaTraining.train(spec, inner.config(), rule, seed, root, "meta-train " + encoding);
+        AggregationRule rule = WireRoundTrip.through(encoding, AggregationRule.weightedMean(), run.seed * 1_000_003L + 17);
+        Bundle prior = metaTraining.train(spec, inner.config(), rule, run.seed, root, "meta-train " + encoding);
         priors.add(prior);
         arms.add(new HeldOutComparison.Arm(encoding.label(), t -> prior));
         JsonObject e = new JsonObject();
@@ -84,14 +75,14 @@ final class EncodingsBenchCommand implements Callable<Integer> {
       json.add("encodings", perEncoding);
       HeldOutComparison.Result result =
           HeldOutRun.run(
-              spec, arms, heldOut.load(), heldOut.shape(spec.ways()), inner.config(), metaTraining.heldOutTau(), heldOut.tasks, heldOut.steps, seed, root);
+              spec, arms, heldOut.load(), heldOut.shape(spec.ways()), inner.config(), metaTraining.heldOutTau(), heldOut.tasks, heldOut.steps, run.seed, root);
       String table = table(encodings, layout, result);
       System.out.println(table);
       json.add("results", rows(result));
-      if (out != null) {
-        Files.createDirectories(out);
-        Files.writeString(out.resolve("results.md"), table);
-        Files.writeString(out.resolve("results.json"), new GsonBuilder().setPrettyPrinting().create().toJson(json));
+      if (run.out != null) {
+        Files.createDirectories(run.out);
+        Files.writeString(run.out.resolve("results.md"), table);
+        Files.writeString(run.out.resolve("results.json"), new GsonBuilder().setPrettyPrinting().create().toJson(json));
       }
     }
     System.out.println(json);

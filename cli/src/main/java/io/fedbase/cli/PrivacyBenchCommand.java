@@ -15,7 +15,6 @@ import io.fedbase.space.SupernetSpec;
 import io.fedbase.supernet.Devices;
 import io.fedbase.supernet.ParameterInitializer;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -42,6 +41,7 @@ final class PrivacyBenchCommand implements Callable<Integer> {
   @Mixin InnerLoopOptions inner;
   @Mixin BenchMetaTrainingOptions metaTraining;
   @Mixin HeldOutOptions heldOut;
+  @Mixin BenchRunOptions run;
 
   @Option(names = "--noise", split = ",", defaultValue = "0.1,0.3,1.0", description = "Noise multipliers to compare with no DP (default: ${DEFAULT-VALUE}).")
   double[] noise;
@@ -57,15 +57,6 @@ final class PrivacyBenchCommand implements Callable<Integer> {
 
   @Option(names = "--delta", defaultValue = "1e-5", description = "The delta epsilon is reported at (default: ${DEFAULT-VALUE}).")
   double delta;
-
-  @Option(names = "--out", description = "Directory for results.json and results.md.")
-  Path out;
-
-  @Option(names = "--seed", defaultValue = "0", description = "Seed (default: ${DEFAULT-VALUE}).")
-  long seed;
-
-  @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
-  String device;
 
   @Override
   public Integer call() throws Exception {
@@ -86,33 +77,33 @@ final class PrivacyBenchCommand implements Callable<Integer> {
     List<HeldOutComparison.Arm> arms = new ArrayList<>();
     JsonArray priors = new JsonArray();
     List<String> names = new ArrayList<>();
-    try (NDManager root = NDManager.newBaseManager(Devices.select(device))) {
-      Bundle plain = metaTraining.train(spec, inner.config(), AggregationRule.weightedMean(), seed, root, "meta-train no DP");
+    try (NDManager root = NDManager.newBaseManager(Devices.select(run.device))) {
+      Bundle plain = metaTraining.train(spec, inner.config(), AggregationRule.weightedMean(), run.seed, root, "meta-train no DP");
       arms.add(new HeldOutComparison.Arm("no-dp", t -> plain));
       names.add("no DP");
       priors.add(prior("no-dp", 0, Double.POSITIVE_INFINITY));
       for (double sigma : noise) {
-        PrivateMean rule = new PrivateMean(weightClip, logitClip, sigma, new SplittableRandom(seed * 31 + Double.hashCode(sigma)));
-        Bundle prior = metaTraining.train(spec, inner.config(), rule, seed, root, "meta-train sigma " + sigma);
+        PrivateMean rule = new PrivateMean(weightClip, logitClip, sigma, new SplittableRandom(run.seed * 31 + Double.hashCode(sigma)));
+        Bundle prior = metaTraining.train(spec, inner.config(), rule, run.seed, root, "meta-train sigma " + sigma);
         PrivacySpent spent = PrivacyLedger.empty().plus(q, sigma, metaTraining.rounds).spent(delta);
         String name = String.format(Locale.ROOT, "sigma-%s", sigma);
         arms.add(new HeldOutComparison.Arm(name, t -> prior));
         names.add(String.format(Locale.ROOT, "σ = %s (ε = %.3g)", sigma, spent.epsilon()));
         priors.add(prior(name, sigma, spent.epsilon()));
       }
-      arms.add(new HeldOutComparison.Arm("scratch", t -> HeldOutComparison.withUniformLogits(ParameterInitializer.initialize(spec, seed * 7919 + t))));
+      arms.add(new HeldOutComparison.Arm("scratch", t -> HeldOutComparison.withUniformLogits(ParameterInitializer.initialize(spec, run.seed * 7919 + t))));
       names.add("scratch");
       HeldOutComparison.Result result =
           HeldOutRun.run(
-              spec, arms, heldOut.load(), heldOut.shape(spec.ways()), inner.config(), metaTraining.heldOutTau(), heldOut.tasks, heldOut.steps, seed, root);
+              spec, arms, heldOut.load(), heldOut.shape(spec.ways()), inner.config(), metaTraining.heldOutTau(), heldOut.tasks, heldOut.steps, run.seed, root);
       String table = table(names, result);
       System.out.println(table);
       json.add("priors", priors);
       json.add("results", rows(result));
-      if (out != null) {
-        Files.createDirectories(out);
-        Files.writeString(out.resolve("results.md"), table);
-        Files.writeString(out.resolve("results.json"), new GsonBuilder().setPrettyPrinting().create().toJson(json));
+      if (run.out != null) {
+        Files.createDirectories(run.out);
+        Files.writeString(run.out.resolve("results.md"), table);
+        Files.writeString(run.out.resolve("results.json"), new GsonBuilder().setPrettyPrinting().create().toJson(json));
       }
     }
     System.out.println(json);
