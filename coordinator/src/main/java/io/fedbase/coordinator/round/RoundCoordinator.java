@@ -235,6 +235,10 @@ public final class RoundCoordinator implements AutoCloseable {
     } else {
       watcher.keepAlive(currentRoundNumber(), phase, version);
     }
+    if (current != null && current.secure != null) {
+      // a secure step relayed while the node was away would otherwise be lost to it
+      current.secure.lastRelayedTo(nodeId).ifPresent(watcher::secureStep);
+    }
     maybeOpenRound();
   }
 

@@ -16,6 +16,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -30,6 +31,8 @@ public final class SecureRound {
   private final SecAggServer server;
   private final Map<String, byte[]> certificates = new LinkedHashMap<>();
   private final Set<String> shared = new HashSet<>();
+  /** The newest relay each node was sent, so a node that reconnects mid-round can be sent it again. */
+  private final Map<String, SecureStep> lastRelayed = new LinkedHashMap<>();
   private List<String> expected;
   private List<String> contributors = List.of();
 
@@ -73,7 +76,7 @@ public final class SecureRound {
     }
     expected = List.copyOf(relay.keySet());
     shared.clear();
-    return relay;
+    return relayed(relay);
   }
 
   /**
@@ -93,7 +96,18 @@ public final class SecureRound {
     Map<String, SecureStep> relay = new LinkedHashMap<>();
     byReceiver.forEach((receiver, shares) -> relay.put(receiver, new SecureStep.Shares(config.round(), shares)));
     expected = List.copyOf(relay.keySet());
+    return relayed(relay);
+  }
+
+  /** Records what a step relays, and returns it. */
+  private Map<String, SecureStep> relayed(Map<String, SecureStep> relay) {
+    lastRelayed.putAll(relay);
     return relay;
+  }
+
+  /** The newest step relayed to {@code node}, if any. */
+  public Optional<SecureStep> lastRelayedTo(String node) {
+    return Optional.ofNullable(lastRelayed.get(node));
   }
 
   /** Whether masked uploads are being taken (step 2). */
@@ -119,7 +133,7 @@ public final class SecureRound {
       relay.put(survivor, new SecureStep.Unmask(config.round(), request));
     }
     expected = request.survivors();
-    return relay;
+    return relayed(relay);
   }
 
   /**
