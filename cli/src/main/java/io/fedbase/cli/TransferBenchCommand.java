@@ -2,12 +2,15 @@ package io.fedbase.cli;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import io.fedbase.bundle.Bundle;
 import io.fedbase.bundle.BundleLayout;
 import io.fedbase.coordinator.CoordinatorRuntime;
 import io.fedbase.coordinator.metrics.CoordinatorMetrics;
 import io.fedbase.coordinator.round.FederationSettings;
 import io.fedbase.coordinator.round.RoundPolicy;
 import io.fedbase.coordinator.transport.TransportLimits;
+import io.fedbase.encoding.DeltaEncoder;
+import io.fedbase.encoding.DeltaEncoding;
 import io.fedbase.learn.FiniteDifferenceUpdate;
 import io.fedbase.learn.InnerLoopConfig;
 import io.fedbase.learn.Schedule;
@@ -70,8 +73,15 @@ final class TransferBenchCommand implements Callable<Integer> {
   @Option(names = "--repeat", defaultValue = "3", description = "Transfers per direction and window; the median is reported (default: ${DEFAULT-VALUE}).")
   int repeat;
 
+  @Option(
+      names = "--encoding",
+      defaultValue = "fp32",
+      description = "Upload encoding: fp32, fp16, bf16 or int8; upload times then include the node's encoding, and throughput counts the float32 delta (default: ${DEFAULT-VALUE}).")
+  String encoding;
+
   @Override
   public Integer call() throws Exception {
+    DeltaEncoding uploadEncoding = DeltaEncoding.parse(encoding);
     if (mb < 1 || repeat < 1 || windowsKib.isEmpty()) {
       throw new IllegalArgumentException("--mb, --repeat and --windows-kib must be positive");
     }
@@ -84,7 +94,7 @@ final class TransferBenchCommand implements Callable<Integer> {
     for (int kib : windowsKib) {
       double[] down = new double[repeat];
       double[] up = new double[repeat];
-      measure(spec, layout, kib << 10, down, up);
+      measure(spec, layout, kib << 10, uploadEncoding, down, up);
       double d = BenchStats.median(down);
       double u = BenchStats.median(up);
       JsonObject o = new JsonObject();
@@ -101,6 +111,8 @@ final class TransferBenchCommand implements Callable<Integer> {
     JsonObject json = new JsonObject();
     json.addProperty("benchmark", "transfer");
     json.addProperty("mib", bytes / 1048576.0);
+    json.addProperty("encoding", uploadEncoding.label());
+    json.addProperty("upload_payload_bytes", uploadEncoding.payloadBytes(layout));
     json.addProperty("chunk_kib", CoordinatorClient.CHUNK_BYTES >> 10);
     json.addProperty("raw_gbps", bytes / raw / 1e9);
     json.add("sweep", sweep);
@@ -118,7 +130,7 @@ final class TransferBenchCommand implements Callable<Integer> {
     }
   }
 
-  private void measure(SupernetSpec spec, BundleLayout layout, int window, double[] down, double[] up) throws Exception {
+  private void measure(SupernetSpec spec, BundleLayout layout, int window, DeltaEncoding uploadEncoding, double[] down, double[] up) throws Exception {
     Path state = Files.createTempDirectory("fedbase-bench-transfer");
     FederationSettings settings =
         new FederationSettings(
@@ -163,17 +175,18 @@ final class TransferBenchCommand implements Callable<Integer> {
                   @Override
                   public void onCompleted() {}
                 });
-        ByteBuffer payload = ByteBuffer.allocate(layout.totalSize() * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        String sha = Digests.sha256Hex(payload);
+        Bundle delta = smallRandomDelta(layout);
         CoordinatorClient client = new CoordinatorClient(channel);
         for (int r = 0; r < repeat; r++) {
           RoundAssignment a = assignments.poll(2, TimeUnit.MINUTES);
           if (a == null) {
             throw new IllegalStateException("no round assignment within 2 minutes");
           }
-          UpdateHeader header =
-              CoordinatorClient.deltaHeader(a.getRound(), "bench", a.getPriorVersion(), 1, layout.specHash(), payload.capacity()).build();
           long t0 = System.nanoTime();
+          ByteBuffer payload = DeltaEncoder.encode(delta, uploadEncoding, r);
+          String sha = Digests.sha256Hex(payload);
+          UpdateHeader header =
+              CoordinatorClient.deltaHeader(a.getRound(), "bench", a.getPriorVersion(), 1, layout.specHash(), uploadEncoding, payload.remaining()).build();
           client.send(header, payload.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN), sha, Duration.ofMinutes(5));
           up[r] = (System.nanoTime() - t0) / 1e9;
         }
@@ -185,6 +198,16 @@ final class TransferBenchCommand implements Callable<Integer> {
         files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
     }
+  }
+
+  /** A delta of small random values, as a node's would be (zeros would flatter the lossy encodings). */
+  private static Bundle smallRandomDelta(BundleLayout layout) {
+    java.util.SplittableRandom random = new java.util.SplittableRandom(5);
+    float[] v = new float[layout.totalSize()];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = (float) (random.nextGaussian() * 1e-3);
+    }
+    return Bundle.of(layout, v);
   }
 
   /** Seconds to push {@code bytes} through a loopback TCP socket in 1 MiB writes, {@code repeat} times. */
