@@ -122,6 +122,15 @@ public final class NodeRuntime {
    *     that cannot read this node's data)
    */
   public void run() throws InterruptedException {
+    try {
+      follow();
+    } finally {
+      // a secure round still adapting when the federation ends has nobody left to upload to
+      secureWork.shutdownNow();
+    }
+  }
+
+  private void follow() throws InterruptedException {
     int attempt = 0;
     boolean toldOpen = false;
     while (!stopped) {
