@@ -10,6 +10,9 @@
 #   -t  intra-op threads for both; default: whatever fedbase's engine uses (libtorch's default,
 #       reported by its first run), passed on to the torch script with --threads
 #   -o  keep each run's JSON line in DIR (default: a temporary directory, removed at the end)
+# Environment: TORCH_FLAGS adds flags for the torch script only (e.g. --channels-last, which is not
+# the reference's default); FEDBASE_JAVA_OPTS is passed to fedbase's JVM; PYTHON picks the
+# interpreter (default /usr/bin/python3, Debian's, which has python3-torch).
 # Example: bench/compare_inner_step.sh -r 3 --channels 16 --cells 5 --cell-nodes 4 --steps 200 --warmup 20
 #
 # Prints the per-run medians (ms per step), the parameter counts of both engines (which must be
@@ -28,7 +31,7 @@ while [ $# -gt 0 ]; do
     -r) REPS="$2"; shift 2 ;;
     -t) THREADS="$2"; shift 2 ;;
     -o) OUT="$2"; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) FLAGS+=("$1"); shift ;;
   esac
 done
@@ -60,6 +63,10 @@ echo "flags: ${FLAGS[*]:-(defaults: small profile)}; repetitions: $REPS"
 # both engines spin OpenMP workers; on a busy machine (load near or above the core count) a step can
 # take many times longer, so the load is printed before and after to tell a quiet run from a noisy one
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cpus)"
+if awk -v n="$(nproc)" '{exit !($1 > 0.5 * n)}' /proc/loadavg; then
+  echo "WARNING: the machine is busy; with every core in use OpenMP's spinning workers can make a step" \
+    "ten or more times slower, so these numbers are not fit for BENCHMARKS.md" >&2
+fi
 printf '%-4s %-8s %12s %12s %8s %14s %8s\n' run engine median_ms mean_ms threads weight_params logits
 for r in $(seq 1 "$REPS"); do
   (cd "$ROOT" && FEDBASE_JAVA_OPTS="$FEDBASE_OPTS" ./fedbase bench inner-step "${FLAGS[@]}") \
@@ -72,7 +79,8 @@ for r in $(seq 1 "$REPS"); do
   printf '%-4s %-8s %12.2f %12.2f %8s %14s %8s\n' "$r" fedbase "$(field "$fj" ms_per_step_median)" \
     "$(field "$fj" ms_per_step_mean)" "$(field "$fj" threads)" "$(field "$fj" weight_params)" "$(field "$fj" logit_params)"
 
-  "$PYTHON" "$ROOT/bench/inner_step_torch.py" --threads "$THREADS" "${FLAGS[@]}" \
+  # shellcheck disable=SC2086 # TORCH_FLAGS is a list of flags
+  "$PYTHON" "$ROOT/bench/inner_step_torch.py" --threads "$THREADS" ${TORCH_FLAGS:-} "${FLAGS[@]}" \
     >"$OUT/torch-$r.out" 2>"$OUT/torch-$r.err"
   tj="$(last_json "$OUT/torch-$r.out")"
   echo "$tj" >"$OUT/torch-$r.json"
@@ -97,7 +105,7 @@ fm = statistics.median(x["ms_per_step_median"] for x in f)
 tm = statistics.median(x["ms_per_step_median"] for x in t)
 pairs = ["%.3f" % (a["ms_per_step_median"] / b["ms_per_step_median"]) for a, b in zip(f, t)]
 print("fedbase: %s, %s" % (f[0]["engine_version"], f[0]["spec"]))
-print("pytorch: %s" % t[0]["engine_version"])
+print("pytorch: %s%s" % (t[0]["engine_version"], ", channels-last" if t[0].get("channels_last") else ""))
 print("parameters (both): %d weights + %d logits; threads (both): %d"
       % (f[0]["weight_params"], f[0]["logit_params"], f[0]["threads"]))
 print("median of per-run medians: fedbase %.2f ms, pytorch %.2f ms" % (fm, tm))

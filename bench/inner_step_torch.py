@@ -340,8 +340,13 @@ class Supernet(nn.Module):
     def all_weights(self):
         return [p for n, p in self.named_parameters() if not n.startswith("alpha_")]
 
+    channels_last = False
+
     def forward(self, x, w_normal, w_reduce):
         s0 = s1 = self.stems[sig_key(tuple(x.shape[1:]))](x)
+        if self.channels_last:
+            # not the reference's default: NHWC memory for everything after the stem (see --channels-last)
+            s0 = s1 = s0.contiguous(memory_format=torch.channels_last)
         for cell in self.cells:
             out = cell(s0, s1, w_reduce if cell.reduction else w_normal)
             s0, s1 = s1, out
@@ -396,6 +401,8 @@ def build_args(argv):
     p.add_argument("--tau", type=float, default=1.0, help="Gumbel-softmax temperature (fedbase's bench: 1)")
     p.add_argument("--threads", type=int, help="intra-op threads (default: libtorch's own default)")
     p.add_argument("--interop-threads", type=int, help="inter-op threads (default: libtorch's own default)")
+    p.add_argument("--channels-last", action="store_true",
+                   help="keep activations after the stem in NHWC memory (default: off, plain NCHW as written in DARTS)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--counts-only", action="store_true", help="print the parameter counts and exit")
     return p.parse_args(argv)
@@ -428,6 +435,7 @@ def main(argv):
     torch.manual_seed(a.seed)
     net = Supernet(spec["channels"], spec["cells"], spec["nodes"], spec["ops"], spec["stems"], spec["ways"])
     initialise(net, a.seed)
+    net.channels_last = a.channels_last
     weight_params = sum(p.numel() for p in net.all_weights())
     logit_params = sum(p.numel() for p in net.logits())
     weights = net.weights(sig)
@@ -498,6 +506,7 @@ def main(argv):
         "logit_params": logit_params,
         "trainable_weight_params": trainable_weight_params,
         "mkldnn": torch.backends.mkldnn.is_available(),
+        "channels_last": a.channels_last,
         "last_loss": last[0] if last else None,
     }
     print(json.dumps(result), flush=True)
