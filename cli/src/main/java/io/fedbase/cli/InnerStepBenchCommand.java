@@ -1,6 +1,8 @@
 package io.fedbase.cli;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.fedbase.bundle.Bundle;
@@ -97,11 +99,17 @@ final class InnerStepBenchCommand implements Callable<Integer> {
     long[] counts = spec.parameterCounts();
     JsonObject json = new JsonObject();
     json.addProperty("benchmark", "inner-step");
+    json.addProperty("engine", "fedbase");
+    json.addProperty("engine_version", Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
     json.addProperty("spec", spec.toString());
     json.addProperty("input", sig.toString());
+    json.addProperty("ways", ways);
     json.addProperty("batch", batch);
     json.addProperty("steps", steps);
-    json.addProperty("threads", Runtime.getRuntime().availableProcessors());
+    // the engine's intra-op threads (libtorch's default, or -Dai.djl.pytorch.num_threads), not the core count
+    json.addProperty("threads", JniUtils.getNumThreads());
+    json.addProperty("interop_threads", JniUtils.getNumInteropThreads());
+    json.addProperty("cpus", Runtime.getRuntime().availableProcessors());
     json.addProperty("ms_per_step_median", sorted[steps / 2]);
     json.addProperty("ms_per_step_mean", Arrays.stream(ms).average().orElse(Double.NaN));
     json.addProperty("ms_per_step_p90", sorted[(int) Math.min(steps - 1, Math.floor(steps * 0.9))]);

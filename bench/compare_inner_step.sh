@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Benchmark 1 side by side: `./fedbase bench inner-step` against the same supernet and step written
+# directly in PyTorch (bench/inner_step_torch.py, Debian's python3-torch), run alternately
+# (fedbase, torch, fedbase, torch, ...) so both see the same machine state, one process at a time.
+#
+# Usage: bench/compare_inner_step.sh [-r REPS] [-t THREADS] [-o DIR] [FLAGS...]
+#   FLAGS are passed unchanged to both engines: --profile --channels --cells --cell-nodes --ways
+#   --ops --input --batch --steps --warmup (fedbase's names; the torch script accepts the same).
+#   -r  repetitions of the pair (default 3, or $REPS)
+#   -t  intra-op threads for both; default: whatever fedbase's engine uses (libtorch's default,
+#       reported by its first run), passed on to the torch script with --threads
+#   -o  keep each run's JSON line in DIR (default: a temporary directory, removed at the end)
+# Environment: TORCH_FLAGS adds flags for the torch script only (e.g. --channels-last, which is not
+# the reference's default); FEDBASE_JAVA_OPTS is passed to fedbase's JVM; PYTHON picks the
+# interpreter (default /usr/bin/python3, Debian's, which has python3-torch).
+# Example: bench/compare_inner_step.sh -r 3 --channels 16 --cells 5 --cell-nodes 4 --steps 200 --warmup 20
+#
+# Prints the per-run medians (ms per step), the parameter counts of both engines (which must be
+# equal; the script fails if not) and the ratio fedbase / pytorch of the medians of the per-run
+# medians. The goal of the issue is a ratio of at most 0.8.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PYTHON="${PYTHON:-/usr/bin/python3}"
+REPS="${REPS:-3}"
+THREADS=""
+OUT=""
+FLAGS=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -r) REPS="$2"; shift 2 ;;
+    -t) THREADS="$2"; shift 2 ;;
+    -o) OUT="$2"; shift 2 ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) FLAGS+=("$1"); shift ;;
+  esac
+done
+
+if ! "$PYTHON" -c 'import torch' 2>/dev/null; then
+  echo "compare_inner_step: $PYTHON cannot import torch; install Debian's python3-torch (apt-get install -y python3-torch)" >&2
+  exit 1
+fi
+if [ -z "$OUT" ]; then
+  OUT="$(mktemp -d)"
+  trap 'rm -rf "$OUT"' EXIT
+else
+  mkdir -p "$OUT"
+fi
+
+# the last line of stdout that is a JSON object
+last_json() { grep '^{' "$1" | tail -n 1; }
+field() { "$PYTHON" -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
+
+FEDBASE_OPTS="${FEDBASE_JAVA_OPTS:-}"
+if [ -n "$THREADS" ]; then
+  FEDBASE_OPTS="$FEDBASE_OPTS -Dai.djl.pytorch.num_threads=$THREADS"
+fi
+
+# build once up front, so the first timed run does not include a Maven build
+(cd "$ROOT" && FEDBASE_JAVA_OPTS="$FEDBASE_OPTS" ./fedbase bench inner-step --help >/dev/null)
+
+echo "flags: ${FLAGS[*]:-(defaults: small profile)}; repetitions: $REPS"
+# both engines spin OpenMP workers; on a busy machine (load near or above the core count) a step can
+# take many times longer, so the load is printed before and after to tell a quiet run from a noisy one
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cpus)"
+if awk -v n="$(nproc)" '{exit !($1 > 0.5 * n)}' /proc/loadavg; then
+  echo "WARNING: the machine is busy; with every core in use OpenMP's spinning workers can make a step" \
+    "ten or more times slower, so these numbers are not fit for BENCHMARKS.md" >&2
+fi
+printf '%-4s %-8s %12s %12s %8s %14s %8s\n' run engine median_ms mean_ms threads weight_params logits
+for r in $(seq 1 "$REPS"); do
+  (cd "$ROOT" && FEDBASE_JAVA_OPTS="$FEDBASE_OPTS" ./fedbase bench inner-step "${FLAGS[@]}") \
+    >"$OUT/fedbase-$r.out" 2>"$OUT/fedbase-$r.err"
+  fj="$(last_json "$OUT/fedbase-$r.out")"
+  echo "$fj" >"$OUT/fedbase-$r.json"
+  if [ -z "$THREADS" ]; then
+    THREADS="$(field "$fj" threads)"
+  fi
+  printf '%-4s %-8s %12.2f %12.2f %8s %14s %8s\n' "$r" fedbase "$(field "$fj" ms_per_step_median)" \
+    "$(field "$fj" ms_per_step_mean)" "$(field "$fj" threads)" "$(field "$fj" weight_params)" "$(field "$fj" logit_params)"
+
+  # shellcheck disable=SC2086 # TORCH_FLAGS is a list of flags
+  "$PYTHON" "$ROOT/bench/inner_step_torch.py" --threads "$THREADS" ${TORCH_FLAGS:-} "${FLAGS[@]}" \
+    >"$OUT/torch-$r.out" 2>"$OUT/torch-$r.err"
+  tj="$(last_json "$OUT/torch-$r.out")"
+  echo "$tj" >"$OUT/torch-$r.json"
+  printf '%-4s %-8s %12.2f %12.2f %8s %14s %8s\n' "$r" pytorch "$(field "$tj" ms_per_step_median)" \
+    "$(field "$tj" ms_per_step_mean)" "$(field "$tj" threads)" "$(field "$tj" weight_params)" "$(field "$tj" logit_params)"
+done
+
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+"$PYTHON" - "$OUT" "$REPS" <<'EOF'
+import json, statistics, sys
+out, reps = sys.argv[1], int(sys.argv[2])
+f = [json.load(open("%s/fedbase-%d.json" % (out, r))) for r in range(1, reps + 1)]
+t = [json.load(open("%s/torch-%d.json" % (out, r))) for r in range(1, reps + 1)]
+for key in ("weight_params", "logit_params"):
+    fv, tv = {x[key] for x in f}, {x[key] for x in t}
+    if fv != tv:
+        sys.exit("compare_inner_step: %s differ: fedbase %s, pytorch %s" % (key, sorted(fv), sorted(tv)))
+if {x["threads"] for x in f} != {x["threads"] for x in t}:
+    sys.exit("compare_inner_step: thread counts differ: fedbase %s, pytorch %s"
+             % ([x["threads"] for x in f], [x["threads"] for x in t]))
+fm = statistics.median(x["ms_per_step_median"] for x in f)
+tm = statistics.median(x["ms_per_step_median"] for x in t)
+pairs = ["%.3f" % (a["ms_per_step_median"] / b["ms_per_step_median"]) for a, b in zip(f, t)]
+print("fedbase: %s, %s" % (f[0]["engine_version"], f[0]["spec"]))
+print("pytorch: %s%s" % (t[0]["engine_version"], ", channels-last" if t[0].get("channels_last") else ""))
+print("parameters (both): %d weights + %d logits; threads (both): %d"
+      % (f[0]["weight_params"], f[0]["logit_params"], f[0]["threads"]))
+print("median of per-run medians: fedbase %.2f ms, pytorch %.2f ms" % (fm, tm))
+print("per-pair ratios fedbase/pytorch: %s" % ", ".join(pairs))
+print("ratio fedbase/pytorch: %.3f (goal: <= 0.8)" % (fm / tm))
+EOF
