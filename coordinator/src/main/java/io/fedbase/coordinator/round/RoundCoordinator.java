@@ -868,6 +868,16 @@ public final class RoundCoordinator implements AutoCloseable {
     }
     SearchHealth health = SearchHealth.of(spec, prior, next, round.aggregate.logitDeltas());
     PrivacyReport report = settings.privacy().map(dp -> privacyAfter(dp, round)).orElse(null);
+    if (report != null && report.budgetEpsilon() != null && report.epsilon() > report.budgetEpsilon()) {
+      // distributed noise from fewer nodes than selected: releasing this round would break the budget
+      return failed(
+          round,
+          String.format(
+              Locale.ROOT,
+              "committing would take epsilon to %.4f, above the budget %.4f (only %d of %d nodes' noise shares arrived); the prior is unchanged",
+              report.epsilon(), report.budgetEpsilon(), round.aggregate.updates(), round.assignments.size()),
+          seconds);
+    }
     Map<String, String> metadata = new TreeMap<>();
     metadata.put("optimizer", optimizer.toString());
     metadata.put("aggregation", round.aggregate.toString());
