@@ -131,6 +131,29 @@ class PrivateRoundTest {
     }
   }
 
+  /**
+   * Distributed noise: each of the 2 selected nodes adds half the variance. If only one uploads, the
+   * sum carried σ/√2 and would cost more than the budget allows: the round fails, nothing released.
+   */
+  @Test
+  void aDistributedRoundMissingNoiseSharesBeyondTheBudgetFailsUnreleased() throws Exception {
+    double full = RdpAccountant.spent(1.0, SIGMA, 1, 1e-5).epsilon();
+    double half = RdpAccountant.spent(1.0, SIGMA / Math.sqrt(2), 1, 1e-5).epsilon();
+    PrivacySettings distributed = new PrivacySettings(PrivacySettings.Mode.DISTRIBUTED, SIGMA, WEIGHT_CLIP, LOGIT_CLIP, 1e-5, (full + half) / 2, 1.0);
+    try (FederationFixture f = new FederationFixture(dir, 2, 1, Duration.ofSeconds(2), 0, null, null, null, NormBound.none(), s -> s.withPrivacy(distributed))) {
+      FederationFixture.Node a = f.new Node("a");
+      f.new Node("b");
+      RoundAssignment ra = a.nextAssignment();
+      assertEquals(SIGMA * Math.hypot(WEIGHT_CLIP, LOGIT_CLIP) / Math.sqrt(2), ra.getPrivacy().getNoiseStddev(), 1e-12, "each node's share");
+      a.submit(ra, randomDelta(1, 0.001f), 2);
+      StatusResponse s = awaitStatus(f, st -> st.getRecentRoundsCount() > 0);
+      assertFalse(s.getRecentRounds(0).getCommitted());
+      assertTrue(s.getRecentRounds(0).getReason().contains("above the budget"), s.getRecentRounds(0).getReason());
+      assertEquals(0, s.getPriorVersion());
+      assertFalse(s.hasPrivacy() && s.getPrivacy().getRounds() > 0, "nothing was released, nothing spent");
+    }
+  }
+
   @Test
   void settingsWhoseGuaranteeCannotHoldAreRefusedAndWeakOnesWarned() {
     FederationSettings five =
