@@ -4,6 +4,7 @@ import io.fedbase.bundle.Bundle;
 import io.fedbase.bundle.BundleLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.ShortBuffer;
 import java.util.SplittableRandom;
 
 /**
@@ -27,16 +28,7 @@ public final class DeltaEncoder {
     SplittableRandom random = new SplittableRandom(seed);
     switch (encoding) {
       case FLOAT32 -> out.asFloatBuffer().put(values);
-      case FLOAT16 -> {
-        for (float v : values) {
-          out.putShort(HalfFloats.toFloat16(v, (float) random.nextDouble()));
-        }
-      }
-      case BFLOAT16 -> {
-        for (float v : values) {
-          out.putShort(HalfFloats.toBfloat16(v, random.nextInt(1 << 16)));
-        }
-      }
+      case FLOAT16, BFLOAT16 -> encodeHalves(encoding, values, out, random);
       case INT8 -> encodeInt8(layout, values, out, random);
       case SECURE_RING32 -> throw new IllegalArgumentException("masked uploads are made by io.fedbase.secagg, not encoded from a delta");
     }
@@ -55,11 +47,35 @@ public final class DeltaEncoder {
       scales[t] = largest / Int8Scale.LEVELS;
       out.putFloat(scales[t]);
     }
+    byte[] block = new byte[BLOCK];
     for (int t = 0; t < tensors; t++) {
       float scale = scales[t];
-      for (int i = layout.offset(t); i < layout.end(t); i++) {
-        out.put(scale == 0 ? 0 : Int8Scale.quantize(values[i] / scale, random.nextDouble()));
+      for (int from = layout.offset(t); from < layout.end(t); from += BLOCK) {
+        int n = Math.min(BLOCK, layout.end(t) - from);
+        for (int i = 0; i < n; i++) {
+          block[i] = scale == 0 ? 0 : Int8Scale.quantize(values[from + i] / scale, random.nextDouble());
+        }
+        out.put(block, 0, n);
       }
     }
+  }
+
+  /** Values converted at a time before one bulk write (per-value buffer calls cost as much as the conversion). */
+  private static final int BLOCK = 4096;
+
+  private static void encodeHalves(DeltaEncoding encoding, float[] values, ByteBuffer out, SplittableRandom random) {
+    ShortBuffer target = out.slice().order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
+    short[] block = new short[BLOCK];
+    for (int from = 0; from < values.length; from += BLOCK) {
+      int n = Math.min(BLOCK, values.length - from);
+      for (int i = 0; i < n; i++) {
+        block[i] =
+            encoding == DeltaEncoding.FLOAT16
+                ? HalfFloats.toFloat16(values[from + i], (float) random.nextDouble())
+                : HalfFloats.toBfloat16(values[from + i], random.nextInt(1 << 16));
+      }
+      target.put(block, 0, n);
+    }
+    out.position(out.position() + values.length * Short.BYTES);
   }
 }
