@@ -58,7 +58,7 @@ public final class DeltaDecoder {
         partial[partialLength++] = in.get();
       }
       if (partialLength == width) {
-        put(ByteBuffer.wrap(partial, 0, width).order(ByteOrder.LITTLE_ENDIAN));
+        bulk(ByteBuffer.wrap(partial, 0, width).order(ByteOrder.LITTLE_ENDIAN), 1);
         partialLength = 0;
       }
     }
@@ -128,7 +128,7 @@ public final class DeltaDecoder {
         case BFLOAT16 -> {
           shorts.get(halves, 0, n);
           for (int i = 0; i < n; i++) {
-            floats[i] = Float.intBitsToFloat((halves[i] & 0xffff) << 16);
+            floats[i] = HalfFloats.fromBfloat16(halves[i]);
           }
         }
         case INT8 -> {
@@ -157,21 +157,6 @@ public final class DeltaDecoder {
       tensor++;
     }
     return tensor;
-  }
-
-  private void put(ByteBuffer in) {
-    // raw bits for float32 and the ring: a float round trip could canonicalise NaN patterns
-    switch (encoding) {
-      case FLOAT32, SECURE_RING32 -> out.putInt(in.getInt());
-      case FLOAT16 -> out.putFloat(HalfFloats.fromFloat16(in.getShort()));
-      case BFLOAT16 -> out.putFloat(HalfFloats.fromBfloat16(in.getShort()));
-      case INT8 -> out.putFloat(in.get() * scaleOf(decodedValues));
-    }
-    decodedValues++;
-  }
-
-  private float scaleOf(int index) {
-    return scales[tensorOf(index)];
   }
 
   private void ensureCapacity(int bytes) {

@@ -2,7 +2,6 @@ package io.fedbase.coordinator.round;
 
 import io.fedbase.bundle.Bundle;
 import io.fedbase.bundle.BundleLayout;
-import io.fedbase.coordinator.aggregate.AggregationMethod;
 import io.fedbase.coordinator.aggregate.NormBound;
 import io.fedbase.coordinator.aggregate.RoundAggregate;
 import io.fedbase.coordinator.aggregate.RoundAggregator;
@@ -87,7 +86,6 @@ public final class RoundCoordinator implements AutoCloseable {
   private final Path stagingDir;
   private final Duration keepAliveInterval;
   private final RoundEvents events;
-  private final AggregationMethod aggregation;
 
   private final Set<String> joined = new HashSet<>();
   private OperatorControls controls = OperatorControls.none();
@@ -101,8 +99,7 @@ public final class RoundCoordinator implements AutoCloseable {
   private RoundPhase phase = RoundPhase.WAITING;
   private boolean federationDone;
   private OpenRound current;
-  /** Every committed private round so far; empty when the federation is not private. */
-  private PrivacyLedger ledger = PrivacyLedger.empty();
+  /** What the current prior cost in privacy (every committed round in its ledger); null when not private. */
   private PrivacyReport privacyReport;
   private final RandomGenerator noise = GaussianMechanism.noiseSource();
   private final SecureRandom sampling = new SecureRandom();
@@ -129,7 +126,6 @@ public final class RoundCoordinator implements AutoCloseable {
     this.stagingDir = store.directory().resolve("staging");
     this.keepAliveInterval = keepAliveInterval;
     this.events = events;
-    this.aggregation = settings.aggregation();
   }
 
   /**
@@ -149,7 +145,7 @@ public final class RoundCoordinator implements AutoCloseable {
       store.commit(from, spec, Map.of("created_by", "coordinator"));
       LOG.info("new federation: wrote prior version 0 to {}", store.directory());
     }
-    LOG.info("rounds aggregate with {}", aggregation);
+    LOG.info("rounds aggregate with {}", settings.aggregation());
     prior = from.prior();
     version = from.version();
     lastRound = from.lastRound();
@@ -402,8 +398,9 @@ public final class RoundCoordinator implements AutoCloseable {
       if (settings.privacy().isPresent()) {
         // the noise is calibrated to these bounds, so the coordinator enforces them whatever a node did
         PrivacySettings dp = settings.privacy().get();
-        weightScale *= clipScale(staged.weightNorm() * weightScale, dp.weightClip());
-        logitScale *= clipScale(staged.logitNorm() * logitScale, dp.logitClip());
+        NormBound clip = new NormBound(dp.weightClip(), dp.logitClip(), NormBound.Action.CLIP);
+        weightScale *= clip.weightScale(staged.weightNorm() * weightScale);
+        logitScale *= clip.logitScale(staged.logitNorm() * logitScale);
       }
       long mergeStart = System.nanoTime();
       try {
@@ -432,10 +429,6 @@ public final class RoundCoordinator implements AutoCloseable {
       // a refused upload's file; a merged one's is already gone (deleted, or renamed by a rule that keeps it)
       deleteQuietly(staged.file());
     }
-  }
-
-  private static float clipScale(double norm, double bound) {
-    return norm > bound ? (float) (bound / norm) : 1f;
   }
 
   /** Records a refused upload (the transport calls this for every refusal it answers). */
@@ -571,12 +564,14 @@ public final class RoundCoordinator implements AutoCloseable {
       return;
     }
     Optional<PrivacySettings> dp = settings.privacy();
-    if (dp.isPresent() && dp.get().hasBudget() && ledger.wouldExceed(dp.get().budgetEpsilon(), dp.get().delta(), dp.get().sampleRate(), dp.get().noiseMultiplier())) {
+    if (dp.isPresent()
+        && dp.get().hasBudget()
+        && privacyReport.ledger().wouldExceed(dp.get().budgetEpsilon(), dp.get().delta(), dp.get().sampleRate(), dp.get().noiseMultiplier())) {
       stop(
           String.format(
               Locale.ROOT,
               "the privacy budget: another round would take epsilon from %.4f above %.4f (delta %g)",
-              ledger.spent(dp.get().delta()).epsilon(),
+              privacyReport.epsilon(),
               dp.get().budgetEpsilon(),
               dp.get().delta()),
           true);
@@ -622,7 +617,7 @@ public final class RoundCoordinator implements AutoCloseable {
               privacyTerms));
     }
     RoundAggregator aggregate =
-        secure != null ? new SecureAggregate(secure, layout) : dp.isPresent() ? new RoundAggregate(layout, false) : aggregation.open(layout);
+        secure != null ? new SecureAggregate(secure, layout) : dp.isPresent() ? new RoundAggregate(layout, false) : settings.aggregation().open(layout);
     if (dp.isPresent()) {
       aggregate = new PrivateAggregate(aggregate, dp.get(), noise);
     }
@@ -651,9 +646,8 @@ public final class RoundCoordinator implements AutoCloseable {
       throw new IllegalStateException(
           "prior version " + version + " has no privacy record: it was trained without differential privacy, so no guarantee can be stated for it; start a private federation from a new state directory");
     }
-    ledger = last.map(PrivacyReport::ledger).orElse(PrivacyLedger.empty());
-    privacyReport = PrivacyReport.of(dp, ledger, dp.noiseMultiplier(), dp.sampleRate());
-    LOG.info("privacy: {} rounds so far, epsilon={} at delta={} (budget {})", ledger.rounds(), privacyReport.epsilon(), dp.delta(), dp.budgetEpsilon());
+    privacyReport = PrivacyReport.of(dp, last.map(PrivacyReport::ledger).orElse(PrivacyLedger.empty()), dp.noiseMultiplier(), dp.sampleRate());
+    LOG.info("privacy: {} rounds so far, epsilon={} at delta={} (budget {})", privacyReport.rounds(), privacyReport.epsilon(), dp.delta(), dp.budgetEpsilon());
   }
 
   private synchronized void openRoundIfWaiting() {
@@ -901,7 +895,6 @@ public final class RoundCoordinator implements AutoCloseable {
     }
     events.searchHealth(health);
     if (report != null) {
-      ledger = report.ledger();
       privacyReport = report;
       events.privacy(report);
       LOG.info("round={} privacy epsilon={} delta={} rounds={}", round.number, String.format("%.4f", report.epsilon()), report.delta(), report.rounds());
@@ -937,7 +930,7 @@ public final class RoundCoordinator implements AutoCloseable {
   /** The ledger with this round added, at the noise that really reached the sum. */
   private PrivacyReport privacyAfter(PrivacySettings dp, OpenRound round) {
     double sigma = dp.effectiveNoiseMultiplier(round.assignments.size(), round.aggregate.updates());
-    return PrivacyReport.of(dp, ledger.plus(dp.sampleRate(), sigma), sigma, dp.sampleRate());
+    return PrivacyReport.of(dp, privacyReport.ledger().plus(dp.sampleRate(), sigma), sigma, dp.sampleRate());
   }
 
   /** The privacy cost written into the prior file itself, so whoever fetches the prior sees it. */
