@@ -3,6 +3,7 @@ package io.fedbase.cli;
 import com.google.gson.JsonObject;
 import io.fedbase.bundle.Bundle;
 import io.fedbase.bundle.BundleLayout;
+import io.fedbase.bundle.DoubleFold;
 import io.fedbase.bundle.WeightedSum;
 import io.fedbase.coordinator.aggregate.RoundAggregate;
 import io.fedbase.coordinator.aggregate.StagedUpdate;
@@ -15,6 +16,7 @@ import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,7 +29,9 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code bench aggregate}: folding N uploads of M float32 values into the round's running weighted
- * sum and applying the meta-update, against a plain memory copy of the same bytes in the same run.
+ * sum and applying the meta-update, against a plain memory copy of the same bytes from N distinct
+ * arrays in the same run (the memory-bandwidth reference; a copy of one cache-resident array N times
+ * is reported beside it).
  * Two paths are timed: the coordinator's real one (staged upload files merged by {@code
  * RoundAggregate}) and the in-memory fold alone ({@code WeightedSum}).
  */
@@ -48,13 +52,22 @@ final class AggregateBenchCommand implements Callable<Integer> {
   @Option(names = "--repeat", defaultValue = "5", description = "Timed rounds; the median is reported (default: ${DEFAULT-VALUE}).")
   int repeat;
 
+  @Option(
+      names = "--batch",
+      description = "Uploads the coordinator folds together (default: the coordinator's, ${DEFAULT-VALUE}).",
+      defaultValue = "" + RoundAggregate.DEFAULT_BATCH)
+  int batch;
+
+  @Option(names = "--scalar", description = "Fold with the plain loop even where the vectorized one is available.")
+  boolean scalar;
+
   @Option(names = "--dir", description = "Where staged uploads are written (default: a temporary directory).")
   Path dir;
 
   @Override
   public Integer call() throws Exception {
-    if (nodes < 1 || params <= LOGITS || repeat < 1) {
-      throw new IllegalArgumentException("--nodes and --repeat must be at least 1 and --params more than " + LOGITS);
+    if (nodes < 1 || params <= LOGITS || repeat < 1 || batch < 1) {
+      throw new IllegalArgumentException("--nodes, --repeat and --batch must be at least 1 and --params more than " + LOGITS);
     }
     BundleLayout layout =
         new BundleLayout("bench-aggregate", List.of(TensorSpec.weight("w", params - LOGITS), TensorSpec.logits("alpha", 8, LOGITS / 8)));
@@ -66,35 +79,51 @@ final class AggregateBenchCommand implements Callable<Integer> {
     }
     ByteBuffer payload = ByteBuffer.allocate(params * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
     payload.asFloatBuffer().put(values);
-    Bundle delta = Bundle.of(layout, values);
+    DoubleFold kernel = scalar ? DoubleFold.scalar() : DoubleFold.fastest();
     Bundle prior = Bundle.zeros(layout);
     double bytes = (double) nodes * params * Float.BYTES;
 
+    // the reference and the in-memory fold read N distinct arrays, as the merge reads N distinct uploads
+    float[][] sources = new float[nodes][];
+    for (int n = 0; n < nodes; n++) {
+      sources[n] = values.clone();
+    }
     double[] copy = new double[repeat];
+    double[] copyCached = new double[repeat];
     double[] fold = new double[repeat];
-    double[] merge = new double[repeat];
-    long peakHeap = 0;
     float[] target = new float[params];
     for (int r = 0; r < repeat; r++) {
       long t0 = System.nanoTime();
       for (int n = 0; n < nodes; n++) {
-        System.arraycopy(values, 0, target, 0, params);
+        System.arraycopy(sources[n], 0, target, 0, params);
       }
       copy[r] = (System.nanoTime() - t0) / 1e9;
 
       t0 = System.nanoTime();
-      WeightedSum sum = new WeightedSum(layout);
       for (int n = 0; n < nodes; n++) {
-        sum.add(delta, 1 + n % 3);
+        System.arraycopy(values, 0, target, 0, params);
+      }
+      copyCached[r] = (System.nanoTime() - t0) / 1e9;
+
+      t0 = System.nanoTime();
+      WeightedSum sum = new WeightedSum(layout, kernel);
+      for (int n = 0; n < nodes; n++) {
+        sum.addSlice(0, FloatBuffer.wrap(sources[n]), 1 + n % 3);
+        sum.added(1 + n % 3);
       }
       sum.result();
       fold[r] = (System.nanoTime() - t0) / 1e9;
+    }
+    sources = null;
 
+    double[] merge = new double[repeat];
+    long peakHeap = 0;
+    for (int r = 0; r < repeat; r++) {
       List<StagedUpdate> staged = stage(staging, payload, layout);
       System.gc();
       resetHeapPeaks();
-      t0 = System.nanoTime();
-      RoundAggregate aggregate = new RoundAggregate(layout);
+      long t0 = System.nanoTime();
+      RoundAggregate aggregate = new RoundAggregate(layout, true, batch, kernel);
       for (StagedUpdate u : staged) {
         aggregate.merge(u);
       }
@@ -106,14 +135,18 @@ final class AggregateBenchCommand implements Callable<Integer> {
       Files.deleteIfExists(staging);
     }
     double copyS = BenchStats.median(copy);
+    double copyCachedS = BenchStats.median(copyCached);
     double foldS = BenchStats.median(fold);
     double mergeS = BenchStats.median(merge);
     JsonObject json = new JsonObject();
     json.addProperty("benchmark", "aggregate");
     json.addProperty("nodes", nodes);
     json.addProperty("params", params);
+    json.addProperty("batch", batch);
     json.addProperty("delta_mib", bytes / 1048576.0);
+    json.addProperty("fold_kernel", kernel.name());
     json.addProperty("copy_gbps", bytes / copyS / 1e9);
+    json.addProperty("copy_cached_gbps", bytes / copyCachedS / 1e9);
     json.addProperty("fold_seconds", foldS);
     json.addProperty("fold_gbps", bytes / foldS / 1e9);
     json.addProperty("merge_seconds", mergeS);
@@ -125,8 +158,8 @@ final class AggregateBenchCommand implements Callable<Integer> {
     json.addProperty("peak_rss_mib", ProcStatus.peakRssKib() / 1024.0);
     System.out.printf(
         Locale.ROOT,
-        "%d uploads x %,d floats (%.0f MiB): copy %.2f GB/s; in-memory fold %.2f GB/s (%.0f%% of copy); merge of staged uploads + meta-update %.2f GB/s (%.0f%%); peak heap during the merge %.0f MiB%n",
-        nodes, params, bytes / 1048576.0, bytes / copyS / 1e9, bytes / foldS / 1e9, 100 * copyS / foldS, bytes / mergeS / 1e9, 100 * copyS / mergeS,
+        "%d uploads x %,d floats (%.0f MiB), %s fold: copy %.2f GB/s (one cached source: %.2f); in-memory fold %.2f GB/s (%.0f%% of copy); merge of staged uploads + meta-update %.2f GB/s (%.0f%%); peak heap during the merge %.0f MiB%n",
+        nodes, params, bytes / 1048576.0, kernel.name(), bytes / copyS / 1e9, bytes / copyCachedS / 1e9, bytes / foldS / 1e9, 100 * copyS / foldS, bytes / mergeS / 1e9, 100 * copyS / mergeS,
         peakHeap / 1048576.0);
     System.out.println(json);
     return 0;

@@ -195,7 +195,7 @@ final class RoundBenchCommand implements Callable<Integer> {
     List<String> command =
         new ArrayList<>(
             List.of(
-                ProcessHandle.current().info().command().orElse("java"), "-Xmx" + heap, "-Dai.djl.offline=true",
+                ProcessHandle.current().info().command().orElse("java"), "-Xmx" + heap, "--add-modules", "jdk.incubator.vector", "-Dai.djl.offline=true",
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", System.getProperty("java.class.path"), FedbaseCli.class.getName(),
                 "coordinator", "--insecure", "--bind", "127.0.0.1", "--port", Integer.toString(port), "--metrics-port", "-1",
                 "--state-dir", work.resolve("state").toString(), "--ways", "2", "--min-nodes", Integer.toString(nodes),

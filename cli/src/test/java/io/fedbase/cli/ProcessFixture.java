@@ -27,6 +27,8 @@ final class ProcessFixture implements AutoCloseable {
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
     command.add("-Xmx" + heap);
+    command.add("--add-modules");
+    command.add("jdk.incubator.vector");
     command.add("-Dai.djl.offline=true");
     command.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
     command.add("-Dorg.slf4j.simpleLogger.log.io.fedbase=info");

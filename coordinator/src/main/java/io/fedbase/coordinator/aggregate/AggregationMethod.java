@@ -55,7 +55,7 @@ public sealed interface AggregationMethod permits AggregationMethod.WeightedMean
     throw new IllegalArgumentException("the aggregation method must be mean, median or trimmed-mean:<fraction>, got '" + text + "'");
   }
 
-  /** The running task-weighted mean ({@link RoundAggregate}): O(model) memory, nothing kept on disk. */
+  /** The running task-weighted mean ({@link RoundAggregate}): O(model) memory, at most a batch of uploads waiting on disk. */
   record WeightedMean() implements AggregationMethod {
     @Override
     public RoundAggregator open(BundleLayout layout) {

@@ -10,10 +10,12 @@ import java.util.List;
  * aggregator per round; {@link AggregationMethod#open} makes it.
  *
  * <p>Ownership of staged files: once {@link #merge} returns, the upload's staging file belongs to
- * the aggregator, which either deletes it at once (the weighted mean) or moves it aside and keeps it
- * until {@link #result()} or {@link #close()} (the robust rules); the caller may still delete the
- * original path, it no longer names anything. If {@link #merge} throws, the file is still the
- * caller's and the aggregate is unchanged.
+ * the aggregator, which moves it aside and keeps it until it is folded in (the weighted mean, in
+ * batches) or until {@link #result()} or {@link #close()} (the robust rules); the caller may still
+ * delete the original path, it no longer names anything. If {@link #merge} throws, the file is still
+ * the caller's and the aggregate is unchanged — unless the aggregator could not read back uploads
+ * it had already taken, which leaves it broken: then every later {@link #merge} and {@link
+ * #result()} throws, and the round fails.
  *
  * <p>Not thread-safe: the round coordinator calls it under its lock.
  */

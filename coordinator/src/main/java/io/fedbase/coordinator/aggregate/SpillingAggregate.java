@@ -2,15 +2,12 @@ package io.fedbase.coordinator.aggregate;
 
 import io.fedbase.bundle.Bundle;
 import io.fedbase.bundle.BundleLayout;
-import io.fedbase.space.TensorSpec;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,8 +20,7 @@ import java.util.List;
  * bundle made of it), whatever the number of nodes. Computing the result holds one open file per
  * kept upload.
  *
- * <p>Keeping an upload costs no copy: the staging file is renamed beside itself (same directory, so
- * the same file system, and the coordinator clears that directory when it starts). Clip scales are
+ * <p>Keeping an upload costs no copy: the staging file is renamed ({@link StagedFiles#keep}). Clip scales are
  * recorded and applied as values are read back. The kept files are deleted once the result is
  * computed, or by {@link #close()} if the round ends without one.
  *
@@ -42,7 +38,6 @@ public final class SpillingAggregate implements RoundAggregator {
   private final long memoryBytes;
   private final List<Kept> kept = new ArrayList<>();
   private final List<float[]> logitDeltas = new ArrayList<>();
-  private final int logitCount;
   private long tasks;
   private long blockBytes;
   private Bundle result;
@@ -58,7 +53,6 @@ public final class SpillingAggregate implements RoundAggregator {
     this.layout = layout;
     this.rule = rule;
     this.memoryBytes = memoryBytes;
-    this.logitCount = layout.tensors().stream().filter(TensorSpec::logits).mapToInt(TensorSpec::size).sum();
   }
 
   /**
@@ -74,42 +68,16 @@ public final class SpillingAggregate implements RoundAggregator {
     if (update.values() != layout.totalSize()) {
       throw new IOException("staged upload " + update.file().getFileName() + " holds " + update.values() + " values, the model " + layout.totalSize());
     }
-    if (!validScale(weightScale) || !validScale(logitScale)) {
+    if (!StagedFiles.validScale(weightScale) || !StagedFiles.validScale(logitScale)) {
       throw new IllegalArgumentException("clip scales must be positive and finite, got " + weightScale + " and " + logitScale);
     }
-    float[] logits = readLogits(update.file(), logitScale);
-    Path file = update.file().resolveSibling(update.file().getFileName() + ".kept");
-    Files.move(update.file(), file, StandardCopyOption.ATOMIC_MOVE);
-    kept.add(new Kept(file, weightScale, logitScale));
+    float[] logits = StagedFiles.readLogits(layout, update.file(), logitScale);
+    kept.add(new Kept(StagedFiles.keep(update.file()), weightScale, logitScale));
     logitDeltas.add(logits);
     tasks += update.header().taskCount();
   }
 
-  private static boolean validScale(float s) {
-    return s > 0 && Float.isFinite(s);
-  }
 
-  private float[] readLogits(Path file, float scale) throws IOException {
-    float[] logits = new float[logitCount];
-    int k = 0;
-    try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
-      for (int t = 0; t < layout.tensors().size(); t++) {
-        if (!layout.tensors().get(t).logits()) {
-          continue;
-        }
-        int n = layout.end(t) - layout.offset(t);
-        ByteBuffer bytes = ByteBuffer.allocate(n * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        readFully(in, bytes, (long) layout.offset(t) * Float.BYTES, file);
-        bytes.flip();
-        bytes.asFloatBuffer().get(logits, k, n);
-        k += n;
-      }
-    }
-    for (int i = 0; i < logits.length; i++) {
-      logits[i] *= scale;
-    }
-    return logits;
-  }
 
   @Override
   public int updates() {
@@ -172,7 +140,7 @@ public final class SpillingAggregate implements RoundAggregator {
         }
         for (int j = 0; j < k; j++) {
           bytes.clear().limit(b * Float.BYTES);
-          readFully(channels.get(j), bytes, (long) start * Float.BYTES, kept.get(j).file());
+          StagedFiles.readFully(channels.get(j), bytes, (long) start * Float.BYTES, kept.get(j).file());
           transpose(floats, start, b, tensor, kept.get(j), matrix, j, k);
         }
         for (int i = 0; i < b; i++) {
@@ -205,16 +173,6 @@ public final class SpillingAggregate implements RoundAggregator {
     }
   }
 
-  private static void readFully(FileChannel in, ByteBuffer into, long position, Path file) throws IOException {
-    long at = position;
-    while (into.hasRemaining()) {
-      int n = in.read(into, at);
-      if (n < 0) {
-        throw new IOException("kept upload " + file.getFileName() + " ends at byte " + at + ", before the model does");
-      }
-      at += n;
-    }
-  }
 
   /** Deletes the kept uploads. */
   @Override
@@ -224,13 +182,7 @@ public final class SpillingAggregate implements RoundAggregator {
   }
 
   private void deleteKept() {
-    for (Kept upload : kept) {
-      try {
-        Files.deleteIfExists(upload.file());
-      } catch (IOException ignored) {
-        // the coordinator clears the staging directory when it starts
-      }
-    }
+    StagedFiles.deleteQuietly(kept.stream().map(Kept::file).toList());
   }
 
   @Override

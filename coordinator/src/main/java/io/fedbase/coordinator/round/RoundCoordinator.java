@@ -2,6 +2,7 @@ package io.fedbase.coordinator.round;
 
 import io.fedbase.bundle.Bundle;
 import io.fedbase.bundle.BundleLayout;
+import io.fedbase.bundle.DoubleFold;
 import io.fedbase.coordinator.aggregate.NormBound;
 import io.fedbase.coordinator.aggregate.RoundAggregate;
 import io.fedbase.coordinator.aggregate.RoundAggregator;
@@ -145,7 +146,11 @@ public final class RoundCoordinator implements AutoCloseable {
       store.commit(from, spec, Map.of("created_by", "coordinator"));
       LOG.info("new federation: wrote prior version 0 to {}", store.directory());
     }
-    LOG.info("rounds aggregate with {}", settings.aggregation());
+    LOG.info(
+        "rounds aggregate with {} (sums fold with the {} loop{})",
+        settings.aggregation(),
+        DoubleFold.fastest().name(),
+        DoubleFold.vector().isPresent() ? "" : "; start java with --add-modules jdk.incubator.vector for the vectorized one");
     prior = from.prior();
     version = from.version();
     lastRound = from.lastRound();
