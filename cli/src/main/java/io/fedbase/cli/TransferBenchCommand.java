@@ -9,21 +9,19 @@ import io.fedbase.coordinator.metrics.CoordinatorMetrics;
 import io.fedbase.coordinator.round.FederationSettings;
 import io.fedbase.coordinator.round.RoundPolicy;
 import io.fedbase.coordinator.transport.TransportLimits;
-import io.fedbase.encoding.DeltaEncoder;
 import io.fedbase.encoding.DeltaEncoding;
 import io.fedbase.learn.FiniteDifferenceUpdate;
 import io.fedbase.learn.InnerLoopConfig;
 import io.fedbase.learn.Schedule;
 import io.fedbase.node.transport.CoordinatorClient;
+import io.fedbase.node.transport.UpdateUpload;
 import io.fedbase.proto.v1.FederationGrpc;
 import io.fedbase.proto.v1.FetchPriorRequest;
 import io.fedbase.proto.v1.JoinRequest;
 import io.fedbase.proto.v1.PriorChunk;
 import io.fedbase.proto.v1.RoundAssignment;
 import io.fedbase.proto.v1.RoundEvent;
-import io.fedbase.proto.v1.UpdateHeader;
 import io.fedbase.proto.v1.WatchRoundsRequest;
-import io.fedbase.space.Digests;
 import io.fedbase.space.SupernetSpec;
 import io.fedbase.supernet.ParameterInitializer;
 import io.fedbase.task.TaskSpec;
@@ -37,8 +35,6 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -70,8 +66,14 @@ final class TransferBenchCommand implements Callable<Integer> {
   @Option(names = "--windows-kib", split = ",", defaultValue = "64,256,1024,4096", description = "Flow-control windows to sweep, KiB (default: ${DEFAULT-VALUE}).")
   List<Integer> windowsKib;
 
-  @Option(names = "--repeat", defaultValue = "3", description = "Transfers per direction and window; the median is reported (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--repeat", defaultValue = "5", description = "Transfers per direction and window; the median is reported (default: ${DEFAULT-VALUE}).")
   int repeat;
+
+  @Option(
+      names = "--warmup",
+      defaultValue = "5",
+      description = "Untimed transfers per direction and window first, so the JIT has compiled the path (default: ${DEFAULT-VALUE}).")
+  int warmup;
 
   @Option(
       names = "--encoding",
@@ -82,8 +84,8 @@ final class TransferBenchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     DeltaEncoding uploadEncoding = DeltaEncoding.parse(encoding);
-    if (mb < 1 || repeat < 1 || windowsKib.isEmpty()) {
-      throw new IllegalArgumentException("--mb, --repeat and --windows-kib must be positive");
+    if (mb < 1 || repeat < 1 || warmup < 0 || windowsKib.isEmpty()) {
+      throw new IllegalArgumentException("--mb, --repeat and --windows-kib must be positive and --warmup not negative");
     }
     SupernetSpec spec = sized(mb);
     BundleLayout layout = BundleLayout.of(spec);
@@ -114,6 +116,8 @@ final class TransferBenchCommand implements Callable<Integer> {
     json.addProperty("encoding", uploadEncoding.label());
     json.addProperty("upload_payload_bytes", uploadEncoding.payloadBytes(layout));
     json.addProperty("chunk_kib", CoordinatorClient.CHUNK_BYTES >> 10);
+    json.addProperty("warmup", warmup);
+    json.addProperty("repeat", repeat);
     json.addProperty("raw_gbps", bytes / raw / 1e9);
     json.add("sweep", sweep);
     System.out.println(json);
@@ -144,16 +148,18 @@ final class TransferBenchCommand implements Callable<Integer> {
           NettyChannelBuilder.forAddress("127.0.0.1", coordinator.port()).usePlaintext().flowControlWindow(window).maxInboundMessageSize(4 << 20).build();
       try {
         FederationGrpc.FederationBlockingStub blocking = FederationGrpc.newBlockingStub(channel);
-        for (int r = 0; r < repeat; r++) {
+        for (int r = -warmup; r < repeat; r++) {
           long t0 = System.nanoTime();
           long got = 0;
           Iterator<PriorChunk> chunks = blocking.withDeadlineAfter(5, TimeUnit.MINUTES).fetchPrior(FetchPriorRequest.getDefaultInstance());
           while (chunks.hasNext()) {
             got += chunks.next().getData().size();
           }
-          down[r] = (System.nanoTime() - t0) / 1e9;
           if (got == 0) {
             throw new IllegalStateException("the prior download was empty");
+          }
+          if (r >= 0) {
+            down[r] = (System.nanoTime() - t0) / 1e9;
           }
         }
         blocking.join(JoinRequest.newBuilder().setNodeId("bench").build());
@@ -177,18 +183,17 @@ final class TransferBenchCommand implements Callable<Integer> {
                 });
         Bundle delta = smallRandomDelta(layout);
         CoordinatorClient client = new CoordinatorClient(channel);
-        for (int r = 0; r < repeat; r++) {
+        for (int r = -warmup; r < repeat; r++) {
           RoundAssignment a = assignments.poll(2, TimeUnit.MINUTES);
           if (a == null) {
             throw new IllegalStateException("no round assignment within 2 minutes");
           }
           long t0 = System.nanoTime();
-          ByteBuffer payload = DeltaEncoder.encode(delta, uploadEncoding, r);
-          String sha = Digests.sha256Hex(payload);
-          UpdateHeader header =
-              CoordinatorClient.deltaHeader(a.getRound(), "bench", a.getPriorVersion(), 1, layout.specHash(), uploadEncoding, payload.remaining()).build();
-          client.send(header, payload.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN), sha, Duration.ofMinutes(5));
-          up[r] = (System.nanoTime() - t0) / 1e9;
+          // the node's own path: encode, then stream, hashing on the way
+          client.submit(new UpdateUpload(a.getRound(), "bench", a.getPriorVersion(), 1, delta, 0, 0, 0, uploadEncoding, r + warmup), Duration.ofMinutes(5));
+          if (r >= 0) {
+            up[r] = (System.nanoTime() - t0) / 1e9;
+          }
         }
       } finally {
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
@@ -214,7 +219,7 @@ final class TransferBenchCommand implements Callable<Integer> {
   private double[] rawTcpSeconds(long bytes) throws Exception {
     double[] out = new double[repeat];
     try (ServerSocket server = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      for (int r = 0; r < repeat; r++) {
+      for (int r = -warmup; r < repeat; r++) {
         Thread reader =
             new Thread(
                 () -> {
@@ -243,7 +248,9 @@ final class TransferBenchCommand implements Callable<Integer> {
           }
           os.flush();
           s.getInputStream().read();
-          out[r] = (System.nanoTime() - t0) / 1e9;
+          if (r >= 0) {
+            out[r] = (System.nanoTime() - t0) / 1e9;
+          }
         }
         reader.join();
       }

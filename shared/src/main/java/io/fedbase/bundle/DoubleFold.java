@@ -5,8 +5,8 @@ package io.fedbase.bundle;
  * does not vectorize the float-to-double widening in a plain loop, so that loop runs at about a
  * third of the speed of the same loop in float (BENCHMARKS §5); {@link #fastest()} uses the JDK's
  * Vector API when the JVM was started with {@code --add-modules jdk.incubator.vector}, and the
- * plain loop otherwise. Both give bit-for-bit the same sums: each value is widened, multiplied and
- * added with the same two roundings, in the same order.
+ * plain loop otherwise. Both give bit-for-bit the same weighted sums and means: each value is
+ * widened, multiplied and added with the same two roundings, in the same order.
  */
 public interface DoubleFold {
 
@@ -18,6 +18,14 @@ public interface DoubleFold {
 
   /** {@code out[i] = (float) (sum[i] / divisor)} for every {@code i} of {@code sum}, rounded as that Java expression is. */
   void divideInto(double[] sum, double divisor, float[] out);
+
+  /**
+   * The sum of {@code values[from + i]²} over {@code [0, n)}, each widened to double: non-finite
+   * exactly when a value is (a float's square cannot overflow a double's range, nor can a few
+   * billion of them). The vector fold adds lane by lane, so its last bits may differ from the
+   * scalar loop's.
+   */
+  double sumOfSquares(float[] values, int from, int n);
 
   /** A short name for logs and benchmark output. */
   String name();
@@ -58,6 +66,16 @@ final class ScalarFold implements DoubleFold {
     for (int i = 0; i < sum.length; i++) {
       out[i] = (float) (sum[i] / divisor);
     }
+  }
+
+  @Override
+  public double sumOfSquares(float[] values, int from, int n) {
+    double squares = 0;
+    for (int i = 0; i < n; i++) {
+      double v = values[from + i];
+      squares += v * v;
+    }
+    return squares;
   }
 
   @Override

@@ -44,6 +44,23 @@ final class VectorFold implements DoubleFold {
   }
 
   @Override
+  public double sumOfSquares(float[] values, int from, int n) {
+    int lanes = DOUBLES.length();
+    DoubleVector squares = DoubleVector.zero(DOUBLES);
+    int i = 0;
+    for (int bound = DOUBLES.loopBound(n); i < bound; i += lanes) {
+      DoubleVector x = (DoubleVector) FloatVector.fromArray(FLOATS, values, from + i).convertShape(VectorOperators.F2D, DOUBLES, 0);
+      squares = squares.add(x.mul(x));
+    }
+    double sum = squares.reduceLanes(VectorOperators.ADD);
+    for (; i < n; i++) {
+      double v = values[from + i];
+      sum += v * v;
+    }
+    return sum;
+  }
+
+  @Override
   public String name() {
     return "vector-" + DOUBLES.vectorBitSize();
   }

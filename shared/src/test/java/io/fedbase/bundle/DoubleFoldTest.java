@@ -47,6 +47,31 @@ class DoubleFoldTest {
   }
 
   @Test
+  void sumsOfSquaresAgreeAndANonFiniteValueMakesThemNonFinite() {
+    DoubleFold vector = DoubleFold.vector().orElseThrow();
+    Random random = new Random(6);
+    for (int n : new int[] {0, 1, 7, 8, 9, 17, 1000, 8192}) {
+      float[] values = new float[n + 3];
+      for (int i = 0; i < values.length; i++) {
+        values[i] = (float) random.nextGaussian();
+      }
+      double scalar = DoubleFold.scalar().sumOfSquares(values, 2, n);
+      assertEquals(scalar, vector.sumOfSquares(values, 2, n), 1e-12 * Math.max(1, scalar), "n = " + n);
+      if (n > 0) {
+        for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+          float[] broken = values.clone();
+          broken[2 + random.nextInt(n)] = bad;
+          assertTrue(Double.isNaN(vector.sumOfSquares(broken, 2, n)) || Double.isInfinite(vector.sumOfSquares(broken, 2, n)), "vector, " + bad);
+          assertTrue(!Double.isFinite(DoubleFold.scalar().sumOfSquares(broken, 2, n)), "scalar, " + bad);
+        }
+      }
+    }
+    float[] largest = new float[8192];
+    java.util.Arrays.fill(largest, Float.MAX_VALUE);
+    assertTrue(Double.isFinite(vector.sumOfSquares(largest, 0, largest.length)), "the largest floats' squares do not overflow");
+  }
+
+  @Test
   void aWeightedSumIsTheSameWithEitherFold() {
     BundleLayout layout = new BundleLayout("fold", java.util.List.of(io.fedbase.space.TensorSpec.weight("w", 999)));
     WeightedSum scalar = new WeightedSum(layout, DoubleFold.scalar());

@@ -1,6 +1,7 @@
 package io.fedbase.coordinator.aggregate;
 
 import io.fedbase.bundle.BundleLayout;
+import io.fedbase.bundle.DoubleFold;
 import io.fedbase.coordinator.aggregate.UpdateRejectedException.Reason;
 import io.fedbase.encoding.DeltaDecoder;
 import io.fedbase.encoding.DeltaEncoding;
@@ -35,6 +36,7 @@ public final class UpdateReceiver implements AutoCloseable {
   private final DeltaDecoder decoder;
   private long receivedBytes;
   private final float[] scratch = new float[8192];
+  private final DoubleFold fold = DoubleFold.fastest();
   private int received;
   private int tensor;
   private double weightSquares;
@@ -92,8 +94,8 @@ public final class UpdateReceiver implements AutoCloseable {
 
   /**
    * Checks and measures {@code count} values tensor run by tensor run, copied in blocks into a
-   * scratch array (a bulk copy and a tight loop instead of a bounds-checked read and a tensor lookup
-   * per value).
+   * scratch array: a block's sum of squares is finite exactly when its values are, so the values
+   * are looked at one by one only to name a bad one.
    */
   private void scan(FloatBuffer values, int count) throws UpdateRejectedException {
     int index = received;
@@ -108,14 +110,11 @@ public final class UpdateReceiver implements AutoCloseable {
       for (int done = 0; done < run; ) {
         int k = Math.min(scratch.length, run - done);
         values.get(scratch, 0, k);
-        for (int i = 0; i < k; i++) {
-          float v = scratch[i];
-          // exponent all ones: NaN or infinite
-          if ((Float.floatToRawIntBits(v) & 0x7f800000) == 0x7f800000) {
-            throw fail(Reason.NON_FINITE, "value " + (index + done + i - layout.offset(tensor)) + " of tensor " + spec.name() + " is " + v);
-          }
-          squares += (double) v * v;
+        double block = fold.sumOfSquares(scratch, 0, k);
+        if (!Double.isFinite(block)) {
+          throw nonFinite(spec, index + done - layout.offset(tensor), k);
         }
+        squares += block;
         done += k;
       }
       if (spec.logits()) {
@@ -125,6 +124,16 @@ public final class UpdateReceiver implements AutoCloseable {
       }
       index += run;
     }
+  }
+
+  /** The refusal for the first non-finite value of the scratch block starting at {@code at} in {@code spec}. */
+  private UpdateRejectedException nonFinite(TensorSpec spec, int at, int k) {
+    for (int i = 0; i < k; i++) {
+      if (!Float.isFinite(scratch[i])) {
+        return fail(Reason.NON_FINITE, "value " + (at + i) + " of tensor " + spec.name() + " is " + scratch[i]);
+      }
+    }
+    throw new IllegalStateException("a block of finite values had a non-finite sum of squares");
   }
 
   /** Ends the payload: length and checksum must match. The caller then owns the staged file. */
@@ -140,7 +149,8 @@ public final class UpdateReceiver implements AutoCloseable {
       throw fail(Reason.CHECKSUM_MISMATCH, "payload SHA-256 is " + actual + ", the trailer says " + sha256Hex);
     }
     try {
-      channel.force(false);
+      // no fsync: staged uploads do not outlive a crash (the coordinator clears them when it starts,
+      // the round they belong to is lost either way), so forcing them to disk would buy nothing
       channel.close();
     } catch (IOException e) {
       throw fail(Reason.UNAVAILABLE, "cannot stage the upload: " + e.getMessage());
