@@ -175,7 +175,10 @@ class DilConv(nn.Module):
         self.bn = BatchNorm(c, False)
 
     def forward(self, x):
-        return self.bn(self.pw(self.dw(F.relu(x))))
+        return self.activated(F.relu(x))
+
+    def activated(self, r):
+        return self.bn(self.pw(self.dw(r)))
 
 
 class SepConv(nn.Module):
@@ -188,6 +191,9 @@ class SepConv(nn.Module):
 
     def forward(self, x):
         return self.b(self.a(x))
+
+    def activated(self, r):
+        return self.b(self.a.activated(r))
 
 
 class Pool(nn.Module):
@@ -247,12 +253,34 @@ class MixedOp(nn.Module):
                 self.index.append(o)
                 self.ops.append(m)
 
-    def forward(self, x, w):
+    def forward(self, x, w, shared=None):
         out = None
         for o, op in zip(self.index, self.ops):
-            y = op(x) * w[o]
+            y = (op(x) if shared is None else shared.apply(op, x)) * w[o]
             out = y if out is None else out + y
         return out
+
+
+class SharedState:
+    """--share-state-ops: what every edge leaving one cell state computes alike, computed once (as
+    fedbase's CellState does): the state's ReLU for the convolutions, and the weight-free ops (pooling
+    with its non-affine BN, a stride-1 skip), which depend only on the state and the stride."""
+
+    def __init__(self):
+        self.relu = None
+        self.weight_free = {}
+
+    def apply(self, op, x):
+        if isinstance(op, (DilConv, SepConv)):
+            if self.relu is None:
+                self.relu = F.relu(x)
+            return op.activated(self.relu)
+        if isinstance(op, (Pool, Identity)):
+            key = (type(op), getattr(op, "kind", None))
+            if key not in self.weight_free:
+                self.weight_free[key] = op(x)
+            return self.weight_free[key]
+        return op(x)
 
 
 class Cell(nn.Module):
@@ -268,16 +296,21 @@ class Cell(nn.Module):
                 stride = 2 if reduction and state < 2 else 1
                 self.edges.append(MixedOp(ops, c, stride))
 
+    share = False
+
     def forward(self, s0, s1, weights):
         states = [self.pre0(s0), self.pre1(s1)]
+        shared = [SharedState(), SharedState()] if self.share else None
         offset = 0
         for node in range(self.nodes):
             total = None
             for state in range(node + 2):
-                y = self.edges[offset + state](states[state], weights[offset + state])
+                y = self.edges[offset + state](states[state], weights[offset + state], shared[state] if shared else None)
                 total = y if total is None else total + y
             offset += node + 2
             states.append(total)
+            if shared is not None:
+                shared.append(SharedState())
         return torch.cat(states[2:], dim=1)
 
 
@@ -403,6 +436,9 @@ def build_args(argv):
     p.add_argument("--interop-threads", type=int, help="inter-op threads (default: libtorch's own default)")
     p.add_argument("--channels-last", action="store_true",
                    help="keep activations after the stem in NHWC memory (default: off, plain NCHW as written in DARTS)")
+    p.add_argument("--share-state-ops", action="store_true",
+                   help="compute each cell state's ReLU and weight-free ops once for all its edges, as fedbase does "
+                        "(default: off, once per edge as written in DARTS)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--counts-only", action="store_true", help="print the parameter counts and exit")
     return p.parse_args(argv)
@@ -436,6 +472,8 @@ def main(argv):
     net = Supernet(spec["channels"], spec["cells"], spec["nodes"], spec["ops"], spec["stems"], spec["ways"])
     initialise(net, a.seed)
     net.channels_last = a.channels_last
+    for cell in net.cells:
+        cell.share = a.share_state_ops
     weight_params = sum(p.numel() for p in net.all_weights())
     logit_params = sum(p.numel() for p in net.logits())
     weights = net.weights(sig)
@@ -507,6 +545,7 @@ def main(argv):
         "trainable_weight_params": trainable_weight_params,
         "mkldnn": torch.backends.mkldnn.is_available(),
         "channels_last": a.channels_last,
+        "share_state_ops": a.share_state_ops,
         "last_loss": last[0] if last else None,
     }
     print(json.dumps(result), flush=True)
