@@ -10,9 +10,9 @@
 #   -t  intra-op threads for both; default: whatever fedbase's engine uses (libtorch's default,
 #       reported by its first run), passed on to the torch script with --threads
 #   -o  keep each run's JSON line in DIR (default: a temporary directory, removed at the end)
-# Environment: TORCH_FLAGS adds flags for the torch script only (e.g. --channels-last, which is not
-# the reference's default); FEDBASE_JAVA_OPTS is passed to fedbase's JVM; PYTHON picks the
-# interpreter (default /usr/bin/python3, Debian's, which has python3-torch).
+# Environment: TORCH_FLAGS adds flags for the torch script only (e.g. --channels-last or
+# --share-state-ops, neither the reference's default); FEDBASE_JAVA_OPTS is passed to fedbase's
+# JVM; PYTHON picks the interpreter (default /usr/bin/python3, Debian's, which has python3-torch).
 # Example: bench/compare_inner_step.sh -r 3 --channels 16 --cells 5 --cell-nodes 4 --steps 200 --warmup 20
 #
 # Prints the per-run medians (ms per step), the parameter counts of both engines (which must be

@@ -70,9 +70,22 @@ final class TransferBenchCommand implements Callable<Integer> {
   int repeat;
 
   @Option(
+      names = "--upload-chunks-kib",
+      split = ",",
+      defaultValue = "1024",
+      description = "Upload chunk sizes to sweep, KiB, at most 1024 (default: ${DEFAULT-VALUE}, the node's).")
+  List<Integer> uploadChunksKib;
+
+  @Option(
+      names = "--ceiling-chunks-kib",
+      split = ",",
+      description = "Also stream chunks of these sizes (KiB) already in memory through bare gRPC at each window: the transport's ceiling.")
+  List<Integer> ceilingChunksKib = List.of();
+
+  @Option(
       names = "--warmup",
       defaultValue = "5",
-      description = "Untimed transfers per direction and window first, so the JIT has compiled the path (default: ${DEFAULT-VALUE}).")
+      description = "Untimed transfers per direction and window first, plus one untimed pass of the first window before the sweep (default: ${DEFAULT-VALUE}).")
   int warmup;
 
   @Option(
@@ -84,8 +97,13 @@ final class TransferBenchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     DeltaEncoding uploadEncoding = DeltaEncoding.parse(encoding);
-    if (mb < 1 || repeat < 1 || warmup < 0 || windowsKib.isEmpty()) {
-      throw new IllegalArgumentException("--mb, --repeat and --windows-kib must be positive and --warmup not negative");
+    if (mb < 1 || repeat < 1 || warmup < 0 || windowsKib.isEmpty() || uploadChunksKib.isEmpty()) {
+      throw new IllegalArgumentException("--mb, --repeat, --windows-kib and --upload-chunks-kib must be positive and --warmup not negative");
+    }
+    for (int kib : uploadChunksKib) {
+      if (kib < 1 || kib << 10 > CoordinatorClient.CHUNK_BYTES) {
+        throw new IllegalArgumentException("upload chunks must be 1 to " + (CoordinatorClient.CHUNK_BYTES >> 10) + " KiB, got " + kib);
+      }
     }
     SupernetSpec spec = sized(mb);
     BundleLayout layout = BundleLayout.of(spec);
@@ -93,29 +111,58 @@ final class TransferBenchCommand implements Callable<Integer> {
     double raw = BenchStats.median(rawTcpSeconds(bytes));
     JsonArray sweep = new JsonArray();
     System.out.printf(Locale.ROOT, "model %.1f MiB; raw TCP on loopback %.2f GB/s%n", bytes / 1048576.0, bytes / raw / 1e9);
+    if (warmup > 0) {
+      // one untimed pass first: without it the first window of the sweep runs measurably colder
+      // (JIT, heap and Netty's buffer arenas still growing) than the later ones, whatever its size
+      measure(spec, layout, windowsKib.get(0) << 10, uploadEncoding, new double[repeat], new double[uploadChunksKib.size()][repeat]);
+      for (int chunkKib : ceilingChunksKib) {
+        GrpcStreamCeiling.seconds(bytes, chunkKib << 10, windowsKib.get(0) << 10, warmup, repeat);
+      }
+    }
     for (int kib : windowsKib) {
       double[] down = new double[repeat];
-      double[] up = new double[repeat];
+      double[][] up = new double[uploadChunksKib.size()][repeat];
       measure(spec, layout, kib << 10, uploadEncoding, down, up);
       double d = BenchStats.median(down);
-      double u = BenchStats.median(up);
       JsonObject o = new JsonObject();
       o.addProperty("window_kib", kib);
       o.addProperty("download_gbps", bytes / d / 1e9);
-      o.addProperty("upload_gbps", bytes / u / 1e9);
       o.addProperty("download_vs_raw", raw / d);
-      o.addProperty("upload_vs_raw", raw / u);
+      StringBuilder line =
+          new StringBuilder(String.format(Locale.ROOT, "window %5d KiB: download %.2f GB/s (%.0f%% of raw)", kib, bytes / d / 1e9, 100 * raw / d));
+      JsonArray uploads = new JsonArray();
+      for (int c = 0; c < uploadChunksKib.size(); c++) {
+        double u = BenchStats.median(up[c]);
+        JsonObject upload = new JsonObject();
+        upload.addProperty("chunk_kib", uploadChunksKib.get(c));
+        upload.addProperty("upload_gbps", bytes / u / 1e9);
+        upload.addProperty("upload_vs_raw", raw / u);
+        uploads.add(upload);
+        line.append(String.format(Locale.ROOT, ", upload in %d KiB chunks %.2f GB/s (%.0f%%)", uploadChunksKib.get(c), bytes / u / 1e9, 100 * raw / u));
+      }
+      o.add("uploads", uploads);
+      JsonArray ceiling = new JsonArray();
+      for (int chunkKib : ceilingChunksKib) {
+        double c = GrpcStreamCeiling.seconds(bytes, chunkKib << 10, kib << 10, warmup, repeat);
+        JsonObject point = new JsonObject();
+        point.addProperty("chunk_kib", chunkKib);
+        point.addProperty("gbps", bytes / c / 1e9);
+        point.addProperty("vs_raw", raw / c);
+        ceiling.add(point);
+        line.append(String.format(Locale.ROOT, ", bare gRPC stream of %d KiB chunks %.2f GB/s (%.0f%%)", chunkKib, bytes / c / 1e9, 100 * raw / c));
+      }
+      if (!ceilingChunksKib.isEmpty()) {
+        o.add("bare_grpc_stream", ceiling);
+      }
       sweep.add(o);
-      System.out.printf(
-          Locale.ROOT, "window %5d KiB: download %.2f GB/s (%.0f%% of raw), upload %.2f GB/s (%.0f%%)%n",
-          kib, bytes / d / 1e9, 100 * raw / d, bytes / u / 1e9, 100 * raw / u);
+      System.out.println(line);
     }
     JsonObject json = new JsonObject();
     json.addProperty("benchmark", "transfer");
     json.addProperty("mib", bytes / 1048576.0);
     json.addProperty("encoding", uploadEncoding.label());
     json.addProperty("upload_payload_bytes", uploadEncoding.payloadBytes(layout));
-    json.addProperty("chunk_kib", CoordinatorClient.CHUNK_BYTES >> 10);
+    json.addProperty("download_chunk_kib", CoordinatorClient.CHUNK_BYTES >> 10);
     json.addProperty("warmup", warmup);
     json.addProperty("repeat", repeat);
     json.addProperty("raw_gbps", bytes / raw / 1e9);
@@ -134,7 +181,7 @@ final class TransferBenchCommand implements Callable<Integer> {
     }
   }
 
-  private void measure(SupernetSpec spec, BundleLayout layout, int window, DeltaEncoding uploadEncoding, double[] down, double[] up) throws Exception {
+  private void measure(SupernetSpec spec, BundleLayout layout, int window, DeltaEncoding uploadEncoding, double[] down, double[][] up) throws Exception {
     Path state = Files.createTempDirectory("fedbase-bench-transfer");
     FederationSettings settings =
         new FederationSettings(
@@ -182,17 +229,21 @@ final class TransferBenchCommand implements Callable<Integer> {
                   public void onCompleted() {}
                 });
         Bundle delta = smallRandomDelta(layout);
-        CoordinatorClient client = new CoordinatorClient(channel);
+        List<CoordinatorClient> clients = uploadChunksKib.stream().map(kib -> new CoordinatorClient(channel, kib << 10)).toList();
+        // chunk sizes take turns, so drift over the run (page-cache writeback, heap growth) falls on all alike
         for (int r = -warmup; r < repeat; r++) {
-          RoundAssignment a = assignments.poll(2, TimeUnit.MINUTES);
-          if (a == null) {
-            throw new IllegalStateException("no round assignment within 2 minutes");
-          }
-          long t0 = System.nanoTime();
-          // the node's own path: encode, then stream, hashing on the way
-          client.submit(new UpdateUpload(a.getRound(), "bench", a.getPriorVersion(), 1, delta, 0, 0, 0, uploadEncoding, r + warmup), Duration.ofMinutes(5));
-          if (r >= 0) {
-            up[r] = (System.nanoTime() - t0) / 1e9;
+          for (int c = 0; c < clients.size(); c++) {
+            RoundAssignment a = assignments.poll(2, TimeUnit.MINUTES);
+            if (a == null) {
+              throw new IllegalStateException("no round assignment within 2 minutes");
+            }
+            long t0 = System.nanoTime();
+            // the node's own path: encode, then stream, hashing on the way
+            clients.get(c).submit(
+                new UpdateUpload(a.getRound(), "bench", a.getPriorVersion(), 1, delta, 0, 0, 0, uploadEncoding, r + warmup), Duration.ofMinutes(5));
+            if (r >= 0) {
+              up[c][r] = (System.nanoTime() - t0) / 1e9;
+            }
           }
         }
       } finally {

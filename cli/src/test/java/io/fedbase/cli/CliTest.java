@@ -165,10 +165,17 @@ class CliTest {
       assertEquals(0, left.count(), "merged uploads' staging files are deleted");
     }
 
-    Run transfer = run("bench", "transfer", "--mb", "1", "--windows-kib", "256", "--repeat", "1");
+    Run transfer =
+        run("bench", "transfer", "--mb", "1", "--windows-kib", "256", "--repeat", "1", "--warmup", "1", "--upload-chunks-kib", "256,1024",
+            "--ceiling-chunks-kib", "256");
     assertEquals(0, transfer.exit(), transfer.err());
-    JsonObject tr = JsonParser.parseString(transfer.lastLine()).getAsJsonObject();
-    assertTrue(tr.getAsJsonArray("sweep").get(0).getAsJsonObject().get("upload_gbps").getAsDouble() > 0, transfer.out());
+    JsonObject window = JsonParser.parseString(transfer.lastLine()).getAsJsonObject().getAsJsonArray("sweep").get(0).getAsJsonObject();
+    assertTrue(window.get("download_gbps").getAsDouble() > 0, transfer.out());
+    assertEquals(2, window.getAsJsonArray("uploads").size(), transfer.out());
+    for (var upload : window.getAsJsonArray("uploads")) {
+      assertTrue(upload.getAsJsonObject().get("upload_gbps").getAsDouble() > 0, transfer.out());
+    }
+    assertTrue(window.getAsJsonArray("bare_grpc_stream").get(0).getAsJsonObject().get("gbps").getAsDouble() > 0, transfer.out());
 
     Run round = run("bench", "round", "--nodes", "3", "--rounds", "2", "--heap", "256m");
     assertEquals(0, round.exit(), round.err());

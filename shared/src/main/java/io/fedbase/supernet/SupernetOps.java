@@ -85,12 +85,11 @@ final class SupernetOps {
     return batchNorm(scope, conv(h, pw, 1, 0, 1, 1), null, null);
   }
 
-  /** Two dilation-1 {@link #dilConv} blocks; only the first carries the stride. */
-  static NDArray sepConv(ForwardScope scope, NDArray x, NDArray dw1, NDArray pw1, NDArray dw2, NDArray pw2, int stride) {
-    return activatedSepConv(scope, Activation.relu(x), dw1, pw1, dw2, pw2, stride);
-  }
-
-  /** {@link #sepConv} of an input that already went through the ReLU. */
+  /**
+   * DARTS' separable convolution of an input that already went through the ReLU: two dilation-1
+   * {@link #dilConv} blocks, only the first strided (the ReLU is shared per cell state, see {@link
+   * CellState}).
+   */
   static NDArray activatedSepConv(ForwardScope scope, NDArray reluX, NDArray dw1, NDArray pw1, NDArray dw2, NDArray pw2, int stride) {
     return dilConv(scope, activatedDilConv(scope, reluX, dw1, pw1, stride, 1), dw2, pw2, 1, 1);
   }

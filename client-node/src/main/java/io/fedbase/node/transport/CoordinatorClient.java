@@ -70,11 +70,21 @@ public final class CoordinatorClient implements AutoCloseable {
   private final ManagedChannel channel;
   private final FederationGrpc.FederationBlockingStub blocking;
   private final FederationGrpc.FederationStub async;
+  private final int uploadChunkBytes;
 
   public CoordinatorClient(ManagedChannel channel) {
+    this(channel, CHUNK_BYTES);
+  }
+
+  /** A client that uploads in chunks of {@code uploadChunkBytes} (1 to {@link #CHUNK_BYTES}; the transfer benchmark sweeps it). */
+  public CoordinatorClient(ManagedChannel channel, int uploadChunkBytes) {
+    if (uploadChunkBytes < 1 || uploadChunkBytes > CHUNK_BYTES) {
+      throw new IllegalArgumentException("upload chunks must hold 1 to " + CHUNK_BYTES + " bytes, got " + uploadChunkBytes);
+    }
     this.channel = channel;
     this.blocking = FederationGrpc.newBlockingStub(channel);
     this.async = FederationGrpc.newStub(channel);
+    this.uploadChunkBytes = uploadChunkBytes;
   }
 
   /** Joins (idempotent) and rebuilds the coordinator's model from its canonical text. */
@@ -264,7 +274,7 @@ public final class CoordinatorClient implements AutoCloseable {
                           headerSent = true;
                         } else if (remaining.hasRemaining()) {
                           ByteBuffer slice = remaining.slice();
-                          slice.limit(Math.min(CHUNK_BYTES, slice.remaining()));
+                          slice.limit(Math.min(uploadChunkBytes, slice.remaining()));
                           remaining.position(remaining.position() + slice.remaining());
                           if (digest != null) {
                             digest.update(slice.duplicate());

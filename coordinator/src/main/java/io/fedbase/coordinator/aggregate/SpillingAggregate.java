@@ -20,9 +20,9 @@ import java.util.List;
  * bundle made of it), whatever the number of nodes. Computing the result holds one open file per
  * kept upload.
  *
- * <p>Keeping an upload costs no copy: the staging file is renamed ({@link StagedFiles#keep}). Clip scales are
- * recorded and applied as values are read back. The kept files are deleted once the result is
- * computed, or by {@link #close()} if the round ends without one.
+ * <p>Keeping an upload costs no copy: the staging file is renamed ({@link StagedFiles#keep}). Clip
+ * scales are recorded and applied as values are read back. The kept files are deleted once the
+ * result is computed, or by {@link #close()} if the round ends without one.
  *
  * <p>Task counts do not weigh in (see the rules); {@link #tasks()} still sums them for the round's
  * statistics.
@@ -76,8 +76,6 @@ public final class SpillingAggregate implements RoundAggregator {
     logitDeltas.add(logits);
     tasks += update.header().taskCount();
   }
-
-
 
   @Override
   public int updates() {
@@ -172,7 +170,6 @@ public final class SpillingAggregate implements RoundAggregator {
       }
     }
   }
-
 
   /** Deletes the kept uploads. */
   @Override
