@@ -262,9 +262,10 @@ class MixedOp(nn.Module):
 
 
 class SharedState:
-    """--share-state-ops: what every edge leaving one cell state computes alike, computed once (as
-    fedbase's CellState does): the state's ReLU for the convolutions, and the weight-free ops (pooling
-    with its non-affine BN, a stride-1 skip), which depend only on the state and the stride."""
+    """--share-state-ops: what every edge leaving one cell state computes alike, computed once (a
+    fedbase experiment, measured and reverted: BENCHMARKS §11): the state's ReLU for the convolutions,
+    and the weight-free ops (pooling with its non-affine BN, a stride-1 skip), which depend only on
+    the state and the stride."""
 
     def __init__(self):
         self.relu = None
@@ -437,7 +438,7 @@ def build_args(argv):
     p.add_argument("--channels-last", action="store_true",
                    help="keep activations after the stem in NHWC memory (default: off, plain NCHW as written in DARTS)")
     p.add_argument("--share-state-ops", action="store_true",
-                   help="compute each cell state's ReLU and weight-free ops once for all its edges, as fedbase does "
+                   help="compute each cell state's ReLU and weight-free ops once for all its edges (a fedbase experiment, reverted: BENCHMARKS §11) "
                         "(default: off, once per edge as written in DARTS)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--counts-only", action="store_true", help="print the parameter counts and exit")

@@ -13,7 +13,6 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.util.Iterator;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -46,22 +45,8 @@ final class GrpcStreamCeiling {
             .maxInboundMessageSize(chunkBytes + (1 << 20))
             .build();
     try {
-      FederationGrpc.FederationBlockingStub stub = FederationGrpc.newBlockingStub(channel);
       double[] out = new double[repeat];
-      for (int r = -warmup; r < repeat; r++) {
-        long t0 = System.nanoTime();
-        long got = 0;
-        Iterator<PriorChunk> chunks = stub.withDeadlineAfter(5, TimeUnit.MINUTES).fetchPrior(FetchPriorRequest.getDefaultInstance());
-        while (chunks.hasNext()) {
-          got += chunks.next().getData().size();
-        }
-        if (got != bytes) {
-          throw new IllegalStateException("streamed " + got + " of " + bytes + " bytes");
-        }
-        if (r >= 0) {
-          out[r] = (System.nanoTime() - t0) / 1e9;
-        }
-      }
+      TimedDownloads.run(channel, warmup, out, bytes);
       return BenchStats.median(out);
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);

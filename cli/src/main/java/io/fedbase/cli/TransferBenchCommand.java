@@ -16,9 +16,7 @@ import io.fedbase.learn.Schedule;
 import io.fedbase.node.transport.CoordinatorClient;
 import io.fedbase.node.transport.UpdateUpload;
 import io.fedbase.proto.v1.FederationGrpc;
-import io.fedbase.proto.v1.FetchPriorRequest;
 import io.fedbase.proto.v1.JoinRequest;
-import io.fedbase.proto.v1.PriorChunk;
 import io.fedbase.proto.v1.RoundAssignment;
 import io.fedbase.proto.v1.RoundEvent;
 import io.fedbase.proto.v1.WatchRoundsRequest;
@@ -38,7 +36,6 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.BlockingQueue;
@@ -194,21 +191,8 @@ final class TransferBenchCommand implements Callable<Integer> {
       ManagedChannel channel =
           NettyChannelBuilder.forAddress("127.0.0.1", coordinator.port()).usePlaintext().flowControlWindow(window).maxInboundMessageSize(4 << 20).build();
       try {
+        TimedDownloads.run(channel, warmup, down, 0);
         FederationGrpc.FederationBlockingStub blocking = FederationGrpc.newBlockingStub(channel);
-        for (int r = -warmup; r < repeat; r++) {
-          long t0 = System.nanoTime();
-          long got = 0;
-          Iterator<PriorChunk> chunks = blocking.withDeadlineAfter(5, TimeUnit.MINUTES).fetchPrior(FetchPriorRequest.getDefaultInstance());
-          while (chunks.hasNext()) {
-            got += chunks.next().getData().size();
-          }
-          if (got == 0) {
-            throw new IllegalStateException("the prior download was empty");
-          }
-          if (r >= 0) {
-            down[r] = (System.nanoTime() - t0) / 1e9;
-          }
-        }
         blocking.join(JoinRequest.newBuilder().setNodeId("bench").build());
         BlockingQueue<RoundAssignment> assignments = new LinkedBlockingQueue<>();
         FederationGrpc.newStub(channel)
