@@ -7,10 +7,6 @@ import io.fedbase.bundle.WeightedSum;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -54,8 +50,8 @@ public final class RoundAggregate implements RoundAggregator {
   /** Allocated on the first fold, reused for every block of the round. */
   private ByteBuffer block;
 
-  /** A kept upload waiting for its batch, with its weight and clip scales. */
-  private record Waiting(Path file, double weight, float weightScale, float logitScale) {}
+  /** A kept upload waiting for its batch, with its weight in the mean. */
+  private record Waiting(KeptUpload upload, double weight) {}
 
   /** The task-weighted mean. */
   public RoundAggregate(BundleLayout layout) {
@@ -102,7 +98,7 @@ public final class RoundAggregate implements RoundAggregator {
     }
     float[] logits = StagedFiles.readLogits(layout, update.file(), logitScale);
     double weight = taskWeighted ? update.header().taskCount() : 1;
-    waiting.add(new Waiting(StagedFiles.keep(update.file()), weight, weightScale, logitScale));
+    waiting.add(new Waiting(new KeptUpload(StagedFiles.keep(update.file()), weightScale, logitScale), weight));
     logitDeltas.add(logits);
     tasks += update.header().taskCount();
     if (waiting.size() >= batch) {
@@ -130,32 +126,19 @@ public final class RoundAggregate implements RoundAggregator {
     if (block == null) {
       block = ByteBuffer.allocateDirect(Math.min(BLOCK, layout.totalSize()) * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
     }
-    List<FileChannel> channels = new ArrayList<>(waiting.size());
+    List<KeptUpload> uploads = waitingUploads();
     try {
-      for (Waiting w : waiting) {
-        channels.add(FileChannel.open(w.file(), StandardOpenOption.READ));
-      }
-      int values = layout.totalSize();
-      int tensor = 0;
-      for (int start = 0; start < values; start += BLOCK) {
-        int b = Math.min(BLOCK, values - start);
-        while (layout.end(tensor) <= start) {
-          tensor++;
-        }
-        for (int j = 0; j < waiting.size(); j++) {
-          block.clear().limit(b * Float.BYTES);
-          StagedFiles.readFully(channels.get(j), block, (long) start * Float.BYTES, waiting.get(j).file());
-          addBlock(block.flip().asFloatBuffer(), start, tensor, waiting.get(j));
-        }
-      }
+      StagedFiles.readBlocks(
+          layout,
+          uploads,
+          block,
+          (upload, start, values, from, to, scale) ->
+              sum.addSlice(start + from, values.duplicate().position(from).limit(to), waiting.get(upload).weight() * scale));
     } catch (IOException e) {
       broken = e.getMessage();
       throw e;
     } finally {
-      for (FileChannel c : channels) {
-        c.close();
-      }
-      StagedFiles.deleteQuietly(waiting.stream().map(Waiting::file).toList());
+      StagedFiles.deleteQuietly(uploads);
     }
     for (Waiting w : waiting) {
       sum.added(w.weight());
@@ -163,15 +146,8 @@ public final class RoundAggregate implements RoundAggregator {
     waiting.clear();
   }
 
-  /** Adds one upload's block from coordinate {@code start}, each tensor run at its clip scale. */
-  private void addBlock(FloatBuffer floats, int start, int tensor, Waiting upload) {
-    int b = floats.remaining();
-    for (int i = 0, t = tensor; i < b; t++) {
-      int runEnd = Math.min(b, layout.end(t) - start);
-      float scale = layout.tensors().get(t).logits() ? upload.logitScale() : upload.weightScale();
-      sum.addSlice(start + i, floats.duplicate().position(i).limit(runEnd), upload.weight() * scale);
-      i = runEnd;
-    }
+  private List<KeptUpload> waitingUploads() {
+    return waiting.stream().map(Waiting::upload).toList();
   }
 
   /** The logit values of each merged update (a few hundred floats each), for search health. */
@@ -207,7 +183,7 @@ public final class RoundAggregate implements RoundAggregator {
   @Override
   public void close() {
     if (!waiting.isEmpty()) {
-      StagedFiles.deleteQuietly(waiting.stream().map(Waiting::file).toList());
+      StagedFiles.deleteQuietly(waitingUploads());
       discarded = true;
     }
   }

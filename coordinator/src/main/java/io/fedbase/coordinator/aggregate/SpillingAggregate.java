@@ -6,9 +6,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -36,15 +33,12 @@ public final class SpillingAggregate implements RoundAggregator {
   private final BundleLayout layout;
   private final CoordinateRule rule;
   private final long memoryBytes;
-  private final List<Kept> kept = new ArrayList<>();
+  private final List<KeptUpload> kept = new ArrayList<>();
   private final List<float[]> logitDeltas = new ArrayList<>();
   private long tasks;
   private long blockBytes;
   private Bundle result;
   private boolean closed;
-
-  /** An accepted upload on disk and the clip scales to apply when reading it. */
-  private record Kept(Path file, float weightScale, float logitScale) {}
 
   public SpillingAggregate(BundleLayout layout, CoordinateRule rule, long memoryBytes) {
     if (memoryBytes < 1) {
@@ -72,7 +66,7 @@ public final class SpillingAggregate implements RoundAggregator {
       throw new IllegalArgumentException("clip scales must be positive and finite, got " + weightScale + " and " + logitScale);
     }
     float[] logits = StagedFiles.readLogits(layout, update.file(), logitScale);
-    kept.add(new Kept(StagedFiles.keep(update.file()), weightScale, logitScale));
+    kept.add(new KeptUpload(StagedFiles.keep(update.file()), weightScale, logitScale));
     logitDeltas.add(logits);
     tasks += update.header().taskCount();
   }
@@ -122,53 +116,31 @@ public final class SpillingAggregate implements RoundAggregator {
     int block = plan.blockSize();
     float[] matrix = new float[block * k];
     ByteBuffer bytes = ByteBuffer.allocateDirect(block * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-    FloatBuffer floats = bytes.asFloatBuffer();
     blockBytes = (long) matrix.length * Float.BYTES + bytes.capacity();
     float[] out = new float[layout.totalSize()];
-    List<FileChannel> channels = new ArrayList<>(k);
-    try {
-      for (Kept upload : kept) {
-        channels.add(FileChannel.open(upload.file(), StandardOpenOption.READ));
-      }
-      int tensor = 0;
-      for (int start = 0; start < out.length; start += block) {
-        int b = Math.min(block, out.length - start);
-        while (layout.end(tensor) <= start) {
-          tensor++;
-        }
-        for (int j = 0; j < k; j++) {
-          bytes.clear().limit(b * Float.BYTES);
-          StagedFiles.readFully(channels.get(j), bytes, (long) start * Float.BYTES, kept.get(j).file());
-          transpose(floats, start, b, tensor, kept.get(j), matrix, j, k);
-        }
-        for (int i = 0; i < b; i++) {
-          out[start + i] = rule.reduce(matrix, i * k, k);
-        }
-      }
-    } finally {
-      for (FileChannel c : channels) {
-        c.close();
-      }
-    }
+    StagedFiles.readBlocks(
+        layout,
+        kept,
+        bytes,
+        new StagedFiles.BlockVisitor() {
+          // column j of the block matrix holds upload j, so each coordinate's k values end up adjacent for the rule
+          @Override
+          public void run(int upload, int start, FloatBuffer values, int from, int to, float scale) {
+            for (int i = from; i < to; i++) {
+              matrix[i * k + upload] = scale * values.get(i);
+            }
+          }
+
+          @Override
+          public void blockDone(int start, int length) {
+            for (int i = 0; i < length; i++) {
+              out[start + i] = rule.reduce(matrix, i * k, k);
+            }
+          }
+        });
     result = Bundle.of(layout, out);
     deleteKept();
     return result;
-  }
-
-  /**
-   * Writes upload {@code j}'s {@code b} values from coordinate {@code start} into column {@code j}
-   * of the block matrix, so each coordinate's k values end up adjacent for the rule; scales each
-   * tensor run by the upload's weight or logit clip scale on the way.
-   */
-  private void transpose(FloatBuffer floats, int start, int b, int tensor, Kept upload, float[] matrix, int j, int k) {
-    int i = 0;
-    for (int t = tensor; i < b; t++) {
-      int runEnd = Math.min(b, layout.end(t) - start);
-      float scale = layout.tensors().get(t).logits() ? upload.logitScale() : upload.weightScale();
-      for (; i < runEnd; i++) {
-        matrix[i * k + j] = scale * floats.get(i);
-      }
-    }
   }
 
   /** Deletes the kept uploads. */
@@ -179,7 +151,7 @@ public final class SpillingAggregate implements RoundAggregator {
   }
 
   private void deleteKept() {
-    StagedFiles.deleteQuietly(kept.stream().map(Kept::file).toList());
+    StagedFiles.deleteQuietly(kept);
   }
 
   @Override

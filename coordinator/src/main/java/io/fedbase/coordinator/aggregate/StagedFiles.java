@@ -4,11 +4,13 @@ import io.fedbase.bundle.BundleLayout;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.List;
 
 /** Reading and keeping staged upload files, for the aggregators that fold them in later. */
@@ -26,11 +28,11 @@ final class StagedFiles {
     return kept;
   }
 
-  /** Deletes kept files, leaving any that cannot be deleted to the coordinator's start-up sweep. */
-  static void deleteQuietly(List<Path> files) {
-    for (Path file : files) {
+  /** Deletes kept uploads, leaving any that cannot be deleted to the coordinator's start-up sweep. */
+  static void deleteQuietly(List<KeptUpload> uploads) {
+    for (KeptUpload upload : uploads) {
       try {
-        Files.deleteIfExists(file);
+        Files.deleteIfExists(upload.file());
       } catch (IOException ignored) {
         // the coordinator clears the staging directory when it starts
       }
@@ -64,6 +66,56 @@ final class StagedFiles {
       logits[i] *= scale;
     }
     return logits;
+  }
+
+  /** What {@link #readBlocks} hands over. */
+  interface BlockVisitor {
+    /**
+     * Values {@code [from, to)} of upload {@code upload}'s block starting at coordinate {@code
+     * start}, at those positions of {@code values}; one tensor run, to be scaled by {@code scale}.
+     */
+    void run(int upload, int start, FloatBuffer values, int from, int to, float scale);
+
+    /** Every upload's values of the block {@code [start, start + length)} were handed over. */
+    default void blockDone(int start, int length) {}
+  }
+
+  /**
+   * Reads every kept upload back block by block, each block as large as {@code buffer} holds:
+   * for each block, upload after upload, tensor run by tensor run with that upload's clip scale.
+   * Holds one open file per upload while it reads.
+   */
+  static void readBlocks(BundleLayout layout, List<KeptUpload> uploads, ByteBuffer buffer, BlockVisitor visitor) throws IOException {
+    int block = buffer.capacity() / Float.BYTES;
+    int values = layout.totalSize();
+    List<FileChannel> channels = new ArrayList<>(uploads.size());
+    try {
+      for (KeptUpload upload : uploads) {
+        channels.add(FileChannel.open(upload.file(), StandardOpenOption.READ));
+      }
+      int tensor = 0;
+      for (int start = 0; start < values; start += block) {
+        int b = Math.min(block, values - start);
+        while (layout.end(tensor) <= start) {
+          tensor++;
+        }
+        for (int j = 0; j < uploads.size(); j++) {
+          buffer.clear().limit(b * Float.BYTES);
+          readFully(channels.get(j), buffer, (long) start * Float.BYTES, uploads.get(j).file());
+          FloatBuffer floats = buffer.flip().asFloatBuffer();
+          for (int i = 0, t = tensor; i < b; t++) {
+            int runEnd = Math.min(b, layout.end(t) - start);
+            visitor.run(j, start, floats, i, runEnd, uploads.get(j).scale(layout.tensors().get(t).logits()));
+            i = runEnd;
+          }
+        }
+        visitor.blockDone(start, b);
+      }
+    } finally {
+      for (FileChannel c : channels) {
+        c.close();
+      }
+    }
   }
 
   /** Fills {@code into} from byte {@code position} of the file, failing if the file ends first. */
