@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import io.fedbase.bundle.Bundle;
+import io.fedbase.engine.EngineWork;
 import io.fedbase.space.CellType;
 import io.fedbase.space.InputSignature;
 import io.fedbase.space.TensorNames;
@@ -13,8 +14,8 @@ import io.fedbase.space.TensorSpec;
 import io.fedbase.supernet.EdgeWeights;
 import io.fedbase.supernet.GradMode;
 import io.fedbase.supernet.Losses;
-import io.fedbase.supernet.Relaxation;
 import io.fedbase.supernet.ParameterSet;
+import io.fedbase.supernet.Relaxation;
 import io.fedbase.supernet.Supernet;
 import java.util.SplittableRandom;
 
@@ -84,6 +85,10 @@ public final class AdaptationSession implements AutoCloseable {
    * update.
    */
   public Evaluation step(float[] images, int[] labels, InputSignature signature, int ways) {
+    return EngineWork.step(() -> takeStep(images, labels, signature, ways));
+  }
+
+  private Evaluation takeStep(float[] images, int[] labels, InputSignature signature, int ways) {
     int n = labels.length;
     int[] batch = chooseBatch(n);
     float[] x = gather(images, signature.size(), batch);
@@ -121,6 +126,10 @@ public final class AdaptationSession implements AutoCloseable {
    * the posterior mean read-out; BN normalises with this batch's statistics.
    */
   public Evaluation evaluate(float[] images, int[] labels, InputSignature signature, int ways) {
+    return EngineWork.run(() -> evaluateNow(images, labels, signature, ways));
+  }
+
+  private Evaluation evaluateNow(float[] images, int[] labels, InputSignature signature, int ways) {
     int n = labels.length;
     try (NDManager scope = manager.newSubManager();
         GradMode ignored = GradMode.disabled()) {

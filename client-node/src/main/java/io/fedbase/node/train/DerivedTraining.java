@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import io.fedbase.bundle.Bundle;
 import io.fedbase.data.Cutout;
+import io.fedbase.engine.EngineWork;
 import io.fedbase.learn.Schedule;
 import io.fedbase.learn.SgdMomentum;
 import io.fedbase.node.adapt.LabelledImages;
@@ -122,7 +123,9 @@ public final class DerivedTraining {
           cutout.apply(x, sig, rng);
           int globalStep = (epoch - 1) * stepsPerEpoch + s;
           rate = lr.at(globalStep, totalSteps); // the epoch record keeps its last step's rate
-          float[] stepResult = step(net, params, stats, sgd, x, b.labels(), sig, ways, ForwardRegime.trainingStep(stats, dropPath, rng.nextLong(), globalStep), (float) rate, owner);
+          ForwardRegime regime = ForwardRegime.trainingStep(stats, dropPath, rng.nextLong(), globalStep);
+          float stepRate = (float) rate;
+          float[] stepResult = EngineWork.step(() -> step(net, params, stats, sgd, x, b.labels(), sig, ways, regime, stepRate, owner));
           if (!Double.isFinite(stepResult[0])) {
             throw new IllegalStateException(
                 "training diverged at epoch " + epoch + ", step " + (s + 1) + " (loss " + stepResult[0] + "); lower --lr or raise --grad-clip");

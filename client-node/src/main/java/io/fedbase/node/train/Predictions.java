@@ -3,6 +3,7 @@ package io.fedbase.node.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.fedbase.engine.EngineWork;
 import io.fedbase.node.adapt.LabelledImages;
 import io.fedbase.supernet.DerivedNetwork;
 import io.fedbase.supernet.ForwardRegime;
@@ -37,18 +38,24 @@ public record Predictions(int[] predicted, int[] labels, double meanLoss) {
     try (GradMode ignored = GradMode.disabled()) {
       for (int from = 0; from < data.size(); from += CHUNK) {
         LabelledImages chunk = data.range(from, Math.min(data.size(), from + CHUNK));
-        try (NDManager scope = parent.newSubManager()) {
-          params.tempAttachTo(scope);
-          var sig = chunk.signature();
-          NDArray images = scope.create(chunk.images(), new Shape(chunk.size(), sig.channels(), sig.height(), sig.width()));
-          NDArray logits = net.forward(params, images, inference, scope);
-          NDArray targets = scope.create(Losses.oneHot(chunk.labels(), ways), new Shape(chunk.size(), ways));
-          lossSum += Losses.crossEntropy(logits, targets).getFloat() * chunk.size();
-          long[] argMax = logits.argMax(1).toLongArray();
-          for (int i = 0; i < argMax.length; i++) {
-            predicted[from + i] = (int) argMax[i];
-          }
-        }
+        int offset = from;
+        lossSum +=
+            EngineWork.run(
+                () -> {
+                  try (NDManager scope = parent.newSubManager()) {
+                    params.tempAttachTo(scope);
+                    var sig = chunk.signature();
+                    NDArray images = scope.create(chunk.images(), new Shape(chunk.size(), sig.channels(), sig.height(), sig.width()));
+                    NDArray logits = net.forward(params, images, inference, scope);
+                    NDArray targets = scope.create(Losses.oneHot(chunk.labels(), ways), new Shape(chunk.size(), ways));
+                    double chunkLoss = Losses.crossEntropy(logits, targets).getFloat() * (double) chunk.size();
+                    long[] argMax = logits.argMax(1).toLongArray();
+                    for (int i = 0; i < argMax.length; i++) {
+                      predicted[offset + i] = (int) argMax[i];
+                    }
+                    return chunkLoss;
+                  }
+                });
       }
     }
     return new Predictions(predicted, data.labels().clone(), data.size() == 0 ? Double.NaN : lossSum / data.size());
