@@ -41,6 +41,9 @@ import picocli.CommandLine.Option;
     })
 final class AdaptCommand implements Callable<Integer> {
 
+  @Mixin(name = ThreadsOption.MIXIN)
+  ThreadsOption threads;
+
   static final class Source {
     @Option(names = "--prior", required = true, description = "A prior bundle file.")
     Path prior;

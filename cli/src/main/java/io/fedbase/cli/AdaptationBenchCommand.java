@@ -33,6 +33,9 @@ import picocli.CommandLine.Option;
     description = "Prior vs. scratch on held-out tasks: query accuracy after N adaptation steps, paired per task.")
 final class AdaptationBenchCommand implements Callable<Integer> {
 
+  @Mixin(name = ThreadsOption.MIXIN)
+  ThreadsOption threads;
+
   @Mixin SupernetOptions supernet;
   @Mixin InnerLoopOptions inner;
 

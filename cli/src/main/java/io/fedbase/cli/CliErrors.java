@@ -1,6 +1,7 @@
 package io.fedbase.cli;
 
 import io.fedbase.data.DataException;
+import io.fedbase.engine.StoppedException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
@@ -9,7 +10,7 @@ import picocli.CommandLine;
 /**
  * Turns a failed command into one clear line on stderr and a non-zero exit: 2 for bad input (a
  * missing or corrupt file, a wrong value), 1 for anything unexpected, with the stack trace only
- * when {@code FEDBASE_DEBUG} is set.
+ * when {@code FEDBASE_DEBUG} is set. A command stopped by a signal exits with 128 + its number.
  */
 final class CliErrors implements CommandLine.IExecutionExceptionHandler {
 
@@ -19,6 +20,10 @@ final class CliErrors implements CommandLine.IExecutionExceptionHandler {
   @Override
   public int handleExecutionException(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
     Throwable cause = e instanceof UncheckedIOException u ? u.getCause() : e;
+    if (cause instanceof StoppedException stopped) {
+      cmd.getErr().println(stoppedLine(stopped));
+      return stopped.reason().exitStatus();
+    }
     boolean badInput =
         cause instanceof IllegalArgumentException || cause instanceof IOException || cause instanceof DataException;
     String message = describe(cause);
@@ -27,6 +32,12 @@ final class CliErrors implements CommandLine.IExecutionExceptionHandler {
       cause.printStackTrace(cmd.getErr());
     }
     return badInput ? BAD_INPUT : FAILURE;
+  }
+
+  /** The one line a stopped command ends with: what it kept, or that it wrote nothing half-done. */
+  static String stoppedLine(StoppedException stopped) {
+    return "stopped by " + stopped.reason().signal() + "; "
+        + (stopped.kept().isEmpty() ? "the run had not finished: no output of it is half-written" : "kept " + stopped.kept());
   }
 
   static String describe(Throwable t) {

@@ -13,6 +13,8 @@ import io.fedbase.coordinator.round.RoundPolicy;
 import io.fedbase.data.ClassSelection;
 import io.fedbase.data.ImageDataset;
 import io.fedbase.encoding.DeltaEncoding;
+import io.fedbase.engine.StopRequest;
+import io.fedbase.engine.StoppedException;
 import io.fedbase.genotype.ArchitectureLogits;
 import io.fedbase.genotype.DartsNotation;
 import io.fedbase.genotype.GenotypeJson;
@@ -62,6 +64,9 @@ import picocli.CommandLine.Option;
       "held-out classes and print both accuracies and the derived genotype."
     })
 final class DemoCommand implements Callable<Integer> {
+
+  @Mixin(name = ThreadsOption.MIXIN)
+  ThreadsOption threads;
 
   @Mixin SupernetOptions supernet;
   @Mixin InnerLoopOptions inner;
@@ -188,6 +193,11 @@ final class DemoCommand implements Callable<Integer> {
       }
       try (Progress progress = Progress.start("rounds", rounds)) {
         while (!coordinator.coordinator().finished().isDone()) {
+          if (StopRequest.requested()) {
+            // the nodes end their steps by themselves; the coordinator's checkpoint closes with it
+            throw new StoppedException(StopRequest.reason().orElseThrow())
+                .keeping("the coordinator's state in " + stateDir + " (prior version " + coordinator.coordinator().status().priorVersion() + ")");
+          }
           if (threads.stream().noneMatch(Thread::isAlive)) {
             throw new IllegalStateException("every node stopped before the rounds were done; see the messages above");
           }

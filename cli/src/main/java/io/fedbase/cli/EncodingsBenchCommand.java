@@ -34,6 +34,9 @@ import picocli.CommandLine.Option;
     description = "Upload encodings: bytes per upload and the held-out accuracy of priors meta-trained through each.")
 final class EncodingsBenchCommand implements Callable<Integer> {
 
+  @Mixin(name = ThreadsOption.MIXIN)
+  ThreadsOption threads;
+
   @Mixin SupernetOptions supernet;
   @Mixin InnerLoopOptions inner;
   @Mixin BenchMetaTrainingOptions metaTraining;

@@ -29,6 +29,9 @@ import picocli.CommandLine.Option;
     })
 final class EvaluateCommand implements Callable<Integer> {
 
+  @Mixin(name = ThreadsOption.MIXIN)
+  ThreadsOption threads;
+
   @Option(names = "--model", required = true, description = "A model directory from train (or its model.fbb).")
   Path model;
 

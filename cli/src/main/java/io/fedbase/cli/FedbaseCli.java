@@ -1,5 +1,8 @@
 package io.fedbase.cli;
 
+import io.fedbase.engine.EngineWork;
+import io.fedbase.engine.StopRequest;
+import java.time.Duration;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -14,8 +17,45 @@ public final class FedbaseCli implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+  /** How long a stopping command may take to end its step before it is exited anyway. */
+  static final Duration STOP_GRACE = Duration.ofSeconds(20);
+
   public static void main(String[] args) {
-    System.exit(newCommandLine().execute(args));
+    CommandLine cli = newCommandLine();
+    cli.setExecutionStrategy(
+        parsed -> {
+          prepareEngine(parsed);
+          return new CommandLine.RunLast().execute(parsed);
+        });
+    int status = cli.execute(args);
+    if (StopRequest.requested()) {
+      // no step starts after a stop request; let any one still running (another thread's) end first
+      try {
+        EngineWork.awaitIdle(Duration.ofMinutes(1));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    System.exit(status);
+  }
+
+  /**
+   * For a command that uses the engine (one with {@link ThreadsOption}): its thread settings before
+   * the engine starts, and signals that stop it between steps instead of under one.
+   */
+  private static void prepareEngine(CommandLine.ParseResult parsed) {
+    CommandLine.ParseResult last = parsed;
+    while (last.hasSubcommand()) {
+      last = last.subcommand();
+    }
+    if (last.isUsageHelpRequested() || last.isVersionHelpRequested()) {
+      return;
+    }
+    CommandLine.Model.CommandSpec threads = last.commandSpec().mixins().get(ThreadsOption.MIXIN);
+    if (threads != null && threads.userObject() instanceof ThreadsOption option) {
+      option.apply(System.err);
+      StopSignals.install(STOP_GRACE);
+    }
   }
 
   /** The configured command line, shared by {@link #main} and tests. */

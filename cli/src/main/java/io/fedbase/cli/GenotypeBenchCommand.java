@@ -39,6 +39,9 @@ import picocli.CommandLine.Option;
     })
 final class GenotypeBenchCommand implements Callable<Integer> {
 
+  @Mixin(name = ThreadsOption.MIXIN)
+  ThreadsOption threads;
+
   @Option(names = "--genotype", required = true, description = "The found genotype (genotype.json or DARTS notation).")
   Path genotypeFile;
 

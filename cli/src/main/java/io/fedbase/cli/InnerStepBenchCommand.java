@@ -33,6 +33,9 @@ import picocli.CommandLine.Option;
     description = "Time per inner-loop step of the supernet, and heap/RSS over many steps.")
 final class InnerStepBenchCommand implements Callable<Integer> {
 
+  @Mixin(name = ThreadsOption.MIXIN)
+  ThreadsOption threads;
+
   @Mixin SupernetOptions supernet;
 
   @Option(names = "--input", defaultValue = "1x28x28", description = "Input signature CxHxW (default: ${DEFAULT-VALUE}).")

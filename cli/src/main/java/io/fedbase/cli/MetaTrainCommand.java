@@ -6,6 +6,7 @@ import io.fedbase.bundle.Bundle;
 import io.fedbase.bundle.BundleFiles;
 import io.fedbase.bundle.BundleLayout;
 import io.fedbase.data.ImageDataset;
+import io.fedbase.engine.StoppedException;
 import io.fedbase.learn.InnerLoop;
 import io.fedbase.learn.MetaOptimizer;
 import io.fedbase.learn.MetaTrainer;
@@ -33,6 +34,9 @@ import picocli.CommandLine.Option;
       "Writes prior-final.fbb (and prior-NNNNN.fbb every --save-every rounds), rounds.jsonl and genotype.json to --out."
     })
 final class MetaTrainCommand implements Callable<Integer> {
+
+  @Mixin(name = ThreadsOption.MIXIN)
+  ThreadsOption threads;
 
   @Mixin DataOptions data;
   @Mixin SupernetOptions supernet;
@@ -100,7 +104,9 @@ final class MetaTrainCommand implements Callable<Integer> {
         Progress progress = Progress.start("meta-train", rounds)) {
       MetaTrainer trainer =
           new MetaTrainer(new InnerLoop(net, config.inner(), root), sampler, optimizer, AggregationRule.weightedMean(), config);
-      Bundle result =
+      Bundle result;
+      try {
+        result =
           trainer.run(
               start,
               0,
@@ -116,6 +122,9 @@ final class MetaTrainCommand implements Callable<Integer> {
                         record.queryAccuracy(),
                         record.tau()));
               });
+      } catch (StoppedException e) {
+        throw e.keeping(log.kept());
+      }
       Path finalPrior = log.finish(result);
       System.out.println("prior: " + finalPrior);
       System.out.println("genotype: " + log.lastGenotype());

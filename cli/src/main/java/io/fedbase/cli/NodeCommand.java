@@ -3,6 +3,7 @@ package io.fedbase.cli;
 import ai.djl.ndarray.NDManager;
 import io.fedbase.data.ImageDataset;
 import io.fedbase.encoding.DeltaEncoding;
+import io.fedbase.engine.StopRequest;
 import io.fedbase.learn.BatchResult;
 import io.fedbase.metrics.MetricsEndpoint;
 import io.fedbase.node.metrics.NodeMetrics;
@@ -16,6 +17,7 @@ import io.prometheus.client.CollectorRegistry;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -30,6 +32,9 @@ import picocli.CommandLine.Option;
       "only the mean parameter delta. Images and labels never leave this process. Reconnects by itself."
     })
 final class NodeCommand implements Callable<Integer> {
+
+  @Mixin(name = ThreadsOption.MIXIN)
+  ThreadsOption threads;
 
   @Mixin DataOptions data;
 
@@ -91,13 +96,22 @@ final class NodeCommand implements Callable<Integer> {
       if (metrics != null) {
         System.out.printf("node %s: metrics on port %d (/metrics, /healthz)%n", nodeId, metrics.port());
       }
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        node.stop();
-        channel.shutdownNow();
-      }, "fedbase-node-shutdown"));
-      node.run();
+      // a signal ends the round stream and the adaptation's current step; run() returns once both did
+      try (AutoCloseable onStop =
+          StopRequest.onRequest(
+              () -> {
+                node.stop();
+                channel.shutdownNow();
+              })) {
+        node.run();
+      }
     } finally {
       CoordinatorChannels.close(channel);
+    }
+    Optional<StopRequest.Reason> stopped = StopRequest.reason();
+    if (stopped.isPresent()) {
+      System.out.printf("node %s: left the federation on %s; nothing of an unfinished round was sent%n", nodeId, stopped.get().signal());
+      return stopped.get().exitStatus();
     }
     return 0;
   }

@@ -37,6 +37,9 @@ import picocli.CommandLine.Option;
     description = "Differential privacy's cost: held-out accuracy of priors meta-trained with several noise multipliers, with their epsilon.")
 final class PrivacyBenchCommand implements Callable<Integer> {
 
+  @Mixin(name = ThreadsOption.MIXIN)
+  ThreadsOption threads;
+
   @Mixin SupernetOptions supernet;
   @Mixin InnerLoopOptions inner;
   @Mixin BenchMetaTrainingOptions metaTraining;

@@ -2,6 +2,7 @@ package io.fedbase.cli;
 
 import ai.djl.ndarray.NDManager;
 import io.fedbase.data.ImageDataset;
+import io.fedbase.engine.StoppedException;
 import io.fedbase.genotype.DartsNotation;
 import io.fedbase.node.adapt.CurvePoint;
 import io.fedbase.node.adapt.LabelledImages;
@@ -34,6 +35,9 @@ import picocli.CommandLine.Option;
       "curve.png and report.md."
     })
 final class TrainCommand implements Callable<Integer> {
+
+  @Mixin(name = ThreadsOption.MIXIN)
+  ThreadsOption threads;
 
   @Option(names = "--genotype", required = true, description = "genotype.json (from adapt) or a DARTS-notation genotype file.")
   Path genotypeFile;
@@ -96,7 +100,9 @@ final class TrainCommand implements Callable<Integer> {
     try (NDManager root = NDManager.newBaseManager(Devices.select(device));
         Progress progress = Progress.start("train", (long) config.epochs() * stepsPerEpoch)) {
       double[] lastHeld = {checkpoint == null || checkpoint.history().isEmpty() ? Double.NaN : checkpoint.history().get(checkpoint.history().size() - 1).heldOutAccuracy()};
-      result =
+      int[] epochsSaved = {checkpoint == null ? 0 : checkpoint.epochsDone()};
+      try {
+        result =
           run.run(
               split,
               checkpoint,
@@ -114,8 +120,15 @@ final class TrainCommand implements Callable<Integer> {
                 public void epochEnd(EpochRecord r, TrainingCheckpoint c) throws IOException {
                   lastHeld[0] = r.heldOutAccuracy();
                   ModelFiles.writeCheckpoint(out, c);
+                  epochsSaved[0] = c.epochsDone();
                 }
               });
+      } catch (StoppedException e) {
+        throw e.keeping(
+            epochsSaved[0] == 0
+                ? "no checkpoint (stopped in the first epoch)"
+                : "the checkpoint after epoch " + epochsSaved[0] + " in " + out + "; continue with the same command and --resume");
+      }
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
     ModelFiles.writeModel(out, result.model());

@@ -38,6 +38,8 @@ public final class MetaTrainingLog implements AutoCloseable {
   private final SupernetSpec spec;
   private final BufferedWriter rounds;
   private String lastGenotype = "";
+  private int roundsLogged;
+  private Path lastSaved;
 
   private MetaTrainingLog(Path dir, SupernetSpec spec, BufferedWriter rounds) {
     this.dir = dir;
@@ -85,10 +87,11 @@ public final class MetaTrainingLog implements AutoCloseable {
       rounds.write(GSON.toJson(line));
       rounds.newLine();
       rounds.flush();
+      roundsLogged++;
       if (savePrior) {
-        BundleFiles.write(
-            dir.resolve(String.format("prior-%05d.fbb", record.round())),
-            StoredBundle.parameters(prior, spec, Map.of("round", Integer.toString(record.round()))));
+        Path file = dir.resolve(String.format("prior-%05d.fbb", record.round()));
+        BundleFiles.write(file, StoredBundle.parameters(prior, spec, Map.of("round", Integer.toString(record.round()))));
+        lastSaved = file;
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -103,6 +106,12 @@ public final class MetaTrainingLog implements AutoCloseable {
     GenotypeJson.write(dir.resolve("genotype.json"), logits, GenotypeRule.BASE, Map.of("source", file.toString()));
     lastGenotype = DartsNotation.format(GenotypeRule.BASE.derive(logits));
     return file;
+  }
+
+  /** What a run stopped now leaves behind, in one phrase. */
+  public String kept() {
+    return roundsLogged + " rounds in " + dir.resolve("rounds.jsonl")
+        + (lastSaved == null ? " and no prior (save some with --save-every)" : " and " + lastSaved + " (continue from it with --init)");
   }
 
   /** The BASE-rule genotype of the latest prior, in DARTS notation. */

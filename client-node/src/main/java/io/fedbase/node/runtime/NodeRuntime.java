@@ -7,6 +7,7 @@ import io.fedbase.bundle.BundleLayout;
 import io.fedbase.data.ImageDataset;
 import io.fedbase.encoding.DeltaEncoder;
 import io.fedbase.encoding.DeltaEncoding;
+import io.fedbase.engine.StoppedException;
 import io.fedbase.learn.BatchResult;
 import io.fedbase.learn.InnerLoop;
 import io.fedbase.learn.TaskBatch;
@@ -64,6 +65,8 @@ public final class NodeRuntime {
           Status.Code.CANCELLED,
           Status.Code.UNKNOWN,
           Status.Code.INTERNAL);
+  /** How long {@link #run()} waits for an adaptation in flight once stopped. */
+  private static final Duration WORK_DRAIN = Duration.ofMinutes(1);
 
   private final CoordinatorClient client;
   private final String target;
@@ -82,6 +85,8 @@ public final class NodeRuntime {
   private final Map<Long, SecureParticipant> secureRounds = new ConcurrentHashMap<>();
   private final ExecutorService secureWork;
   private volatile boolean stopped;
+  /** Adaptations in flight (one element, the monitor of {@link #awaitNoWork}). */
+  private final int[] working = {0};
   private volatile DeltaEncoding uploadEncoding = DeltaEncoding.FLOAT32;
 
   private SupernetSpec spec;
@@ -127,6 +132,25 @@ public final class NodeRuntime {
     } finally {
       // a secure round still adapting when the federation ends has nobody left to upload to
       secureWork.shutdownNow();
+      awaitNoWork();
+    }
+  }
+
+  /**
+   * Waits for an adaptation still running on a stream or secure-round thread: the caller closes the
+   * engine's manager next, and closing it under a running step crashes the process.
+   */
+  private void awaitNoWork() throws InterruptedException {
+    long end = System.nanoTime() + WORK_DRAIN.toNanos();
+    synchronized (working) {
+      while (working[0] > 0) {
+        long left = end - System.nanoTime();
+        if (left <= 0) {
+          LOG.warn("node {}: an adaptation still runs {} s after the node stopped", nodeId, WORK_DRAIN.toSeconds());
+          return;
+        }
+        TimeUnit.NANOSECONDS.timedWait(working, left);
+      }
     }
   }
 
@@ -300,9 +324,26 @@ public final class NodeRuntime {
   }
 
   private void work(RoundTask task) {
-    if (stopped) {
-      return;
+    synchronized (working) {
+      if (stopped) {
+        return;
+      }
+      working[0]++;
     }
+    try {
+      adaptAndUpload(task);
+    } catch (StoppedException e) {
+      // the process is stopping: the step ended cleanly and nothing was sent for this round
+      stop();
+    } finally {
+      synchronized (working) {
+        working[0]--;
+        working.notifyAll();
+      }
+    }
+  }
+
+  private void adaptAndUpload(RoundTask task) {
     if (!clock.instant().isBefore(task.deadline())) {
       listener.roundSkipped(task, "the deadline passed before the assignment arrived");
       return;
