@@ -11,6 +11,7 @@ import io.fedbase.metrics.MetricsEndpoint;
 import io.fedbase.space.SupernetSpec;
 import io.fedbase.supernet.ParameterInitializer;
 import io.prometheus.client.CollectorRegistry;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -77,23 +78,23 @@ final class CoordinatorCommand implements Callable<Integer> {
         init == null ? ParameterInitializer.initialize(spec, federation.seed) : BundleFiles.read(init, BundleLayout.of(spec)).bundle();
     CountDownLatch stopped = new CountDownLatch(1);
     CollectorRegistry registry = new CollectorRegistry(true);
-    try (CoordinatorRuntime runtime =
-        CoordinatorRuntime.start(
-            spec,
-            settings,
-            meta.optimizer(),
-            stateDir,
-            initial,
-            tls.serverBuilder(new InetSocketAddress(bind, port)),
-            new CoordinatorMetrics(registry),
-            maxConcurrentUploads);
-        MetricsEndpoint metrics =
-            metricsPort < 0
-                ? null
-                : MetricsEndpoint.start(
-                    new InetSocketAddress(bind, metricsPort),
-                    registry,
-                    () -> runtime.coordinator().phase() != RoundPhase.STOPPED)) {
+    CoordinatorRuntime started;
+    try {
+      started =
+          CoordinatorRuntime.start(
+              spec,
+              settings,
+              meta.optimizer(),
+              stateDir,
+              initial,
+              tls.serverBuilder(new InetSocketAddress(bind, port)),
+              new CoordinatorMetrics(registry),
+              maxConcurrentUploads);
+    } catch (IOException e) {
+      throw Ports.explainBind(e, "port " + port + " on " + bind, "--port PORT");
+    }
+    try (CoordinatorRuntime runtime = started;
+        MetricsEndpoint metrics = Ports.metrics(bind, metricsPort, registry, () -> runtime.coordinator().phase() != RoundPhase.STOPPED)) {
       Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "fedbase-shutdown"));
       System.out.printf(
           "coordinator: %s on %s:%d (%s), state %s, prior version %d, waiting for %d node(s)%n",

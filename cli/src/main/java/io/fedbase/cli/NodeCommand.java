@@ -14,7 +14,6 @@ import io.fedbase.node.transport.CoordinatorClient;
 import io.fedbase.supernet.Devices;
 import io.grpc.ManagedChannel;
 import io.prometheus.client.CollectorRegistry;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
@@ -78,8 +77,7 @@ final class NodeCommand implements Callable<Integer> {
     }
     CollectorRegistry registry = new CollectorRegistry(true);
     try (NDManager manager = NDManager.newBaseManager(Devices.select(device));
-        MetricsEndpoint metrics =
-            metricsPort < 0 ? null : MetricsEndpoint.start(new InetSocketAddress(metricsPort), registry, () -> !channel.isShutdown())) {
+        MetricsEndpoint metrics = Ports.metrics(null, metricsPort, registry, () -> !channel.isShutdown())) {
       NodeRuntime node =
           NodeRuntime.builder()
               .setClient(new CoordinatorClient(channel), coordinator)

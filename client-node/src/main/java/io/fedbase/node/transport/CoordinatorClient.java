@@ -158,7 +158,8 @@ public final class CoordinatorClient implements AutoCloseable {
   /**
    * Downloads prior {@code version} (0 = newest) into {@code target}, resuming from a partial
    * {@code target.part} left by an interrupted call, and verifies the file's SHA-256. Returns the
-   * version received.
+   * version received. Not safe for two callers on one target at once: the caller serialises them
+   * (the node's prior cache holds a lock per version).
    */
   public long fetchPrior(long version, Path target) throws IOException {
     Path part = target.resolveSibling(target.getFileName() + ".part");
@@ -194,7 +195,8 @@ public final class CoordinatorClient implements AutoCloseable {
       Files.deleteIfExists(part);
       throw new IOException("prior version " + header.getVersion() + " arrived corrupt (size or SHA-256 mismatch); retry");
     }
-    Files.move(part, target, StandardCopyOption.REPLACE_EXISTING);
+    // readers either see the old file or the whole new one
+    Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     return header.getVersion();
   }
 
