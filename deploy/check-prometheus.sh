@@ -83,11 +83,11 @@ echo "== a live federation: coordinator (gRPC $GRPC, metrics $CM), nodes (metric
 PIDS+=($!)
 # one intra-op thread per node: two torch processes share two cores
 # shellcheck disable=SC2046
-OMP_NUM_THREADS=1 "$ROOT/fedbase" node $(tls node-a) --coordinator "127.0.0.1:$GRPC" \
+FEDBASE_THREADS=1 "$ROOT/fedbase" node $(tls node-a) --coordinator "127.0.0.1:$GRPC" \
   --data fashion-mnist --classes 0-4 --metrics-port "$NA" --cache-dir "$WORK/cache-a" > "$WORK/node-a.log" 2>&1 &
 PIDS+=($!)
 # shellcheck disable=SC2046
-OMP_NUM_THREADS=1 "$ROOT/fedbase" node $(tls node-b) --coordinator "127.0.0.1:$GRPC" \
+FEDBASE_THREADS=1 "$ROOT/fedbase" node $(tls node-b) --coordinator "127.0.0.1:$GRPC" \
   --data fashion-mnist --classes 5-9 --metrics-port "$NB" --cache-dir "$WORK/cache-b" > "$WORK/node-b.log" 2>&1 &
 PIDS+=($!)
 

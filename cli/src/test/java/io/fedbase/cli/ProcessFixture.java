@@ -24,9 +24,19 @@ final class ProcessFixture implements AutoCloseable {
 
   /** Starts {@code fedbase ARGS} with the given heap, logging to {@code name.log}. */
   Process launch(String name, String heap, List<String> args) throws IOException {
+    return launchIn(logDir, name, heap, args);
+  }
+
+  /**
+   * Starts {@code fedbase ARGS} in working directory {@code workDir} (relative paths, such as the
+   * default prior cache, resolve there); a JVM crash report would land in the log directory as
+   * {@code hs_err_pid*.log}.
+   */
+  Process launchIn(Path workDir, String name, String heap, List<String> args) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
     command.add("-Xmx" + heap);
+    command.add("-XX:ErrorFile=" + logDir.toAbsolutePath().resolve("hs_err_pid%p.log"));
     command.add("--add-modules");
     command.add("jdk.incubator.vector");
     command.add("-Dai.djl.offline=true");
@@ -36,9 +46,10 @@ final class ProcessFixture implements AutoCloseable {
     command.add(System.getProperty("java.class.path"));
     command.add(FedbaseCli.class.getName());
     command.addAll(args);
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(logDir.resolve(name + ".log").toFile());
-    // torch processes share two cores with the test
-    pb.environment().put("OMP_NUM_THREADS", "1");
+    ProcessBuilder pb =
+        new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true).redirectOutput(logDir.resolve(name + ".log").toFile());
+    // torch processes share two cores with the test: one engine thread each
+    pb.environment().put("FEDBASE_THREADS", "1");
     Process p = pb.start();
     processes.add(p);
     return p;
@@ -73,6 +84,13 @@ final class ProcessFixture implements AutoCloseable {
   static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
+    }
+  }
+
+  /** The JVM crash reports in the log directory (there should be none). */
+  List<Path> crashReports() throws IOException {
+    try (var files = java.nio.file.Files.list(logDir)) {
+      return files.filter(f -> f.getFileName().toString().startsWith("hs_err_pid")).toList();
     }
   }
 
