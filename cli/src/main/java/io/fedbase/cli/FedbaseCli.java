@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = FedbaseCli.Version.class,
     description = "Federated meta-architecture search (BASE) with DJL and gRPC.",
-    subcommands = {DemoCommand.class, CoordinatorCommand.class, CaCommand.class, AdminCommand.class, NodeCommand.class, StatusCommand.class, PriorCommand.class, AdaptCommand.class, TrainCommand.class, EvaluateCommand.class, CheckArgsCommand.class, MetaTrainCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {DemoCommand.class, CoordinatorCommand.class, CaCommand.class, AdminCommand.class, NodeCommand.class, NodeWorkerCommand.class, StatusCommand.class, PriorCommand.class, AdaptCommand.class, TrainCommand.class, EvaluateCommand.class, CheckArgsCommand.class, MetaTrainCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class FedbaseCli implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -11,10 +11,16 @@ import io.fedbase.node.runtime.NodeListener;
 import io.fedbase.node.runtime.NodeRuntime;
 import io.fedbase.node.runtime.RoundTask;
 import io.fedbase.node.transport.CoordinatorClient;
+import io.fedbase.node.worker.WorkerProcess;
 import io.fedbase.supernet.Devices;
 import io.grpc.ManagedChannel;
 import io.prometheus.client.CollectorRegistry;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -55,6 +61,15 @@ final class NodeCommand implements Callable<Integer> {
       description = "Upload encoding: fp32, fp16, bf16 or int8 (stochastically rounded); float32 if the coordinator does not accept it (default: ${DEFAULT-VALUE}).")
   String encoding;
 
+  @Option(
+      names = "--worker",
+      defaultValue = "process",
+      description = {
+        "Where adaptations run: process (a child process the node outlives: a native crash, SIGKILL or out-of-memory",
+        "there costs one round, and a fresh worker takes the next) or inline (in the node's process) (default: ${DEFAULT-VALUE})."
+      })
+  String worker;
+
   @Mixin ClientTlsOptions tls;
 
   @Option(
@@ -76,19 +91,29 @@ final class NodeCommand implements Callable<Integer> {
       throw e;
     }
     CollectorRegistry registry = new CollectorRegistry(true);
-    try (NDManager manager = NDManager.newBaseManager(Devices.select(device));
+    NodeListener listener = NodeListener.both(new PrintingListener(nodeId), new NodeMetrics(registry));
+    boolean inline = switch (worker) {
+      case "inline" -> true;
+      case "process" -> false;
+      default -> throw new IllegalArgumentException("--worker must be process or inline, got '" + (worker.length() > 16 ? worker.substring(0, 16) + "..." : worker) + "'");
+    };
+    try (NDManager manager = inline ? NDManager.newBaseManager(Devices.select(device)) : null;
+        WorkerProcess workerProcess = inline ? null : workerProcess(listener);
         MetricsEndpoint metrics = Ports.metrics(null, metricsPort, registry, () -> !channel.isShutdown())) {
-      NodeRuntime node =
+      NodeRuntime.Builder builder =
           NodeRuntime.builder()
               .setClient(new CoordinatorClient(channel), coordinator)
               .setNodeId(nodeId)
               .setData(dataset)
               .setCacheDir(cacheDir)
-              .setManager(manager)
               .optEncoding(uploadEncoding)
               .optSigningIdentity(tls.signingIdentity().orElse(null))
-              .optListener(NodeListener.both(new PrintingListener(nodeId), new NodeMetrics(registry)))
-              .build();
+              .optListener(listener);
+      NodeRuntime node = inline ? builder.setManager(manager).build() : builder.optAdapter(workerProcess).build();
+      if (workerProcess != null) {
+        // the engine loads while the node joins
+        workerProcess.warmUp();
+      }
       System.out.printf(
           "node %s: %d images of classes %s from %s, coordinator %s%n", nodeId, dataset.size(), dataset.classes(), dataset.source(), coordinator);
       if (metrics != null) {
@@ -99,6 +124,10 @@ final class NodeCommand implements Callable<Integer> {
           StopRequest.onRequest(
               () -> {
                 node.stop();
+                if (workerProcess != null) {
+                  // a supervisor's SIGTERM reaches the node only: the worker ends its step too
+                  workerProcess.signalStop();
+                }
                 channel.shutdownNow();
               })) {
         node.run();
@@ -112,6 +141,33 @@ final class NodeCommand implements Callable<Integer> {
       return stopped.get().exitStatus();
     }
     return 0;
+  }
+
+  /**
+   * The worker process: this JVM's own command and settings running {@code node-worker} on the same
+   * data, with its crash reports kept under the cache directory instead of the working directory.
+   */
+  private WorkerProcess workerProcess(NodeListener listener) throws IOException {
+    Path base = cacheDir.toAbsolutePath();
+    Path crashes = Files.createDirectories(base.resolve("worker-crashes"));
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElse("java"));
+    for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+      if (!arg.startsWith("-XX:ErrorFile") && !arg.startsWith("-agentlib") && !arg.startsWith("-javaagent")) {
+        command.add(arg);
+      }
+    }
+    command.add("-XX:ErrorFile=" + crashes.resolve("hs_err_pid%p.log"));
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), FedbaseCli.class.getName(), "node-worker"));
+    command.addAll(List.of("--data", data.data, "--device", device, "--threads", threads.threads));
+    if (data.classes != null) {
+      command.addAll(List.of("--classes", data.classes));
+    }
+    return WorkerProcess.builder()
+        .setCommand(command)
+        .setWorkDir(base.resolve("work").resolve("node-" + nodeId + "-" + ProcessHandle.current().pid()))
+        .optListener(listener)
+        .build();
   }
 
   /** One line per event on standard output. */
@@ -144,6 +200,11 @@ final class NodeCommand implements Callable<Integer> {
     @Override
     public void roundSkipped(RoundTask task, String reason) {
       System.out.printf("node %s: round %d skipped: %s%n", nodeId, task.round(), reason);
+    }
+
+    @Override
+    public void workerCrashed(String status, int inARow) {
+      System.out.printf("node %s: the worker process died (%s), %d in a row%n", nodeId, status, inARow);
     }
 
     @Override

@@ -52,10 +52,15 @@ public final class ThreadTuner {
     this.maxKeep = b.maxKeep;
     this.slowdownToReprobe = b.slowdownToReprobe;
     this.preferFewerMargin = b.preferFewerMargin;
+    // warm up (JIT, allocators) with one thread: harmless alone, and far faster beside a neighbour
     this.choice = candidates[0];
     this.keepFor = b.firstKeep;
     if (fixed) {
       phase = Phase.FIXED;
+    } else if (b.warmupSteps > 0) {
+      phase = Phase.KEEPING;
+      keepFor = b.warmupSteps;
+      chosenMedian = Double.POSITIVE_INFINITY;
     } else {
       startProbing();
     }
@@ -197,13 +202,20 @@ public final class ThreadTuner {
 
   /** Settings, with defaults; {@link #build(int)} validates. */
   public static final class Builder {
-    private int probeSteps = 5;
+    private int probeSteps = 8;
+    private int warmupSteps = 20;
     private int firstKeep = 40;
     private int maxKeep = 640;
     private double slowdownToReprobe = 1.6;
     private double preferFewerMargin = 0.05;
 
-    /** Steps per candidate when probing, the first of which is not counted (default 5). */
+    /** Steps run with one thread before the first probe, while the JIT warms up (default 20). */
+    public Builder optWarmupSteps(int steps) {
+      this.warmupSteps = steps;
+      return this;
+    }
+
+    /** Steps per candidate when probing, the first of which is not counted (default 8). */
     public Builder optProbeSteps(int steps) {
       this.probeSteps = steps;
       return this;
@@ -232,6 +244,9 @@ public final class ThreadTuner {
     public ThreadTuner build(int budget) {
       if (budget < 1) {
         throw new IllegalArgumentException("the thread budget must be at least 1, got " + budget);
+      }
+      if (warmupSteps < 0) {
+        throw new IllegalArgumentException("warm-up steps must not be negative, got " + warmupSteps);
       }
       if (probeSteps < 2) {
         throw new IllegalArgumentException("probe steps must be at least 2 (the first is not counted), got " + probeSteps);

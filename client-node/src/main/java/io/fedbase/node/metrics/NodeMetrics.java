@@ -19,6 +19,9 @@ public final class NodeMetrics implements NodeListener {
   private final Counter uploadBytes;
   private final Counter retries;
   private final Gauge priorVersion;
+  private final Counter workerCrashes;
+  private final Counter workerStarts;
+  private final Gauge workerCrashesInARow;
 
   public NodeMetrics(CollectorRegistry registry) {
     rounds = Counter.build("fedbase_node_rounds_total", "Rounds this node worked on, by outcome.").labelNames("outcome").register(registry);
@@ -35,6 +38,11 @@ public final class NodeMetrics implements NodeListener {
     uploadBytes = Counter.build("fedbase_node_upload_bytes_total", "Delta payload bytes accepted by the coordinator.").register(registry);
     retries = Counter.build("fedbase_node_retries_total", "Reconnects and upload retries.").labelNames("kind").register(registry);
     priorVersion = Gauge.build("fedbase_node_prior_version", "Prior version of the last round worked on.").register(registry);
+    workerCrashes = Counter.build("fedbase_node_worker_crashes_total", "Worker processes that died (native crash, SIGKILL, out of memory).").register(registry);
+    workerStarts = Counter.build("fedbase_node_worker_starts_total", "Worker processes started.").register(registry);
+    workerCrashesInARow =
+        Gauge.build("fedbase_node_worker_crashes_in_a_row", "Worker crashes since the last round that went well (restarts back off while above 1).")
+            .register(registry);
     rounds.labels("done");
     rounds.labels("skipped");
     retries.labels("reconnect");
@@ -57,6 +65,22 @@ public final class NodeMetrics implements NodeListener {
   @Override
   public void roundSkipped(RoundTask task, String reason) {
     rounds.labels("skipped").inc();
+  }
+
+  @Override
+  public void workerStarted(long pid) {
+    workerStarts.inc();
+  }
+
+  @Override
+  public void workerCrashed(String status, int inARow) {
+    workerCrashes.inc();
+    workerCrashesInARow.set(inARow);
+  }
+
+  @Override
+  public void workerHealthy() {
+    workerCrashesInARow.set(0);
   }
 
   @Override

@@ -17,6 +17,15 @@ public interface NodeListener {
 
   default void disconnected(String reason, long retryInMillis) {}
 
+  /** A worker process started to run this node's adaptations. */
+  default void workerStarted(long pid) {}
+
+  /** The worker process died ({@code status}: its exit), the {@code inARow}-th time without a good round between. */
+  default void workerCrashed(String status, int inARow) {}
+
+  /** A worker finished a round well: crashes in a row are back to 0. */
+  default void workerHealthy() {}
+
   /** Tells both listeners, {@code first} first. */
   static NodeListener both(NodeListener first, NodeListener second) {
     return new NodeListener() {
@@ -48,6 +57,24 @@ public interface NodeListener {
       public void disconnected(String reason, long retryInMillis) {
         first.disconnected(reason, retryInMillis);
         second.disconnected(reason, retryInMillis);
+      }
+
+      @Override
+      public void workerStarted(long pid) {
+        first.workerStarted(pid);
+        second.workerStarted(pid);
+      }
+
+      @Override
+      public void workerCrashed(String status, int inARow) {
+        first.workerCrashed(status, inARow);
+        second.workerCrashed(status, inARow);
+      }
+
+      @Override
+      public void workerHealthy() {
+        first.workerHealthy();
+        second.workerHealthy();
       }
     };
   }

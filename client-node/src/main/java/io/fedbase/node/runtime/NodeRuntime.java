@@ -1,7 +1,6 @@
 package io.fedbase.node.runtime;
 
 import ai.djl.ndarray.NDManager;
-import io.fedbase.bundle.AggregationRule;
 import io.fedbase.bundle.Bundle;
 import io.fedbase.bundle.BundleLayout;
 import io.fedbase.data.ImageDataset;
@@ -9,8 +8,6 @@ import io.fedbase.encoding.DeltaEncoder;
 import io.fedbase.encoding.DeltaEncoding;
 import io.fedbase.engine.StoppedException;
 import io.fedbase.learn.BatchResult;
-import io.fedbase.learn.InnerLoop;
-import io.fedbase.learn.TaskBatch;
 import io.fedbase.node.secure.SecureParticipant;
 import io.fedbase.node.transport.CoordinatorClient;
 import io.fedbase.node.transport.JoinedModel;
@@ -21,8 +18,6 @@ import io.fedbase.secagg.SecureMessage;
 import io.fedbase.secagg.SecureStep;
 import io.fedbase.security.SigningIdentity;
 import io.fedbase.space.SupernetSpec;
-import io.fedbase.supernet.Supernet;
-import io.fedbase.task.TaskSampler;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.core.IntervalFunction;
@@ -73,8 +68,7 @@ public final class NodeRuntime {
   private final String nodeId;
   private final ImageDataset data;
   private final Path cacheDir;
-  private final NDManager manager;
-  private final TrainingGate gate;
+  private final Adapter adapter;
   private final IntervalFunction backoff;
   private final CircuitBreaker breaker;
   private final Clock clock;
@@ -90,7 +84,6 @@ public final class NodeRuntime {
   private volatile DeltaEncoding uploadEncoding = DeltaEncoding.FLOAT32;
 
   private SupernetSpec spec;
-  private Supernet supernet;
   private PriorCache priors;
 
   private NodeRuntime(Builder b) {
@@ -99,8 +92,7 @@ public final class NodeRuntime {
     this.nodeId = b.nodeId;
     this.data = b.data;
     this.cacheDir = b.cacheDir;
-    this.manager = b.manager;
-    this.gate = b.gate;
+    this.adapter = b.adapter != null ? b.adapter : new InProcessAdapter(b.data, b.manager, b.gate);
     this.backoff = b.backoff;
     this.breaker = b.breaker;
     this.clock = b.clock;
@@ -233,7 +225,6 @@ public final class NodeRuntime {
               + data.classes().size() + " classes " + data.classes());
     }
     spec = joinedSpec;
-    supernet = new Supernet(joinedSpec);
     priors =
         new PriorCache(
             cacheDir,
@@ -352,11 +343,13 @@ public final class NodeRuntime {
     BatchResult result;
     try {
       Bundle prior = priors.get(task.priorVersion());
-      TaskSampler sampler = new TaskSampler(data, task.taskShape(), task.seed());
-      InnerLoop loop = new InnerLoop(supernet, task.inner(), manager);
-      result =
-          gate.run(
-              () -> new TaskBatch(loop, sampler, AggregationRule.weightedMean()).adapt(prior, task.firstTask(), task.tasks(), task.tau(), task.seed()));
+      LOG.info("node {}: round {}: adapting prior version {} to {} tasks", nodeId, task.round(), task.priorVersion(), task.tasks());
+      result = adapter.adapt(spec, task, prior, priors.file(task.priorVersion()));
+    } catch (AdapterFailure e) {
+      // the worker crashed, timed out or backs off: this round goes on without this node
+      listener.roundSkipped(task, e.getMessage());
+      LOG.warn("node {}: round {} skipped: {}", nodeId, task.round(), e.getMessage());
+      return;
     } catch (IOException | UncheckedIOException e) {
       throw Status.UNAVAILABLE.withDescription("cannot fetch prior version " + task.priorVersion() + ": " + e.getMessage()).asRuntimeException();
     } catch (IllegalArgumentException | IllegalStateException e) {
@@ -477,6 +470,7 @@ public final class NodeRuntime {
     private CircuitBreaker breaker = defaultBreaker();
     private DeltaEncoding encoding = DeltaEncoding.FLOAT32;
     private SigningIdentity signingIdentity;
+    private Adapter adapter;
 
     /**
      * Opens after 5 consecutive failed connection attempts and lets one probe through a minute
@@ -516,9 +510,18 @@ public final class NodeRuntime {
       return this;
     }
 
-    /** Parent manager (and so device) of every adaptation; owned by the caller. */
+    /** Parent manager (and so device) of every in-process adaptation; owned by the caller. */
     public Builder setManager(NDManager manager) {
       this.manager = manager;
+      return this;
+    }
+
+    /**
+     * Where adaptations run (default: in this process, with the manager and training gate). The
+     * caller owns it and closes it after {@link NodeRuntime#run()}.
+     */
+    public Builder optAdapter(Adapter adapter) {
+      this.adapter = adapter;
       return this;
     }
 
@@ -567,8 +570,8 @@ public final class NodeRuntime {
     }
 
     public NodeRuntime build() {
-      if (client == null || nodeId == null || data == null || cacheDir == null || manager == null) {
-        throw new IllegalStateException("client, node id, data, cache dir and manager are required");
+      if (client == null || nodeId == null || data == null || cacheDir == null || (manager == null && adapter == null)) {
+        throw new IllegalStateException("client, node id, data, cache dir and a manager or an adapter are required");
       }
       return new NodeRuntime(this);
     }

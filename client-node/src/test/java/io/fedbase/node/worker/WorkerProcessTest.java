@@ -1,0 +1,153 @@
+package io.fedbase.node.worker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fedbase.learn.InnerLoopConfig;
+import io.fedbase.node.runtime.AdapterFailure;
+import io.fedbase.node.runtime.NodeListener;
+import io.fedbase.node.runtime.RoundTask;
+import io.fedbase.space.SupernetSpec;
+import io.fedbase.supernet.ParameterInitializer;
+import io.fedbase.task.TaskSpec;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The node's side of its worker process, against small shell programs that behave like broken workers. */
+class WorkerProcessTest {
+
+  @TempDir Path dir;
+
+  private final SupernetSpec spec = SupernetSpec.profile("small");
+
+  /** A clock the test moves by hand. */
+  private static final class ManualClock extends Clock {
+    private Instant now = Instant.parse("2026-12-05T12:00:00Z");
+
+    void advance(Duration d) {
+      now = now.plus(d);
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+  }
+
+  private RoundTask task(long round, Instant deadline) {
+    return new RoundTask(
+        round, 0, deadline, 1, new TaskSpec(2, 1, 1), InnerLoopConfig.defaults(), 1f, 7, 0, List.of(), Optional.empty(), Optional.empty());
+  }
+
+  private WorkerProcess worker(String script, ManualClock clock, List<String> events) {
+    return WorkerProcess.builder()
+        .setCommand(List.of("bash", "-c", script))
+        .setWorkDir(dir.resolve("work"))
+        .optClock(clock)
+        .optStopGrace(Duration.ofSeconds(10))
+        .optListener(
+            new NodeListener() {
+              @Override
+              public void workerStarted(long pid) {
+                events.add("started");
+              }
+
+              @Override
+              public void workerCrashed(String status, int inARow) {
+                events.add("crashed " + status + " #" + inARow);
+              }
+            })
+        .build();
+  }
+
+  private AdapterFailure adaptFails(WorkerProcess w, RoundTask t) {
+    return assertThrows(
+        AdapterFailure.class, () -> w.adapt(spec, t, ParameterInitializer.initialize(spec, 1), dir.resolve("prior.fbb")));
+  }
+
+  @Test
+  void aDyingWorkerCostsOneRoundThenRestartsAndBacksOffWhenItKeepsDying() {
+    ManualClock clock = new ManualClock();
+    List<String> events = new ArrayList<>();
+    Instant deadline = clock.instant().plus(Duration.ofMinutes(10));
+    try (WorkerProcess w = worker("read line; exit 7", clock, events)) {
+      AdapterFailure first = adaptFails(w, task(1, deadline));
+      assertEquals(AdapterFailure.Kind.CRASHED, first.kind());
+      assertTrue(first.getMessage().contains("exit 7"), first.getMessage());
+      // the first crash costs nothing more: the next round starts a fresh worker at once
+      assertEquals(AdapterFailure.Kind.CRASHED, adaptFails(w, task(2, deadline)).kind());
+      assertEquals(2, w.crashesInARow());
+      AdapterFailure waiting = adaptFails(w, task(3, deadline));
+      assertEquals(AdapterFailure.Kind.BACKING_OFF, waiting.kind());
+      clock.advance(Duration.ofSeconds(5));
+      assertEquals(AdapterFailure.Kind.CRASHED, adaptFails(w, task(4, deadline)).kind());
+      // 10 s after the third
+      clock.advance(Duration.ofSeconds(9));
+      assertEquals(AdapterFailure.Kind.BACKING_OFF, adaptFails(w, task(5, deadline)).kind());
+      assertEquals(List.of("started", "crashed exit 7 #1", "started", "crashed exit 7 #2", "started", "crashed exit 7 #3"), events);
+    }
+  }
+
+  @Test
+  void aCrashBySignalIsNamed() {
+    ManualClock clock = new ManualClock();
+    List<String> events = new ArrayList<>();
+    try (WorkerProcess w = worker("read line; kill -SEGV $$", clock, events)) {
+      AdapterFailure f = adaptFails(w, task(1, clock.instant().plus(Duration.ofMinutes(1))));
+      assertTrue(f.getMessage().contains("exit 139 (SIGSEGV)"), f.getMessage());
+    }
+  }
+
+  @Test
+  void aWorkerThatMissesTheDeadlineIsStoppedAndNotCountedAsACrash() {
+    ManualClock clock = new ManualClock();
+    List<String> events = new ArrayList<>();
+    try (WorkerProcess w = worker("exec sleep 600", clock, events)) {
+      // the deadline has passed by the time the request is sent
+      AdapterFailure f = adaptFails(w, task(1, clock.instant()));
+      assertEquals(AdapterFailure.Kind.TIMED_OUT, f.kind());
+      assertEquals(0, w.crashesInARow());
+      assertEquals(List.of("started"), events);
+    }
+  }
+
+  @Test
+  void linesThatAreNotRepliesAreSkippedAndASkipReplySkipsTheRound() {
+    ManualClock clock = new ManualClock();
+    String reply = WorkerProtocol.replyLine(WorkerProtocol.AdaptReply.not(9, WorkerProtocol.Outcome.SKIPPED, "too few images of class 3"));
+    String script = "read line; echo 'a library says hello'; echo '" + WorkerProtocol.PREFIX + "{not json'; echo '" + reply + "'; read more";
+    try (WorkerProcess w = worker(script, clock, new ArrayList<>())) {
+      IllegalStateException e =
+          assertThrows(
+              IllegalStateException.class,
+              () -> w.adapt(spec, task(9, clock.instant().plus(Duration.ofMinutes(1))), ParameterInitializer.initialize(spec, 1), dir.resolve("p.fbb")));
+      assertEquals("too few images of class 3", e.getMessage());
+    }
+  }
+
+  @Test
+  void exitStatusesAreDescribed() {
+    assertEquals("exit 137 (SIGKILL)", WorkerProcess.describeExit(137));
+    assertEquals("exit 134 (SIGABRT)", WorkerProcess.describeExit(134));
+    assertEquals("exit 1", WorkerProcess.describeExit(1));
+  }
+}
