@@ -201,6 +201,12 @@ public final class NodeRuntime {
         listener.disconnected(describe(e), wait);
         LOG.info("node {}: {}; reconnecting in {} ms", nodeId, describe(e), wait);
         Thread.sleep(wait);
+      } catch (RuntimeException e) {
+        // a channel shut down under a call while stopping (Netty refuses new work): not a failure
+        if (stopped) {
+          return;
+        }
+        throw e;
       }
     }
   }

@@ -97,7 +97,8 @@ public final class WorkerProcess implements Adapter {
         }
         case SKIPPED -> throw new IllegalStateException(reply.message());
         case STOPPED -> {
-          stopWorker("it was stopped");
+          // it ends by itself after answering; a second SIGTERM would only be noise
+          reap();
           throw new AdapterFailure(AdapterFailure.Kind.CRASHED, "the worker process was stopped by a signal");
         }
         case FAILED -> throw new IllegalStateException("the worker could not adapt: " + reply.message());
@@ -117,7 +118,8 @@ public final class WorkerProcess implements Adapter {
   public void signalStop() {
     Process p = process;
     if (p != null) {
-      p.destroy();
+      // Process.destroy() would also close the pipes, and the worker's last reply with them
+      p.toHandle().destroy();
     }
   }
 
@@ -244,6 +246,15 @@ public final class WorkerProcess implements Adapter {
     }
   }
 
+  /** Waits for a worker that is exiting by itself, forcing it after the grace. */
+  private void reap() throws InterruptedException {
+    Process p = process;
+    process = null;
+    if (p != null && !p.waitFor(stopGrace.toMillis(), TimeUnit.MILLISECONDS)) {
+      p.destroyForcibly();
+    }
+  }
+
   /** "exit 134 (SIGABRT)" for a death by signal, "exit 1" otherwise. */
   static String describeExit(int status) {
     if (status > 128 && status < 128 + 32) {
@@ -290,6 +301,7 @@ public final class WorkerProcess implements Adapter {
 
   private static void route(String line, BlockingQueue<String> replies) {
     if (line.startsWith(WorkerProtocol.PREFIX)) {
+      LOG.debug("worker reply: {}", line);
       replies.add(line);
     } else if (!line.isBlank()) {
       LOG.info("worker: {}", line.length() > 300 ? line.substring(0, 300) + "..." : line);

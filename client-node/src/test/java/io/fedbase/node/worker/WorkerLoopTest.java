@@ -1,6 +1,7 @@
 package io.fedbase.node.worker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
@@ -13,6 +14,8 @@ import io.fedbase.data.ClassSelection;
 import io.fedbase.data.DatasetLoader;
 import io.fedbase.data.DatasetSpec;
 import io.fedbase.data.ImageDataset;
+import io.fedbase.engine.StopRequest;
+import io.fedbase.engine.StoppedException;
 import io.fedbase.learn.BatchResult;
 import io.fedbase.learn.InnerLoop;
 import io.fedbase.learn.InnerLoopConfig;
@@ -75,6 +78,22 @@ class WorkerLoopTest {
       assertEquals(expected.meanDelta(), delta, "the worker computes what the node itself would");
       assertEquals(expected.supportLossAfter(), done.supportLossAfter(), 1e-12);
       assertTrue(Files.exists(deltaFile));
+
+      // a stop request (the worker's SIGTERM) ends the step, is answered, and ends the loop
+      StopRequest.request(new StopRequest.Reason("SIGTERM", 143));
+      ByteArrayOutputStream stoppedOut = new ByteArrayOutputStream();
+      try {
+        assertThrows(
+            StoppedException.class,
+            () ->
+                new WorkerLoop(new InProcessAdapter(data, manager, new TrainingGate()))
+                    .serve(new BufferedReader(new StringReader(good + "\n")), new PrintStream(stoppedOut, true, StandardCharsets.UTF_8)));
+      } finally {
+        StopRequest.clearForTests();
+      }
+      AdaptReply stopped = WorkerProtocol.parseReply(stoppedOut.toString(StandardCharsets.UTF_8).strip());
+      assertEquals(Outcome.STOPPED, stopped.outcome());
+      assertEquals(3, stopped.round());
     }
   }
 }
