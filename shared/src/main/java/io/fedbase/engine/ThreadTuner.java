@@ -32,6 +32,7 @@ public final class ThreadTuner {
   private final int maxKeep;
   private final double slowdownToReprobe;
   private final double preferFewerMargin;
+  private final double abandonFactor;
 
   private Phase phase;
   private int choice;
@@ -52,6 +53,7 @@ public final class ThreadTuner {
     this.maxKeep = b.maxKeep;
     this.slowdownToReprobe = b.slowdownToReprobe;
     this.preferFewerMargin = b.preferFewerMargin;
+    this.abandonFactor = b.abandonFactor;
     // warm up (JIT, allocators) with one thread: harmless alone, and far faster beside a neighbour
     this.choice = candidates[0];
     this.keepFor = b.firstKeep;
@@ -118,7 +120,9 @@ public final class ThreadTuner {
     if (probeCount > 1) {
       probes.get(probing).add(nanos);
     }
-    if (probeCount < probeSteps) {
+    // beside a neighbour, more threads can be many times slower: one such step settles it
+    boolean hopeless = probeCount > 1 && probing > 0 && nanos > abandonFactor * bestMedianSoFar();
+    if (probeCount < probeSteps && !hopeless) {
       return;
     }
     probing++;
@@ -133,6 +137,14 @@ public final class ThreadTuner {
     recentCount = 0;
     phase = Phase.KEEPING;
     probesRun++;
+  }
+
+  private double bestMedianSoFar() {
+    double best = Double.POSITIVE_INFINITY;
+    for (int i = 0; i < probing; i++) {
+      best = Math.min(best, median(probes.get(i)));
+    }
+    return best;
   }
 
   /** The fastest candidate, where a larger count must beat every smaller one by the margin. */
@@ -208,6 +220,7 @@ public final class ThreadTuner {
     private int maxKeep = 640;
     private double slowdownToReprobe = 1.6;
     private double preferFewerMargin = 0.05;
+    private double abandonFactor = 2.0;
 
     /** Steps run with one thread before the first probe, while the JIT warms up (default 20). */
     public Builder optWarmupSteps(int steps) {
@@ -234,6 +247,12 @@ public final class ThreadTuner {
       return this;
     }
 
+    /** A probed count is dropped after one counted step this many times slower than the best so far (default 2). */
+    public Builder optAbandonFactor(double factor) {
+      this.abandonFactor = factor;
+      return this;
+    }
+
     /** A larger thread count must be this fraction faster to be chosen (default 0.05). */
     public Builder optPreferFewerMargin(double margin) {
       this.preferFewerMargin = margin;
@@ -256,6 +275,9 @@ public final class ThreadTuner {
       }
       if (!(slowdownToReprobe > 1)) {
         throw new IllegalArgumentException("the re-probe slowdown must exceed 1, got " + slowdownToReprobe);
+      }
+      if (!(abandonFactor > 1)) {
+        throw new IllegalArgumentException("the abandon factor must exceed 1, got " + abandonFactor);
       }
       if (!(preferFewerMargin >= 0 && preferFewerMargin < 1)) {
         throw new IllegalArgumentException("the margin must be in [0, 1), got " + preferFewerMargin);

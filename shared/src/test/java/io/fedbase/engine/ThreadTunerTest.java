@@ -46,8 +46,8 @@ class ThreadTunerTest {
       slowStepsAtTwo += t == 2 ? 1 : 0;
       again.stepTook(t == 2 ? 500 * MS : 135 * MS);
     }
-    // eight slow steps fill the window that triggers a probe, which gives two threads one more try
-    assertTrue(slowStepsAtTwo <= 8 + 8, "two threads were kept for " + slowStepsAtTwo + " slow steps");
+    // four slow steps tip the median of the last eight, which starts a probe; two threads are dropped after two
+    assertEquals(4 + 2, slowStepsAtTwo, "slow steps at two threads");
   }
 
   @Test
