@@ -40,34 +40,40 @@ public final class MetaTrainer {
   public Bundle run(Bundle prior, int firstRound, RoundListener listener) {
     Bundle w = prior;
     for (int round = firstRound; round < config.rounds(); round++) {
-      long start = System.nanoTime();
-      float tau = config.tauAt(round);
-      InnerLoop loop = config.logitsAdaptIn(round) ? adaptLogits : warmup;
-      int n = config.tasksPerRound();
-      BatchResult batch;
-      try {
-        batch = new TaskBatch(loop, tasks, aggregation).adapt(w, (long) round * n, n, tau, config.seed());
-      } catch (IllegalStateException e) {
-        // stop before the meta-update: the prior of the previous round stays the last one written
-        throw new IllegalStateException("round " + (round + 1) + ", " + e.getMessage(), e);
-      }
-      w = optimizer.step(w, batch.meanDelta(), round, config.rounds());
-      double[] eps = optimizer.stepSizes(round, config.rounds());
-      RoundRecord record =
-          new RoundRecord(
-              round + 1,
-              tau,
-              eps[0],
-              eps[1],
-              batch.supportLossBefore(),
-              batch.supportLossAfter(),
-              batch.queryAccuracy(),
-              batch.meanDelta().norm(false),
-              batch.meanDelta().norm(true),
-              n,
-              (System.nanoTime() - start) / 1e9);
-      listener.onRound(record, w);
+      w = round(w, round, listener);
     }
+    return w;
+  }
+
+  /** Runs round {@code round} (0-based) from {@code prior} and returns the meta-updated prior. */
+  public Bundle round(Bundle prior, int round, RoundListener listener) {
+    long start = System.nanoTime();
+    float tau = config.tauAt(round);
+    InnerLoop loop = config.logitsAdaptIn(round) ? adaptLogits : warmup;
+    int n = config.tasksPerRound();
+    BatchResult batch;
+    try {
+      batch = new TaskBatch(loop, tasks, aggregation).adapt(prior, (long) round * n, n, tau, config.seed());
+    } catch (IllegalStateException e) {
+      // stop before the meta-update: the prior of the previous round stays the last one written
+      throw new IllegalStateException("round " + (round + 1) + ", " + e.getMessage(), e);
+    }
+    Bundle w = optimizer.step(prior, batch.meanDelta(), round, config.rounds());
+    double[] eps = optimizer.stepSizes(round, config.rounds());
+    RoundRecord record =
+        new RoundRecord(
+            round + 1,
+            tau,
+            eps[0],
+            eps[1],
+            batch.supportLossBefore(),
+            batch.supportLossAfter(),
+            batch.queryAccuracy(),
+            batch.meanDelta().norm(false),
+            batch.meanDelta().norm(true),
+            n,
+            (System.nanoTime() - start) / 1e9);
+    listener.onRound(record, w);
     return w;
   }
 }
