@@ -16,10 +16,8 @@ import io.fedbase.supernet.Devices;
 import io.grpc.ManagedChannel;
 import io.prometheus.client.CollectorRegistry;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -150,15 +148,8 @@ final class NodeCommand implements Callable<Integer> {
   private WorkerProcess workerProcess(NodeListener listener) throws IOException {
     Path base = cacheDir.toAbsolutePath();
     Path crashes = Files.createDirectories(base.resolve("worker-crashes"));
-    List<String> command = new ArrayList<>();
-    command.add(ProcessHandle.current().info().command().orElse("java"));
-    for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (!arg.startsWith("-XX:ErrorFile") && !arg.startsWith("-agentlib") && !arg.startsWith("-javaagent")) {
-        command.add(arg);
-      }
-    }
-    command.add("-XX:ErrorFile=" + crashes.resolve("hs_err_pid%p.log"));
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), FedbaseCli.class.getName(), "node-worker"));
+    List<String> command = SelfCommand.of(null, crashes);
+    command.add("node-worker");
     command.addAll(List.of("--data", data.data, "--device", device, "--threads", threads.threads));
     if (data.classes != null) {
       command.addAll(List.of("--classes", data.classes));
