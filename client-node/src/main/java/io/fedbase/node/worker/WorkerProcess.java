@@ -127,6 +127,12 @@ public final class WorkerProcess implements Adapter {
   @Override
   public synchronized void close() {
     stopWorker("the node stops");
+    try {
+      // delta files are deleted as they are read; an empty directory is all that is left
+      Files.deleteIfExists(workDir);
+    } catch (IOException e) {
+      LOG.warn("cannot remove the worker's directory {}: {}", workDir, e.getMessage());
+    }
   }
 
   /** Crashes in a row (0 after a round that went well). */
