@@ -4,7 +4,9 @@ import io.fedbase.metrics.MetricsEndpoint;
 import io.prometheus.client.CollectorRegistry;
 import java.io.IOException;
 import java.net.BindException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.util.function.BooleanSupplier;
 
 /** Listening ports of the long-running commands, with an error that says which port and which flag. */
@@ -21,6 +23,13 @@ final class Ports {
       return MetricsEndpoint.start(host == null ? new InetSocketAddress(port) : new InetSocketAddress(host, port), registry, healthy);
     } catch (IOException e) {
       throw explainBind(e, "metrics port " + port, "--metrics-port PORT (or --metrics-port -1 to serve no metrics)");
+    }
+  }
+
+  /** A port free on loopback right now, for a child process the benchmarks start. */
+  static int freeLoopbackPort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
     }
   }
 

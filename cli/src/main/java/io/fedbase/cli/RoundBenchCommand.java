@@ -15,7 +15,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -71,10 +70,7 @@ final class RoundBenchCommand implements Callable<Integer> {
     SupernetSpec spec = SupernetSpec.profile("small").toBuilder().setWays(2).build();
     BundleLayout layout = BundleLayout.of(spec);
     Path work = Files.createTempDirectory("fedbase-bench-round");
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = Ports.freeLoopbackPort();
     Process coordinator = launchCoordinator(work, port);
     ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
     ExecutorService uploads = Executors.newFixedThreadPool(Math.min(nodes, 64));

@@ -106,7 +106,7 @@ final class SoakBenchCommand implements Callable<Integer> {
     double soloSeconds = median(roundSeconds(calibration));
     Path genotype = calibration.resolve("genotype.json");
 
-    int port = freePort();
+    int port = Ports.freeLoopbackPort();
     Process coordinator =
         start(
             "coordinator",
@@ -140,8 +140,13 @@ final class SoakBenchCommand implements Callable<Integer> {
           }
         }
         if (now >= nextKill) {
-          kills += killAWorker(slots, kills % 2 == 0 ? "KILL" : "SEGV") ? 1 : 0;
-          nextKill = now + (long) (killWorkerEvery * 1e9 * (0.5 + rng.nextDouble()));
+          if (killAWorker(slots, kills % 2 == 0 ? "KILL" : "SEGV")) {
+            kills++;
+            nextKill = now + (long) (killWorkerEvery * 1e9 * (0.5 + rng.nextDouble()));
+          } else {
+            // no node has a worker right now: try again in a second
+            nextKill = now + TimeUnit.SECONDS.toNanos(1);
+          }
         }
         progress.update((long) ((now - (end - (long) (minutes * 60e9))) / 1e9), ended.size() + " processes ended, " + kills + " workers killed");
         Thread.sleep(200);
@@ -221,8 +226,9 @@ final class SoakBenchCommand implements Callable<Integer> {
     e.addProperty("seconds", (System.nanoTime() - run.startNanos()) / 1e9);
     boolean signalled = run.signalledAt()[0] != 0;
     e.addProperty("stop_seconds", signalled ? (System.nanoTime() - run.signalledAt()[0]) / 1e9 : -1);
-    // a JVM killed by its own crash handler aborts (134) or dies by the signal; a clean stop is 143
-    boolean crashed = log.contains("A fatal error has been detected") || !(status == 0 || status == 143 || status == 130);
+    // a JVM crash leaves a report named by its pid and aborts (134); a clean stop is 143 or 130. (A
+    // node's log also holds its worker's output, so a deliberately killed worker's report text is there.)
+    boolean crashed = Files.exists(crashReports.resolve("hs_err_pid" + run.process().pid() + ".log")) || !(status == 0 || status == 143 || status == 130);
     e.addProperty("crashed", crashed);
     e.addProperty("damaged_files", damagedFiles(run.dir()));
     if (run.kind() == Kind.META_TRAIN) {
@@ -230,7 +236,8 @@ final class SoakBenchCommand implements Callable<Integer> {
     }
     if (run.kind() == Kind.NODE) {
       e.addProperty("node_rounds", log.lines().filter(l -> l.contains(" tasks, loss ")).count());
-      e.addProperty("worker_crashes_seen", log.lines().filter(l -> l.contains("the worker process died")).count());
+      // the node's own line per death ("node ID: the worker process died (exit ...), N in a row")
+      e.addProperty("worker_crashes_seen", log.lines().filter(l -> l.startsWith("node ") && l.contains(": the worker process died (")).count());
     }
     if (run.kind() == Kind.TRAIN && Files.exists(run.dir().resolve(ModelFiles.CHECKPOINT_FILE))) {
       e.addProperty("train_dir", run.dir().toString());
@@ -268,8 +275,8 @@ final class SoakBenchCommand implements Callable<Integer> {
       if (run == null || run.kind() != Kind.NODE || !run.process().isAlive()) {
         continue;
       }
-      List<ProcessHandle> workers =
-          run.process().toHandle().children().filter(c -> c.info().commandLine().orElse("").contains("node-worker")).toList();
+      // a node's only child is its worker (its command line may be too long for the JDK to show)
+      List<ProcessHandle> workers = run.process().toHandle().children().toList();
       for (ProcessHandle w : workers) {
         Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(w.pid())).redirectErrorStream(true).start();
         kill.getInputStream().readAllBytes();
@@ -365,16 +372,6 @@ final class SoakBenchCommand implements Callable<Integer> {
   }
 
   private static double median(List<Double> values) {
-    if (values.isEmpty()) {
-      return Double.NaN;
-    }
-    double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-    return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-  }
-
-  private static int freePort() throws IOException {
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-      return s.getLocalPort();
-    }
+    return values.isEmpty() ? Double.NaN : BenchStats.median(values.stream().mapToDouble(Double::doubleValue).toArray());
   }
 }

@@ -66,13 +66,14 @@ class WorkerCrashTest {
     for (String signal : List.of("SEGV", "KILL")) {
       long pid = newestWorker(log);
       // into the next round's adaptation
-      awaitAdaptations(log, adaptations(log) + 1);
+      awaitCount(log, ": adapting prior version", count(log, ": adapting prior version") + 1);
       Thread.sleep(500);
+      int deaths = count(log, "the worker process died");
       Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
       assertEquals(0, kill.waitFor());
-      SharedMachineTest.awaitLine(log, "the worker process died");
+      awaitCount(log, "the worker process died", deaths + 1);
       // the round without the node fails at its deadline; the next one has the node, with a fresh worker
-      version = processes.awaitVersion(port, version + 1, Duration.ofMinutes(2));
+      version = processes.awaitVersion(port, Math.max(version, ProcessFixture.version(port)) + 1, Duration.ofMinutes(2));
       assertTrue(node.isAlive(), "the node outlived its worker's " + signal);
       assertTrue(newestWorker(log) != pid, "a fresh worker took over");
     }
@@ -91,17 +92,17 @@ class WorkerCrashTest {
     }
   }
 
-  /** How many adaptations the node has started, from its log. */
-  private static int adaptations(Path log) throws Exception {
-    return Files.readString(log).split(": adapting prior version", -1).length - 1;
+  /** How often {@code text} occurs in the log. */
+  private static int count(Path log, String text) throws Exception {
+    return Files.readString(log).split(Pattern.quote(text), -1).length - 1;
   }
 
-  /** Waits until the node has started adapting {@code atLeast} times. */
-  private static void awaitAdaptations(Path log, int atLeast) throws Exception {
+  /** Waits until {@code text} occurs {@code atLeast} times in the log. */
+  private static void awaitCount(Path log, String text, int atLeast) throws Exception {
     long end = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-    while (adaptations(log) < atLeast) {
+    while (count(log, text) < atLeast) {
       if (System.nanoTime() > end) {
-        throw new AssertionError("no new adaptation started:\n" + Files.readString(log));
+        throw new AssertionError("'" + text + "' did not appear " + atLeast + " times:\n" + Files.readString(log));
       }
       Thread.sleep(100);
     }

@@ -221,6 +221,14 @@ public final class WorkerProcess implements Adapter {
     String message = "the worker process died (" + status + ")" + (wait.isZero() ? "; a fresh one starts for the next round" : "; the next starts in " + wait.toSeconds() + " s");
     LOG.warn("{} ({} in a row)", message, crashesInARow);
     listener.workerCrashed(status, crashesInARow);
+    if (wait.isZero()) {
+      // the replacement loads the engine now, not inside the next round's deadline
+      try {
+        ensureRunning();
+      } catch (AdapterFailure e) {
+        LOG.warn("the replacement worker did not start: {}", e.getMessage());
+      }
+    }
     return new AdapterFailure(AdapterFailure.Kind.CRASHED, message);
   }
 
