@@ -94,8 +94,21 @@ final class ProcessFixture implements AutoCloseable {
     }
   }
 
+  /** Kills every process started here and its children (a node's worker), and waits until they are gone. */
   @Override
   public void close() {
-    processes.forEach(Process::destroyForcibly);
+    List<ProcessHandle> all = new ArrayList<>();
+    for (Process p : processes) {
+      p.descendants().forEach(all::add);
+      all.add(p.toHandle());
+    }
+    all.forEach(ProcessHandle::destroyForcibly);
+    for (ProcessHandle h : all) {
+      try {
+        h.onExit().get(30, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        // gone already, or not ours to wait for: the temporary directory's removal will say so
+      }
+    }
   }
 }
