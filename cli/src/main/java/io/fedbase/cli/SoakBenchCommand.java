@@ -237,7 +237,8 @@ final class SoakBenchCommand implements Callable<Integer> {
     if (run.kind() == Kind.NODE) {
       e.addProperty("node_rounds", log.lines().filter(l -> l.contains(" tasks, loss ")).count());
       // the node's own line per death ("node ID: the worker process died (exit ...), N in a row")
-      e.addProperty("worker_crashes_seen", log.lines().filter(l -> l.startsWith("node ") && l.contains(": the worker process died (")).count());
+      e.addProperty(
+          "worker_crashes_seen", log.lines().filter(l -> l.startsWith("node ") && l.contains(": the worker process died (") && l.endsWith(" in a row")).count());
     }
     if (run.kind() == Kind.TRAIN && Files.exists(run.dir().resolve(ModelFiles.CHECKPOINT_FILE))) {
       e.addProperty("train_dir", run.dir().toString());
@@ -275,8 +276,9 @@ final class SoakBenchCommand implements Callable<Integer> {
       if (run == null || run.kind() != Kind.NODE || !run.process().isAlive()) {
         continue;
       }
-      // a node's only child is its worker (its command line may be too long for the JDK to show)
-      List<ProcessHandle> workers = run.process().toHandle().children().toList();
+      // a node's only Java child is its worker (whose command line may be too long for the JDK to show)
+      List<ProcessHandle> workers =
+          run.process().toHandle().children().filter(c -> c.info().command().orElse("").endsWith("/java")).toList();
       for (ProcessHandle w : workers) {
         Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(w.pid())).redirectErrorStream(true).start();
         kill.getInputStream().readAllBytes();
