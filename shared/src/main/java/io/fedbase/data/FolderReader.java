@@ -37,9 +37,11 @@ final class FolderReader {
     List<String> names = new ArrayList<>();
     boolean colour = false;
     Path first = null;
+    List<List<Path>> filesByClass = classDirs.stream().map(FolderReader::imageFiles).toList();
+    requireImagesInEveryClass(dir, classDirs, filesByClass);
     for (int c = 0; c < classDirs.size(); c++) {
       names.add(classDirs.get(c).getFileName().toString());
-      for (Path file : imageFiles(classDirs.get(c))) {
+      for (Path file : filesByClass.get(c)) {
         BufferedImage img;
         try {
           img = ImageIO.read(file.toFile());
@@ -60,9 +62,6 @@ final class FolderReader {
         images.add(img);
         labels.add(c);
       }
-    }
-    if (images.isEmpty()) {
-      throw new DataException("folder dataset " + dir + " has class folders but no PNG or JPEG images");
     }
     int w = images.get(0).getWidth();
     int h = images.get(0).getHeight();
@@ -89,6 +88,28 @@ final class FolderReader {
       }
     }
     return new RawImages(sig, pixels, labels.stream().mapToInt(Integer::intValue).toArray(), names);
+  }
+
+  /**
+   * Every sub-folder is a class, so an empty one would silently make a classifier with one class
+   * fewer than the user has: refuse it, naming every such folder.
+   */
+  private static void requireImagesInEveryClass(Path dir, List<Path> classDirs, List<List<Path>> filesByClass) {
+    List<String> empty = new ArrayList<>();
+    for (int c = 0; c < classDirs.size(); c++) {
+      if (filesByClass.get(c).isEmpty()) {
+        empty.add(classDirs.get(c).getFileName().toString());
+      }
+    }
+    if (empty.size() == classDirs.size()) {
+      throw new DataException("folder dataset " + dir + " has class folders but no PNG or JPEG images");
+    }
+    if (!empty.isEmpty()) {
+      throw new DataException(
+          "folder dataset " + dir + ": class folder" + (empty.size() == 1 ? " " : "s ") + String.join(", ", empty)
+              + (empty.size() == 1 ? " has" : " have") + " no PNG or JPEG images; every sub-folder is a class, so add images or move "
+              + (empty.size() == 1 ? "it" : "them") + " out of " + dir);
+    }
   }
 
   /** The stored grey value; getRGB would apply a colour-space conversion to grey images. */

@@ -156,6 +156,20 @@ class DatasetFormatsTest {
   }
 
   @Test
+  void refusesAClassFolderWithoutImagesInsteadOfDroppingTheClass() throws IOException {
+    Path digits = dir.resolve("digits");
+    png(digits.resolve("0/a.png"), 4, 4, BufferedImage.TYPE_BYTE_GRAY, 1);
+    png(digits.resolve("2/a.png"), 4, 4, BufferedImage.TYPE_BYTE_GRAY, 1);
+    Files.createDirectories(digits.resolve("1"));
+    Files.writeString(digits.resolve("1/notes.txt"), "not an image");
+    DataException e = assertThrows(DataException.class, () -> loader.load(DatasetSpec.parse("folder:" + digits)));
+    assertTrue(e.getMessage().contains("class folder 1 has no PNG or JPEG images"), e.getMessage());
+    Files.createDirectories(digits.resolve("3"));
+    DataException two = assertThrows(DataException.class, () -> loader.load(DatasetSpec.parse("folder:" + digits)));
+    assertTrue(two.getMessage().contains("class folders 1, 3 have no PNG"), two.getMessage());
+  }
+
+  @Test
   void readsCifarBatchesAsChannelPlanes() throws IOException {
     Path cifar = dir.resolve("cifar");
     Files.createDirectories(cifar);
