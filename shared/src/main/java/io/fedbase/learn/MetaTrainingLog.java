@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -56,7 +57,7 @@ public final class MetaTrainingLog implements AutoCloseable {
     run.addProperty("spec_hash", spec.hash());
     run.add("config", GSON.toJsonTree(describe(config)));
     run.addProperty("meta_optimizer", optimizer);
-    Files.writeString(dir.resolve("run.json"), new GsonBuilder().setPrettyPrinting().create().toJson(run) + "\n");
+    Files.writeString(dir.resolve("run.json"), GSON.newBuilder().setPrettyPrinting().create().toJson(run) + "\n");
     Files.writeString(dir.resolve("spec.txt"), spec.canonicalText());
     BufferedWriter w =
         Files.newBufferedWriter(
@@ -64,12 +65,27 @@ public final class MetaTrainingLog implements AutoCloseable {
     return new MetaTrainingLog(dir, spec, w);
   }
 
+  /** The inner loop's settings under their CLI names, as a user reads them. */
+  private static Map<String, Object> describe(InnerLoopConfig c) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("steps", c.steps());
+    m.put("lr", c.weightLr());
+    m.put("logit_lr", c.logitLr());
+    m.put("logit_weight_decay", c.logitWeightDecay());
+    m.put("adam_beta1", c.beta1());
+    m.put("adam_beta2", c.beta2());
+    m.put("batch", c.batchSize() == 0 ? "whole support set" : c.batchSize());
+    m.put("relaxation", c.relaxation().key());
+    m.put("adapt_logits", c.adaptLogits());
+    return m;
+  }
+
   private static Map<String, Object> describe(MetaTrainingConfig c) {
     return Map.of(
         "rounds", c.rounds(),
         "tasks_per_round", c.tasksPerRound(),
         "tasks", c.tasks().toString(),
-        "inner", c.inner().toString(),
+        "inner", describe(c.inner()),
         "tau", c.tau().toString(),
         "warmup_rounds", c.warmupRounds(),
         "seed", c.seed());
@@ -110,6 +126,9 @@ public final class MetaTrainingLog implements AutoCloseable {
 
   /** What a run stopped now leaves behind, in one phrase. */
   public String kept() {
+    if (roundsLogged == 0) {
+      return "nothing (stopped before the first round ended)";
+    }
     return roundsLogged + " rounds in " + dir.resolve("rounds.jsonl")
         + (lastSaved == null ? " and no prior (save some with --save-every)" : " and " + lastSaved + " (continue from it with --init)");
   }

@@ -26,6 +26,16 @@ public record StemSpec(InputSignature signature, int downsample) {
     return new StemSpec(signature, downsample);
   }
 
+  /** In the product's words, e.g. "1x28x28 images, 2x downsampled to 14x14 by 1 stride-2 conv layer". */
+  public String describe() {
+    int h = signature.height() / downsample;
+    int w = signature.width() / downsample;
+    String layers = layers() + " stride-" + stride() + " conv layer" + (layers() == 1 ? "" : "s");
+    return downsample == 1
+        ? signature + " images, kept at " + h + "x" + w + " by " + layers
+        : signature + " images, " + downsample + "x downsampled to " + h + "x" + w + " by " + layers;
+  }
+
   /** Number of conv layers in the stem. */
   public int layers() {
     return downsample == 1 ? 1 : Integer.numberOfTrailingZeros(downsample);

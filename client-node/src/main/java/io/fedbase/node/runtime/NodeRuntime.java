@@ -38,6 +38,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -223,7 +224,8 @@ public final class NodeRuntime {
     }
     if (joinedSpec.stemFor(data.signature()).isEmpty()) {
       throw new IllegalStateException(
-          "the coordinator's model has no stem for this node's " + data.signature() + " images; it has " + joinedSpec.stems());
+          "the coordinator's model has no stem for this node's " + data.signature() + " images; it has stems for "
+              + joinedSpec.stems().stream().map(s -> s.signature() + " images").collect(Collectors.joining(", ")));
     }
     if (data.classes().size() < joinedSpec.ways()) {
       throw new IllegalStateException(
