@@ -22,6 +22,7 @@ import io.fedbase.supernet.Supernet;
 import io.grpc.ManagedChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -35,8 +36,9 @@ import picocli.CommandLine.Option;
     name = "adapt",
     mixinStandardHelpOptions = true,
     description = {
-      "Adapt a prior (a file, or the newest one of a coordinator) to your dataset: Adam steps on minibatches",
-      "of it with sampled architectures, a held-out split evaluated along the way. Writes the adapted bundle,",
+      "Adapt a prior to your dataset and read off the architecture it implies.",
+      "The prior is a file or the newest one of a coordinator. Adam steps on minibatches of your data with",
+      "sampled architectures, a held-out split evaluated along the way. Writes the adapted bundle,",
       "genotype.json (both read-out rules, logits, softmax), genotype.txt, curve.png and report.md."
     })
 final class AdaptCommand implements Callable<Integer> {
@@ -103,12 +105,20 @@ final class AdaptCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Files.createDirectories(out);
-    Path priorFile = source.prior != null ? source.prior : fetch(source.coordinator);
-    StoredBundle stored = BundleFiles.read(priorFile);
+    try (OutputDirectory output = OutputDirectory.of(out)) {
+      // every input is checked before anything is written; a coordinator's prior is fetched last
+      StoredBundle given = source.prior == null ? null : BundleFiles.read(source.prior);
+      ImageDataset dataset = data.load();
+      Path priorFile = source.prior != null ? source.prior : fetch(source.coordinator, output.create());
+      adapt(priorFile, given != null ? given : BundleFiles.read(priorFile), dataset, output);
+      output.keep();
+    }
+    return 0;
+  }
+
+  private void adapt(Path priorFile, StoredBundle stored, ImageDataset dataset, OutputDirectory output) throws Exception {
     SupernetSpec priorSpec =
         stored.spec().orElseThrow(() -> new IllegalArgumentException(priorFile + " does not carry its model spec; re-export it with this fedbase version"));
-    ImageDataset dataset = data.load();
     LabelledImages.Split split = LabelledImages.split(dataset, holdout, maxHeldOut, maxPerClass, seed);
     PriorTransfer transfer = PriorTransfer.of(priorSpec, stored.bundle(), dataset.signature(), dataset.classes().size(), seed);
     transfer.notes().forEach(n -> System.out.println("note: " + n));
@@ -148,6 +158,7 @@ final class AdaptCommand implements Callable<Integer> {
     ArchitectureLogits logits = ArchitectureLogits.of(result.adapted(), spec.operations(), spec.nodes());
     String base = DartsNotation.format(GenotypeRule.BASE.derive(logits));
     String darts = DartsNotation.format(GenotypeRule.DARTS.derive(logits));
+    output.create();
     BundleFiles.write(out.resolve("adapted.fbb"), StoredBundle.parameters(result.adapted(), spec, Map.of("source", priorFile.toString(), "steps", Integer.toString(steps))));
     GenotypeJson.write(out.resolve("genotype.json"), logits, GenotypeRule.BASE, Map.of("prior", priorFile.toString(), "data", dataset.source()));
     Files.writeString(out.resolve("genotype.txt"), base + "\n");
@@ -159,12 +170,15 @@ final class AdaptCommand implements Callable<Integer> {
         Locale.ROOT, "held-out accuracy %.3f -> %.3f after %d steps (%.1f s)%n", first.heldOutAccuracy(), last.heldOutAccuracy(), steps, seconds);
     System.out.println("genotype (BASE rule): " + base);
     System.out.println("written to " + out + ": adapted.fbb, genotype.json, genotype.txt, curve.png, report.md");
-    return 0;
+    System.out.println(
+        "next: train the network of this genotype on your data with\n  "
+            + ShellWords.fedbaseCommand(
+                List.of("train", "--genotype", out.resolve("genotype.json").toString()), data.args(), List.of("--out", out.resolve("model").toString())));
   }
 
-  private Path fetch(String target) throws Exception {
+  private Path fetch(String target, Path dir) throws Exception {
     ManagedChannel channel = CoordinatorChannels.open(target, tls);
-    Path file = out.resolve("prior.fbb");
+    Path file = dir.resolve("prior.fbb");
     try {
       long version = new CoordinatorClient(channel).fetchPrior(0, file);
       System.out.println("fetched prior version " + version + " from " + target);

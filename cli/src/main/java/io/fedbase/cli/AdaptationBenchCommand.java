@@ -1,7 +1,6 @@
 package io.fedbase.cli;
 
 import ai.djl.ndarray.NDManager;
-import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.fedbase.bundle.AggregationRule;
@@ -20,7 +19,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code bench adaptation}: BASE's claim measured. Meta-trains a prior on some classes (or loads
@@ -49,42 +50,49 @@ final class AdaptationBenchCommand implements Callable<Integer> {
   @Option(names = "--ablations", description = "Also run prior weights with uniform logits, and fresh weights with the prior's logits.")
   boolean ablations;
 
+  @Spec CommandSpec command;
+
   @Override
   public Integer call() throws Exception {
+    BenchReport report = BenchReport.start(command);
     SupernetSpec spec = supernet.spec();
     float heldOutTau = metaTraining.heldOutTau();
     JsonObject json = new JsonObject();
     json.addProperty("benchmark", "adaptation");
     json.addProperty("spec", spec.toString());
+    if (prior != null) {
+      report.inputFile("prior", prior);
+    } else {
+      report.inputData("meta-training data", metaTraining.trainData, metaTraining.trainClasses);
+    }
+    report.inputData("held-out data", heldOut.testData, heldOut.testClasses);
+    String table;
     try (NDManager root = NDManager.newBaseManager(Devices.select(run.device))) {
       Bundle w;
-      double metaSeconds = 0;
       if (prior != null) {
         w = BundleFiles.read(prior, BundleLayout.of(spec)).bundle();
+        json.addProperty("prior", prior.toString());
       } else {
         long t0 = System.nanoTime();
         w = metaTraining.train(spec, inner.config(), AggregationRule.weightedMean(), run.seed, root, "meta-train");
-        metaSeconds = (System.nanoTime() - t0) / 1e9;
+        // only a prior meta-trained here has a meta-training time; a given one has none to report
+        json.addProperty("meta_train_seconds", (System.nanoTime() - t0) / 1e9);
         if (run.out != null) {
+          Files.createDirectories(run.out);
           BundleFiles.write(run.out.resolve("prior.fbb"), StoredBundle.parameters(w, spec, Map.of("rounds", Integer.toString(metaTraining.rounds))));
+          json.addProperty("prior", run.out.resolve("prior.fbb").toString());
         }
       }
-      json.addProperty("meta_train_seconds", metaSeconds);
       HeldOutComparison.Result result =
           HeldOutRun.compare(
               spec, w, heldOut.load(), heldOut.shape(spec.ways()), inner.config(), heldOutTau, heldOut.tasks, heldOut.steps, ablations, run.seed, root);
-      String table = table(result);
+      table = table(result);
       System.out.println(table);
       json.addProperty("held_out_tau", heldOutTau);
       json.addProperty("tasks", heldOut.tasks);
       json.add("results", toJson(result));
-      if (run.out != null) {
-        Files.createDirectories(run.out);
-        Files.writeString(run.out.resolve("results.md"), table);
-        Files.writeString(run.out.resolve("results.json"), new GsonBuilder().setPrettyPrinting().create().toJson(json));
-      }
     }
-    System.out.println(json);
+    report.finish(json, run.out, table);
     return 0;
   }
 

@@ -77,7 +77,10 @@ final class AdminCommand implements Runnable {
   @Command(
       name = "remove-node",
       mixinStandardHelpOptions = true,
-      description = "End a node's stream, drop it from the open round and refuse its calls until readmitted; survives restarts.")
+      description = {
+        "Remove a node from the federation until it is readmitted.",
+        "Ends the node's stream, drops it from the open round and refuses its calls; survives restarts."
+      })
   static final class RemoveNode implements Callable<Integer> {
     @Mixin Target target;
 

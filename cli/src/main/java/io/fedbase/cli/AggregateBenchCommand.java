@@ -25,7 +25,9 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code bench aggregate}: folding N uploads of M float32 values into the round's running weighted
@@ -64,8 +66,11 @@ final class AggregateBenchCommand implements Callable<Integer> {
   @Option(names = "--dir", description = "Where staged uploads are written (default: a temporary directory).")
   Path dir;
 
+  @Spec CommandSpec command;
+
   @Override
   public Integer call() throws Exception {
+    BenchReport report = BenchReport.start(command);
     if (nodes < 1 || params <= LOGITS || repeat < 1 || batch < 1) {
       throw new IllegalArgumentException("--nodes, --repeat and --batch must be at least 1 and --params more than " + LOGITS);
     }
@@ -161,7 +166,7 @@ final class AggregateBenchCommand implements Callable<Integer> {
         "%d uploads x %,d floats (%.0f MiB), %s fold: copy %.2f GB/s (one cached source: %.2f); in-memory fold %.2f GB/s (%.0f%% of copy); merge of staged uploads + meta-update %.2f GB/s (%.0f%%); peak heap during the merge %.0f MiB%n",
         nodes, params, bytes / 1048576.0, kernel.name(), bytes / copyS / 1e9, bytes / copyCachedS / 1e9, bytes / foldS / 1e9, 100 * copyS / foldS, bytes / mergeS / 1e9, 100 * copyS / mergeS,
         peakHeap / 1048576.0);
-    System.out.println(json);
+    report.finish(json, null, null);
     return 0;
   }
 

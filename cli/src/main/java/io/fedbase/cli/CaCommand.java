@@ -13,9 +13,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code ca}: the federation's own certificate authority, so no other tool is needed. */
 @Command(
@@ -64,8 +64,9 @@ final class CaCommand implements Runnable {
       name = "issue",
       mixinStandardHelpOptions = true,
       description = {
-        "Issue a key and certificate: ID.pem, ID.key and a copy of ca.pem in --out. The identity (id and role)",
-        "is the certificate's subject; a coordinator certificate names the hosts clients dial (--dns, --ip)."
+        "Issue a key and certificate for a node, reader, operator or coordinator.",
+        "Writes ID.pem, ID.key and a copy of ca.pem in --out. The identity (id and role) is the certificate's",
+        "subject; a coordinator certificate names the hosts clients dial (--dns, --ip)."
       })
   static final class Issue implements Callable<Integer> {
     @Option(names = "--dir", required = true, description = "Directory of the CA.")

@@ -25,8 +25,9 @@ import picocli.CommandLine.Option;
     name = "coordinator",
     mixinStandardHelpOptions = true,
     description = {
-      "Serve the federation: hold the prior, run rounds with the connected nodes, apply the meta-update",
-      "and checkpoint every committed version to --state-dir. Restarting with the same --state-dir resumes."
+      "Serve a federation: hold the prior and run its rounds.",
+      "Runs rounds with the connected nodes, applies the meta-update and checkpoints every committed version",
+      "to --state-dir. Restarting with the same --state-dir resumes."
     })
 final class CoordinatorCommand implements Callable<Integer> {
 

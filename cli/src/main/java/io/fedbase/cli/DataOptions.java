@@ -4,6 +4,7 @@ import io.fedbase.data.ClassSelection;
 import io.fedbase.data.DatasetLoader;
 import io.fedbase.data.DatasetSpec;
 import io.fedbase.data.ImageDataset;
+import java.util.List;
 import picocli.CommandLine.Option;
 
 /** {@code --data SPEC} and {@code --classes LIST}. */
@@ -17,6 +18,11 @@ final class DataOptions {
 
   @Option(names = "--classes", description = "Classes to use, e.g. 0-5, 6,7,9 or 0-2,5 (default: all).")
   String classes;
+
+  /** These options as command-line words, for a next step printed to the user. */
+  List<String> args() {
+    return classes == null ? List.of("--data", data) : List.of("--data", data, "--classes", classes);
+  }
 
   ImageDataset load() {
     return load(data, classes);

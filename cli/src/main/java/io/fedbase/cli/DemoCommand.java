@@ -37,15 +37,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -59,9 +56,10 @@ import picocli.CommandLine.Option;
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
-      "Run a federation in one process: a coordinator and --nodes nodes on loopback gRPC, each node owning",
-      "a disjoint share of the training classes; then adapt the federated prior and a fresh supernet to",
-      "held-out classes and print both accuracies and the derived genotype."
+      "Run a whole federation on this machine and compare its prior with training from scratch.",
+      "A coordinator and --nodes nodes on loopback gRPC, each node owning a disjoint share of the training",
+      "classes; then the federated prior and a fresh supernet are adapted to held-out classes, and both",
+      "accuracies and the derived genotype are printed."
     })
 final class DemoCommand implements Callable<Integer> {
 
@@ -117,10 +115,20 @@ final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    try (OutputDirectory output = OutputDirectory.of(out)) {
+      run(output);
+      output.keep();
+    }
+    return 0;
+  }
+
+  private void run(OutputDirectory output) throws Exception {
     if (nodes < 1) {
       throw new IllegalArgumentException("--nodes must be at least 1, got " + nodes);
     }
     ImageDataset train = DataOptions.load(data, classes);
+    // the held-out data is checked now, not after the whole federation has run
+    ImageDataset test = DataOptions.load(testData, testClasses);
     List<List<Integer>> shares = deal(train.classes(), nodes);
     int ways = shares.stream().mapToInt(List::size).min().orElse(0);
     if (ways < 2) {
@@ -128,8 +136,8 @@ final class DemoCommand implements Callable<Integer> {
           nodes + " nodes share " + train.classes().size() + " classes; every node needs at least 2 (use fewer --nodes or more --classes)");
     }
     SupernetSpec spec = supernet.spec().toBuilder().setWays(ways).build();
-    Path stateDir = out.resolve("state");
-    deleteRecursively(stateDir);
+    Path stateDir = output.create().resolve("state");
+    OutputDirectory.deleteRecursively(stateDir);
     List<String> nodeIds = new ArrayList<>();
     for (int i = 0; i < nodes; i++) {
       nodeIds.add("node-" + (i < 26 ? String.valueOf((char) ('a' + i)) : Integer.toString(i + 1)));
@@ -195,6 +203,7 @@ final class DemoCommand implements Callable<Integer> {
         while (!coordinator.coordinator().finished().isDone()) {
           if (StopRequest.requested()) {
             // the nodes end their steps by themselves; the coordinator's checkpoint closes with it
+            output.keep();
             throw new StoppedException(StopRequest.reason().orElseThrow())
                 .keeping("the coordinator's state in " + stateDir + " (prior version " + coordinator.coordinator().status().priorVersion() + ")");
           }
@@ -221,12 +230,10 @@ final class DemoCommand implements Callable<Integer> {
       prior = coordinator.coordinator().current().prior();
     }
     BundleFiles.write(out.resolve("prior.fbb"), StoredBundle.parameters(prior, spec, Map.of("source", "demo", "rounds", Integer.toString(rounds))));
-    compareOnHeldOut(spec, prior, ways);
-    return 0;
+    compareOnHeldOut(spec, prior, ways, test);
   }
 
-  private void compareOnHeldOut(SupernetSpec spec, Bundle prior, int ways) throws IOException {
-    ImageDataset test = DataOptions.load(testData, testClasses);
+  private void compareOnHeldOut(SupernetSpec spec, Bundle prior, int ways, ImageDataset test) throws IOException {
     System.out.printf(
         "adapting the federated prior and a fresh supernet to %d held-out %d-way 5-shot tasks of classes %s%n", tasks, ways, testClasses);
     HeldOutComparison.Result result;
@@ -273,16 +280,5 @@ final class DemoCommand implements Callable<Integer> {
       shares.get(i % n).add(classes.get(i));
     }
     return shares;
-  }
-
-  private static void deleteRecursively(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> files = Files.walk(dir)) {
-      for (Path p : files.sorted(Comparator.reverseOrder()).collect(Collectors.toList())) {
-        Files.delete(p);
-      }
-    }
   }
 }

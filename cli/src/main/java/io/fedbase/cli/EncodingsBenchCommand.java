@@ -1,7 +1,6 @@
 package io.fedbase.cli;
 
 import ai.djl.ndarray.NDManager;
-import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.fedbase.bundle.AggregationRule;
@@ -13,14 +12,15 @@ import io.fedbase.learn.HeldOutComparison;
 import io.fedbase.learn.PairedStats;
 import io.fedbase.space.SupernetSpec;
 import io.fedbase.supernet.Devices;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code bench encodings}: what a lossy upload encoding costs the prior. Meta-trains one prior per
@@ -31,7 +31,10 @@ import picocli.CommandLine.Option;
 @Command(
     name = "encodings",
     mixinStandardHelpOptions = true,
-    description = "Upload encodings: bytes per upload and the held-out accuracy of priors meta-trained through each.")
+    description = {
+      "Upload encodings compared: bytes per upload and the accuracy of priors they give.",
+      "Meta-trains one prior through each encoding and adapts each to the same held-out tasks."
+    })
 final class EncodingsBenchCommand implements Callable<Integer> {
 
   @Mixin(name = ThreadsOption.MIXIN)
@@ -46,8 +49,13 @@ final class EncodingsBenchCommand implements Callable<Integer> {
   @Option(names = "--encodings", split = ",", defaultValue = "fp32,fp16,bf16,int8", description = "Encodings to compare; the first is the reference (default: ${DEFAULT-VALUE}).")
   List<String> encodingNames;
 
+  @Spec CommandSpec command;
+
   @Override
   public Integer call() throws Exception {
+    BenchReport report = BenchReport.start(command)
+        .inputData("meta-training data", metaTraining.trainData, metaTraining.trainClasses)
+        .inputData("held-out data", heldOut.testData, heldOut.testClasses);
     List<DeltaEncoding> encodings = encodingNames.stream().map(DeltaEncoding::parse).toList();
     SupernetSpec spec = supernet.spec();
     BundleLayout layout = BundleLayout.of(spec);
@@ -82,13 +90,8 @@ final class EncodingsBenchCommand implements Callable<Integer> {
       String table = table(encodings, layout, result);
       System.out.println(table);
       json.add("results", rows(result));
-      if (run.out != null) {
-        Files.createDirectories(run.out);
-        Files.writeString(run.out.resolve("results.md"), table);
-        Files.writeString(run.out.resolve("results.json"), new GsonBuilder().setPrettyPrinting().create().toJson(json));
-      }
+      report.finish(json, run.out, table);
     }
-    System.out.println(json);
     return 0;
   }
 

@@ -2,6 +2,7 @@ package io.fedbase.cli;
 
 import ai.djl.ndarray.NDManager;
 import com.google.gson.Gson;
+import io.fedbase.bundle.AtomicFiles;
 import io.fedbase.data.ImageDataset;
 import io.fedbase.node.adapt.LabelledImages;
 import io.fedbase.node.train.DerivedModel;
@@ -24,8 +25,9 @@ import picocli.CommandLine.Option;
     name = "evaluate",
     mixinStandardHelpOptions = true,
     description = {
-      "Score a model written by train on --data: accuracy, per-class accuracy and the confusion matrix",
-      "(rows: true class, columns: predicted). Prints one JSON line last; --json also writes it to a file."
+      "Score a model written by train on a dataset.",
+      "Prints accuracy, per-class accuracy and the confusion matrix (rows: true class, columns: predicted),",
+      "and one JSON line last; --json also writes that line to a file."
     })
 final class EvaluateCommand implements Callable<Integer> {
 
@@ -90,10 +92,17 @@ final class EvaluateCommand implements Callable<Integer> {
     scores.put("per_class_accuracy", byClass);
     scores.put("confusion", confusion);
     String line = new Gson().toJson(scores);
-    if (json != null) {
-      Files.writeString(json, line + "\n");
-    }
     System.out.println();
+    if (json != null) {
+      Path parent = json.toAbsolutePath().getParent();
+      if (parent != null) {
+        Files.createDirectories(parent);
+      }
+      AtomicFiles.writeString(json, line + "\n");
+      System.out.println("scores written to " + json + " (the JSON line below)");
+    } else {
+      System.out.println("scores not saved to a file; add --json FILE to keep the JSON line below");
+    }
     System.out.println(line);
     return 0;
   }

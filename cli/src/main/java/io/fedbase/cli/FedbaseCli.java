@@ -3,8 +3,8 @@ package io.fedbase.cli;
 import io.fedbase.engine.EngineWork;
 import io.fedbase.engine.StopRequest;
 import java.time.Duration;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** The {@code ./fedbase} entry point: one picocli command per job, each with {@code --help}. */
 @Command(
@@ -74,8 +74,7 @@ public final class FedbaseCli implements Runnable {
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      String v = FedbaseCli.class.getPackage().getImplementationVersion();
-      return new String[] {"fedbase " + (v == null ? "(development build)" : v)};
+      return new String[] {BuildInfo.current().describe()};
     }
   }
 }

@@ -24,7 +24,9 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code bench genotypes}: a found genotype against genotypes drawn uniformly from its search
@@ -34,8 +36,9 @@ import picocli.CommandLine.Option;
     name = "genotypes",
     mixinStandardHelpOptions = true,
     description = {
-      "Train the derived network of --genotype and of --random genotypes sampled uniformly from the same",
-      "search space (same shape, budget and seeds) and compare their test accuracy (mean and spread)."
+      "A found genotype against random ones of the same space: test accuracy after training.",
+      "Trains the derived network of --genotype and of --random genotypes sampled uniformly from the same",
+      "search space (same shape, budget and seeds) and compares their test accuracy (mean and spread)."
     })
 final class GenotypeBenchCommand implements Callable<Integer> {
 
@@ -72,12 +75,16 @@ final class GenotypeBenchCommand implements Callable<Integer> {
   /** One trained network's score. */
   record Run(String name, String genotype, long seed, long weights, double testAccuracy, double heldOutAccuracy, double seconds) {}
 
+  @Spec CommandSpec command;
+
   @Override
   public Integer call() throws Exception {
+    BenchReport report = BenchReport.start(command);
     if (randomCount < 1) {
       throw new IllegalArgumentException("--random must be at least 1");
     }
     GenotypeSource found = GenotypeSource.read(genotypeFile);
+    report.inputFile("genotype", genotypeFile).inputData("training data", data.data, data.classes).inputData("test data", testData, data.classes);
     ImageDataset train = data.load();
     ImageDataset test = DataOptions.load(testData, data.classes).withNormalization(train.normalization());
     LabelledImages testImages = LabelledImages.of(test, train.classes());
@@ -121,7 +128,7 @@ final class GenotypeBenchCommand implements Callable<Integer> {
     json.put("random_mean", PairedStats.mean(randomAcc));
     json.put("random_sd", sd(randomAcc));
     json.put("runs", runs);
-    System.out.println(new Gson().toJson(json));
+    report.finish(new Gson().toJsonTree(json).getAsJsonObject(), null, null);
     return 0;
   }
 

@@ -21,7 +21,9 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code bench inner-step}: time of one inner-loop step (Gumbel sample, forward, backward, both Adam
@@ -56,8 +58,11 @@ final class InnerStepBenchCommand implements Callable<Integer> {
   @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
   String device;
 
+  @Spec CommandSpec command;
+
   @Override
   public Integer call() throws Exception {
+    BenchReport report = BenchReport.start(command);
     SupernetSpec spec = supernet.spec();
     InputSignature sig = InputSignature.parse(input);
     if (spec.stemFor(sig).isEmpty()) {
@@ -119,7 +124,7 @@ final class InnerStepBenchCommand implements Callable<Integer> {
     json.addProperty("weight_params", counts[0]);
     json.addProperty("logit_params", counts[1]);
     json.add("memory", memory);
-    System.out.println(json);
+    report.finish(json, null, null);
     return 0;
   }
 

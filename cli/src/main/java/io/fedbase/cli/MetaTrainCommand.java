@@ -30,7 +30,8 @@ import picocli.CommandLine.Option;
     name = "meta-train",
     mixinStandardHelpOptions = true,
     description = {
-      "Meta-train a supernet prior on tasks drawn from one dataset (the local reference of the federated outer loop).",
+      "Meta-train a supernet prior on tasks from one dataset, in this process.",
+      "The local reference of the federated outer loop: the same meta-update, without a coordinator.",
       "Writes prior-final.fbb (and prior-NNNNN.fbb every --save-every rounds), rounds.jsonl and genotype.json to --out."
     })
 final class MetaTrainCommand implements Callable<Integer> {
@@ -72,6 +73,14 @@ final class MetaTrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    try (OutputDirectory output = OutputDirectory.of(out)) {
+      metaTrain(output);
+      output.keep();
+    }
+    return 0;
+  }
+
+  private void metaTrain(OutputDirectory output) throws Exception {
     ImageDataset dataset = data.load();
     SupernetSpec spec = supernet.spec();
     if (spec.stemFor(dataset.signature()).isEmpty()) {
@@ -99,6 +108,7 @@ final class MetaTrainCommand implements Callable<Integer> {
         dataset.size(),
         dataset.classes());
     Supernet net = new Supernet(spec);
+    output.create();
     try (NDManager root = NDManager.newBaseManager(Devices.select(device));
         MetaTrainingLog log = MetaTrainingLog.create(out, spec, config, optimizer.toString());
         Progress progress = Progress.start("meta-train", rounds)) {
@@ -112,6 +122,8 @@ final class MetaTrainCommand implements Callable<Integer> {
               0,
               (record, prior) -> {
                 log.round(record, prior, saveEvery > 0 && record.round() % saveEvery == 0);
+                // the round log (and any saved prior) stays even if a later round fails
+                output.keep();
                 progress.update(
                     record.round(),
                     String.format(
@@ -129,6 +141,5 @@ final class MetaTrainCommand implements Callable<Integer> {
       System.out.println("prior: " + finalPrior);
       System.out.println("genotype: " + log.lastGenotype());
     }
-    return 0;
   }
 }

@@ -31,8 +31,9 @@ import picocli.CommandLine.Option;
     name = "node",
     mixinStandardHelpOptions = true,
     description = {
-      "Join a federation: for every round, adapt the coordinator's prior on tasks from --data and upload",
-      "only the mean parameter delta. Images and labels never leave this process. Reconnects by itself."
+      "Join a federation with your data; only parameter deltas leave this machine.",
+      "For every round, adapt the coordinator's prior on tasks from --data and upload only the mean",
+      "parameter delta. Images and labels never leave this process. Reconnects by itself."
     })
 final class NodeCommand implements Callable<Integer> {
 

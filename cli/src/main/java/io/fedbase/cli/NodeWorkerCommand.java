@@ -22,7 +22,10 @@ import picocli.CommandLine.Option;
 @Command(
     name = "node-worker",
     hidden = true,
-    description = "The worker process of `fedbase node`: reads adaptation requests on standard input and answers on standard output.")
+    description = {
+      "The worker process of `fedbase node`; not run by hand.",
+      "Reads adaptation requests on standard input and answers on standard output."
+    })
 final class NodeWorkerCommand implements Callable<Integer> {
 
   @Mixin(name = ThreadsOption.MIXIN)

@@ -1,7 +1,6 @@
 package io.fedbase.cli;
 
 import ai.djl.ndarray.NDManager;
-import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.fedbase.bundle.AggregationRule;
@@ -14,7 +13,6 @@ import io.fedbase.privacy.PrivateMean;
 import io.fedbase.space.SupernetSpec;
 import io.fedbase.supernet.Devices;
 import io.fedbase.supernet.ParameterInitializer;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -22,7 +20,9 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code bench privacy}: what client-level DP costs the prior. Meta-trains one prior without DP
@@ -34,7 +34,10 @@ import picocli.CommandLine.Option;
 @Command(
     name = "privacy",
     mixinStandardHelpOptions = true,
-    description = "Differential privacy's cost: held-out accuracy of priors meta-trained with several noise multipliers, with their epsilon.")
+    description = {
+      "Differential privacy's cost: held-out accuracy at several noise multipliers.",
+      "Meta-trains one prior per noise multiplier, reports its epsilon and adapts each to the same held-out tasks."
+    })
 final class PrivacyBenchCommand implements Callable<Integer> {
 
   @Mixin(name = ThreadsOption.MIXIN)
@@ -61,8 +64,13 @@ final class PrivacyBenchCommand implements Callable<Integer> {
   @Option(names = "--delta", defaultValue = "1e-5", description = "The delta epsilon is reported at (default: ${DEFAULT-VALUE}).")
   double delta;
 
+  @Spec CommandSpec command;
+
   @Override
   public Integer call() throws Exception {
+    BenchReport report = BenchReport.start(command)
+        .inputData("meta-training data", metaTraining.trainData, metaTraining.trainClasses)
+        .inputData("held-out data", heldOut.testData, heldOut.testClasses);
     SupernetSpec spec = supernet.spec();
     double q = (double) metaTraining.tasksPerRound / population;
     if (!(q > 0 && q <= 1)) {
@@ -103,13 +111,8 @@ final class PrivacyBenchCommand implements Callable<Integer> {
       System.out.println(table);
       json.add("priors", priors);
       json.add("results", rows(result));
-      if (run.out != null) {
-        Files.createDirectories(run.out);
-        Files.writeString(run.out.resolve("results.md"), table);
-        Files.writeString(run.out.resolve("results.json"), new GsonBuilder().setPrettyPrinting().create().toJson(json));
-      }
+      report.finish(json, run.out, table);
     }
-    System.out.println(json);
     return 0;
   }
 

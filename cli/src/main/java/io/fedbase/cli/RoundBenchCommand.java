@@ -33,7 +33,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code bench round}: a coordinator process and many lightweight simulated nodes (no training:
@@ -62,8 +64,11 @@ final class RoundBenchCommand implements Callable<Integer> {
   /** Times (nanoTime) one node saw for one round. */
   private record Seen(long assigned, long receipt) {}
 
+  @Spec CommandSpec command;
+
   @Override
   public Integer call() throws Exception {
+    BenchReport report = BenchReport.start(command);
     if (nodes < 1 || rounds < 1) {
       throw new IllegalArgumentException("--nodes and --rounds must be at least 1");
     }
@@ -178,7 +183,7 @@ final class RoundBenchCommand implements Callable<Integer> {
           "%d simulated nodes, %d rounds of %.0f KiB deltas: round %.0f ms median; coordinator overhead %.0f ms median, %.0f ms p95; coordinator RSS %s MiB by round, peak %.0f MiB%n",
           nodes, rounds, layout.totalSize() * Float.BYTES / 1024.0, t[t.length / 2], o[o.length / 2], o[(int) Math.min(o.length - 1, Math.ceil(o.length * 0.95) - 1)],
           Arrays.toString(new java.util.TreeMap<>(rssAfter).values().stream().mapToLong(v -> v / 1024).toArray()), peakKib[0] / 1024.0);
-      System.out.println(json);
+      report.finish(json, null, null);
       return 0;
     } finally {
       uploads.shutdownNow();

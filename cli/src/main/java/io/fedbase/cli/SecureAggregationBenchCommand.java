@@ -53,7 +53,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code bench secagg}: what secure aggregation costs. For each node count, the same rounds run
@@ -66,7 +68,10 @@ import picocli.CommandLine.Option;
 @Command(
     name = "secagg",
     mixinStandardHelpOptions = true,
-    description = "Secure aggregation's cost: bytes per node and round time relative to plain rounds, for several node counts.")
+    description = {
+      "Secure aggregation's cost: bytes per node and round time against plain rounds.",
+      "Runs plain and secure rounds side by side for several node counts."
+    })
 final class SecureAggregationBenchCommand implements Callable<Integer> {
 
   @Option(names = "--nodes", split = ",", defaultValue = "3,10,30", description = "Node counts (default: ${DEFAULT-VALUE}).")
@@ -85,8 +90,11 @@ final class SecureAggregationBenchCommand implements Callable<Integer> {
 
   private SupernetSpec spec;
 
+  @Spec CommandSpec command;
+
   @Override
   public Integer call() throws Exception {
+    BenchReport report = BenchReport.start(command);
     spec = supernet.spec();
     BundleLayout layout = BundleLayout.of(spec);
     Bundle delta = randomDelta(layout);
@@ -126,7 +134,7 @@ final class SecureAggregationBenchCommand implements Callable<Integer> {
     json.addProperty("values", layout.totalSize());
     json.addProperty("rounds", rounds);
     json.add("results", rows);
-    System.out.println(json);
+    report.finish(json, null, null);
     return 0;
   }
 

@@ -1,10 +1,8 @@
 package io.fedbase.cli;
 
-import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.fedbase.bundle.AtomicFiles;
 import io.fedbase.bundle.BundleFiles;
 import io.fedbase.engine.CpuBudget;
 import io.fedbase.engine.StopRequest;
@@ -20,7 +18,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code bench soak}: the real training paths as several concurrent processes for a given time
@@ -34,8 +34,9 @@ import picocli.CommandLine.Option;
     name = "soak",
     mixinStandardHelpOptions = true,
     description = {
-      "Soak the training paths: concurrent meta-train, node and train processes stopped with SIGTERM at random",
-      "and restarted, node workers killed; reports process-minutes, work, slowdown against solo and crashes."
+      "Stop and restart training processes at random for a while; count crashes and damaged files.",
+      "Runs concurrent meta-train, node and train processes, stops them with SIGTERM at random and restarts",
+      "them, kills node workers; reports process-minutes, work, slowdown against solo and crashes."
     })
 final class SoakBenchCommand implements Callable<Integer> {
 
@@ -83,8 +84,11 @@ final class SoakBenchCommand implements Callable<Integer> {
   /** One running training process of a slot. */
   private record Run(Kind kind, String name, Process process, Path dir, long startNanos, long stopAtNanos, long[] signalledAt) {}
 
+  @Spec CommandSpec command;
+
   @Override
   public Integer call() throws Exception {
+    BenchReport report = BenchReport.start(command);
     if (processes < 1 || minutes <= 0 || stopAfter <= 0 || calibrationRounds < 2) {
       throw new IllegalArgumentException("--processes, --minutes, --stop-after must be positive and --calibration-rounds at least 2");
     }
@@ -170,10 +174,8 @@ final class SoakBenchCommand implements Callable<Integer> {
       coordinator.destroyForcibly();
     }
     JsonObject result = summarize(soloSeconds, kills, coordinator.exitValue());
-    AtomicFiles.writeString(out.resolve("results.json"), new GsonBuilder().setPrettyPrinting().create().toJson(result) + "\n");
-    AtomicFiles.writeString(out.resolve("results.md"), markdown(result));
     System.out.print(markdown(result));
-    System.out.println(result);
+    report.finish(result, out, markdown(result));
     return result.get("crashes").getAsInt() == 0 && result.get("damaged_files").getAsInt() == 0 ? 0 : 1;
   }
 

@@ -29,10 +29,10 @@ import picocli.CommandLine.Option;
     name = "train",
     mixinStandardHelpOptions = true,
     description = {
-      "Train the network of a genotype (genotype.json from adapt, or DARTS notation) on --data: SGD with",
-      "momentum and a cosine schedule, drop-path and cutout, a held-out split scored every epoch. A checkpoint",
-      "is written after every epoch; --resume continues an interrupted run. Writes model.fbb (for evaluate),",
-      "curve.png and report.md."
+      "Train the network of a genotype on your dataset.",
+      "The genotype is genotype.json from adapt, or DARTS notation. SGD with momentum and a cosine schedule,",
+      "drop-path and cutout, a held-out split scored every epoch. A checkpoint is written after every epoch;",
+      "--resume continues an interrupted run. Writes model.fbb (for evaluate), curve.png and report.md."
     })
 final class TrainCommand implements Callable<Integer> {
 
@@ -71,6 +71,14 @@ final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    try (OutputDirectory output = OutputDirectory.of(out)) {
+      train(output);
+      output.keep();
+    }
+    return 0;
+  }
+
+  private void train(OutputDirectory output) throws Exception {
     GenotypeSource source = GenotypeSource.read(genotypeFile);
     TrainingConfig config = training.config(seed);
     Path checkpointFile = out.resolve(ModelFiles.CHECKPOINT_FILE);
@@ -94,7 +102,7 @@ final class TrainCommand implements Callable<Integer> {
     if (checkpoint != null) {
       System.out.println("resuming after epoch " + checkpoint.epochsDone() + " of " + config.epochs());
     }
-    Files.createDirectories(out);
+    output.create();
     long t0 = System.nanoTime();
     DerivedTraining.Result result;
     try (NDManager root = NDManager.newBaseManager(Devices.select(device));
@@ -120,6 +128,8 @@ final class TrainCommand implements Callable<Integer> {
                 public void epochEnd(EpochRecord r, TrainingCheckpoint c) throws IOException {
                   lastHeld[0] = r.heldOutAccuracy();
                   ModelFiles.writeCheckpoint(out, c);
+                  // a checkpoint is worth keeping whatever happens next: --resume continues from it
+                  output.keep();
                   epochsSaved[0] = c.epochsDone();
                 }
               });
@@ -138,8 +148,22 @@ final class TrainCommand implements Callable<Integer> {
     Files.writeString(out.resolve("report.md"), report(source, dataset, split, spec, config, result.history(), seconds));
     EpochRecord last = result.history().get(result.history().size() - 1);
     System.out.printf(Locale.ROOT, "held-out accuracy %.4f after %d epochs (%.1f s this run)%n", last.heldOutAccuracy(), last.epoch(), seconds);
-    System.out.println("written to " + out + ": model.fbb, checkpoint.fbb, curve.png, report.md; score it with `fedbase evaluate --model " + out + " --data SPEC`");
-    return 0;
+    System.out.println("written to " + out + ": model.fbb, checkpoint.fbb, curve.png, report.md");
+    System.out.println(
+        "next: score the model on test data with\n  "
+            + ShellWords.fedbaseCommand(
+                List.of("evaluate", "--model", out.toString(), "--data", testDataFor(data.data)), data.classes == null ? List.of() : List.of("--classes", data.classes)));
+  }
+
+  /** The test split of a dataset with a known one, else a placeholder for the user's test data. */
+  static String testDataFor(String trainData) {
+    if (trainData.equals("fashion-mnist")) {
+      return "fashion-mnist:test";
+    }
+    if (trainData.startsWith("cifar:") && !trainData.endsWith(":test")) {
+      return trainData + ":test";
+    }
+    return "TEST-DATA";
   }
 
   static List<String> classNames(ImageDataset dataset) {
@@ -154,7 +178,7 @@ final class TrainCommand implements Callable<Integer> {
       GenotypeSource source, ImageDataset dataset, LabelledImages.Split split, DerivedNetworkSpec spec, TrainingConfig config, List<EpochRecord> history, double seconds) {
     StringBuilder sb = new StringBuilder("# Training report\n\n");
     sb.append("- genotype: `").append(DartsNotation.format(source.genotype())).append("` (from `").append(genotypeFile).append("`)\n");
-    sb.append(String.format(Locale.ROOT, "- network: %d cells, C=%d, %,d weights, stem %s%n", network.cells, network.channels, spec.parameterCount(), spec.frame().stems().get(0)));
+    sb.append(String.format(Locale.ROOT, "- network: %d cells, C=%d, %,d weights; stem for %s%n", network.cells, network.channels, spec.parameterCount(), spec.frame().stems().get(0).describe()));
     sb.append("- data: ").append(dataset.source()).append(", classes ").append(dataset.classes()).append('\n');
     sb.append(String.format(Locale.ROOT, "- images: %d for training, %d held out (stratified, seed %d)%n", split.adapt().size(), split.heldOut().size(), seed));
     sb.append("- recipe: ").append(config.fingerprint()).append('\n');

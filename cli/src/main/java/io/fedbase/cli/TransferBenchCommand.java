@@ -43,7 +43,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code bench transfer}: FetchPrior and SubmitUpdate of a model of {@code --mb} megabytes through
@@ -91,8 +93,11 @@ final class TransferBenchCommand implements Callable<Integer> {
       description = "Upload encoding: fp32, fp16, bf16 or int8; upload times then include the node's encoding, and throughput counts the float32 delta (default: ${DEFAULT-VALUE}).")
   String encoding;
 
+  @Spec CommandSpec command;
+
   @Override
   public Integer call() throws Exception {
+    BenchReport report = BenchReport.start(command);
     DeltaEncoding uploadEncoding = DeltaEncoding.parse(encoding);
     if (mb < 1 || repeat < 1 || warmup < 0 || windowsKib.isEmpty() || uploadChunksKib.isEmpty()) {
       throw new IllegalArgumentException("--mb, --repeat, --windows-kib and --upload-chunks-kib must be positive and --warmup not negative");
@@ -164,7 +169,7 @@ final class TransferBenchCommand implements Callable<Integer> {
     json.addProperty("repeat", repeat);
     json.addProperty("raw_gbps", bytes / raw / 1e9);
     json.add("sweep", sweep);
-    System.out.println(json);
+    report.finish(json, null, null);
     return 0;
   }
 

@@ -8,49 +8,20 @@ import com.google.gson.JsonParser;
 import io.fedbase.bundle.BundleFiles;
 import io.fedbase.genotype.GenotypeJson;
 import io.fedbase.space.SupernetSpec;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The commands as a user runs them, in process, on real Fashion-MNIST. */
 class CliTest {
 
   @TempDir Path dir;
 
-  record Run(int exit, String out, String err) {
-    String lastLine() {
-      String[] lines = out.strip().split("\n");
-      return lines[lines.length - 1];
-    }
-  }
-
-  private static synchronized Run run(String... args) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    StringWriter cliErr = new StringWriter();
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      CommandLine cmd = FedbaseCli.newCommandLine();
-      cmd.setErr(new PrintWriter(cliErr, true));
-      cmd.setOut(new PrintWriter(new PrintStream(out, true, StandardCharsets.UTF_8), true));
-      int exit = cmd.execute(args);
-      return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8) + cliErr);
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
+  private static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
   @Test
@@ -85,7 +56,7 @@ class CliTest {
             List.of("admin", "pause"),
             List.of("admin", "remove-node"))) {
       String[] args = new java.util.ArrayList<>(cmd) {{ add("--help"); }}.toArray(String[]::new);
-      Run r = run(args);
+      CliRun r = run(args);
       assertEquals(0, r.exit(), String.join(" ", args));
       assertTrue(r.out().contains("Usage: fedbase"), r.out());
     }
@@ -93,30 +64,30 @@ class CliTest {
 
   @Test
   void badInputGivesOneClearLineAndExitTwo() throws IOException {
-    Run missing = run("meta-train", "--data", "idx:" + dir.resolve("none"), "--rounds", "1", "--out", dir.resolve("o").toString());
+    CliRun missing = run("meta-train", "--data", "idx:" + dir.resolve("none"), "--rounds", "1", "--out", dir.resolve("o").toString());
     assertEquals(2, missing.exit());
     assertTrue(missing.err().contains("error: missing IDX file"), missing.err());
     assertTrue(!missing.err().contains("\tat "), "no stack trace for bad input");
 
-    Run classes = run("meta-train", "--data", "fashion-mnist", "--classes", "5-2", "--rounds", "1", "--out", dir.toString());
+    CliRun classes = run("meta-train", "--data", "fashion-mnist", "--classes", "5-2", "--rounds", "1", "--out", dir.toString());
     assertEquals(2, classes.exit());
     assertTrue(classes.err().contains("reversed range"), classes.err());
 
-    Run tooFew = run("meta-train", "--data", "fashion-mnist", "--classes", "0-2", "--rounds", "1", "--out", dir.toString());
+    CliRun tooFew = run("meta-train", "--data", "fashion-mnist", "--classes", "0-2", "--rounds", "1", "--out", dir.toString());
     assertEquals(2, tooFew.exit());
     assertTrue(tooFew.err().contains("only 3 classes"), tooFew.err());
 
     Path corrupt = dir.resolve("corrupt.fbb");
     Files.writeString(corrupt, "FBBUNDLE but nothing else");
-    Run init = run("meta-train", "--data", "fashion-mnist", "--classes", "0-5", "--rounds", "1", "--init", corrupt.toString(), "--out", dir.toString());
+    CliRun init = run("meta-train", "--data", "fashion-mnist", "--classes", "0-5", "--rounds", "1", "--init", corrupt.toString(), "--out", dir.toString());
     assertEquals(2, init.exit());
     assertTrue(init.err().contains("corrupt.fbb"), init.err());
 
-    Run profile = run("meta-train", "--data", "fashion-mnist", "--profile", "huge", "--rounds", "1", "--out", dir.toString());
+    CliRun profile = run("meta-train", "--data", "fashion-mnist", "--profile", "huge", "--rounds", "1", "--out", dir.toString());
     assertEquals(2, profile.exit());
     assertTrue(profile.err().contains("unknown profile 'huge'"), profile.err());
 
-    Run usage = run("meta-train", "--rounds", "1");
+    CliRun usage = run("meta-train", "--rounds", "1");
     assertEquals(2, usage.exit(), "picocli's usage error");
     assertTrue(usage.err().contains("--data"), usage.err());
   }
@@ -124,7 +95,7 @@ class CliTest {
   @Test
   void metaTrainWritesPriorsRoundLogAndGenotype() throws IOException {
     Path out = dir.resolve("run");
-    Run r =
+    CliRun r =
         run("meta-train", "--data", "fashion-mnist", "--classes", "0-5", "--rounds", "3", "--tasks-per-round", "2",
             "--queries", "5", "--save-every", "2", "--out", out.toString());
     assertEquals(0, r.exit(), r.err());
@@ -140,7 +111,7 @@ class CliTest {
     assertTrue(r.out().contains("genotype: Genotype(normal=["), r.out());
 
     // resuming from the written prior works
-    Run again =
+    CliRun again =
         run("meta-train", "--data", "fashion-mnist", "--classes", "0-5", "--rounds", "1", "--tasks-per-round", "1",
             "--queries", "5", "--init", out.resolve("prior-final.fbb").toString(), "--out", dir.resolve("run2").toString());
     assertEquals(0, again.exit(), again.err());
@@ -148,15 +119,16 @@ class CliTest {
 
   @Test
   void benchmarksEndWithOneJsonLine() throws IOException {
-    Run inner = run("bench", "inner-step", "--steps", "4", "--warmup", "1", "--batch", "8");
+    CliRun inner = run("bench", "inner-step", "--steps", "4", "--warmup", "1", "--batch", "8");
     assertEquals(0, inner.exit(), inner.err());
     JsonObject j = JsonParser.parseString(inner.lastLine()).getAsJsonObject();
     assertEquals("inner-step", j.get("benchmark").getAsString());
     assertTrue(j.get("ms_per_step_median").getAsDouble() > 0);
     assertEquals(90, j.get("logit_params").getAsInt());
+    assertEquals("inner-step", j.getAsJsonObject("provenance").getAsJsonArray("command").get(2).getAsString(), "every bench records how it ran");
 
     Path staging = dir.resolve("bench-staging");
-    Run aggregate = run("bench", "aggregate", "--nodes", "3", "--params", "20000", "--repeat", "2", "--dir", staging.toString());
+    CliRun aggregate = run("bench", "aggregate", "--nodes", "3", "--params", "20000", "--repeat", "2", "--dir", staging.toString());
     assertEquals(0, aggregate.exit(), aggregate.err());
     JsonObject g = JsonParser.parseString(aggregate.lastLine()).getAsJsonObject();
     assertEquals("aggregate", g.get("benchmark").getAsString());
@@ -165,7 +137,7 @@ class CliTest {
       assertEquals(0, left.count(), "merged uploads' staging files are deleted");
     }
 
-    Run transfer =
+    CliRun transfer =
         run("bench", "transfer", "--mb", "1", "--windows-kib", "256", "--repeat", "1", "--warmup", "1", "--upload-chunks-kib", "256,1024",
             "--ceiling-chunks-kib", "256");
     assertEquals(0, transfer.exit(), transfer.err());
@@ -177,13 +149,14 @@ class CliTest {
     }
     assertTrue(window.getAsJsonArray("bare_grpc_stream").get(0).getAsJsonObject().get("gbps").getAsDouble() > 0, transfer.out());
 
-    Run round = run("bench", "round", "--nodes", "3", "--rounds", "2", "--heap", "256m");
+    CliRun round = run("bench", "round", "--nodes", "3", "--rounds", "2", "--heap", "256m");
     assertEquals(0, round.exit(), round.err());
     JsonObject rd = JsonParser.parseString(round.lastLine()).getAsJsonObject();
     assertEquals(2, rd.getAsJsonArray("per_round").size());
+    assertTrue(rd.getAsJsonObject("provenance").has("cpu_budget"), round.out());
     assertTrue(rd.get("round_ms_median").getAsDouble() > 0, round.out());
 
-    Run adapt =
+    CliRun adapt =
         run("bench", "adaptation", "--rounds", "2", "--tasks", "3", "--steps", "0,1", "--meta-shots", "2", "--meta-queries", "2",
             "--out", dir.resolve("bench").toString());
     assertEquals(0, adapt.exit(), adapt.err());
@@ -192,7 +165,7 @@ class CliTest {
     assertEquals(3, a.get("tasks").getAsInt());
     assertTrue(Files.exists(dir.resolve("bench/results.md")));
 
-    Run encodings =
+    CliRun encodings =
         run("bench", "encodings", "--encodings", "fp32,int8", "--rounds", "2", "--tasks", "3", "--steps", "0,1", "--meta-shots", "2", "--meta-queries", "2");
     assertEquals(0, encodings.exit(), encodings.err());
     JsonObject en = JsonParser.parseString(encodings.lastLine()).getAsJsonObject();
@@ -201,18 +174,18 @@ class CliTest {
     assertTrue(int8.get("bytes_vs_first").getAsDouble() < 0.26, encodings.out());
     assertTrue(int8.get("prior_distance_vs_first").getAsDouble() > 0, "int8 rounding changes the prior: " + encodings.out());
     assertTrue(en.getAsJsonArray("results").get(1).getAsJsonObject().has("int8_diff_mean"), encodings.out());
-    Run privacy =
+    CliRun privacy =
         run("bench", "privacy", "--noise", "1.0", "--rounds", "2", "--tasks", "3", "--steps", "0,1", "--meta-shots", "2", "--meta-queries", "2");
     assertEquals(0, privacy.exit(), privacy.err());
     JsonObject pv = JsonParser.parseString(privacy.lastLine()).getAsJsonObject();
     assertTrue(pv.getAsJsonArray("priors").get(1).getAsJsonObject().get("epsilon").getAsDouble() > 0, privacy.out());
     assertTrue(pv.getAsJsonArray("results").get(1).getAsJsonObject().has("sigma_1_0_minus_scratch"), privacy.out());
-    Run secagg = run("bench", "secagg", "--nodes", "3", "--rounds", "1");
+    CliRun secagg = run("bench", "secagg", "--nodes", "3", "--rounds", "1");
     assertEquals(0, secagg.exit(), secagg.err());
     JsonObject sa = JsonParser.parseString(secagg.lastLine()).getAsJsonObject().getAsJsonArray("results").get(0).getAsJsonObject();
     assertTrue(sa.get("bytes_ratio").getAsDouble() > 1, secagg.out());
     assertTrue(sa.get("secure_round_ms_median").getAsDouble() > 0, secagg.out());
-    Run badEncoding = run("node", "--insecure", "--coordinator", "localhost:1", "--node-id", "a", "--data", "fashion-mnist", "--encoding", "int4");
+    CliRun badEncoding = run("node", "--insecure", "--coordinator", "localhost:1", "--node-id", "a", "--data", "fashion-mnist", "--encoding", "int4");
     assertEquals(2, badEncoding.exit());
     assertTrue(badEncoding.err().contains("unknown delta encoding 'int4'"), badEncoding.err());
   }
@@ -220,31 +193,31 @@ class CliTest {
   @Test
   void federationFlagsAreCheckedBeforeAnythingStarts() {
     String state = dir.resolve("state").toString();
-    Run plaintext = run("coordinator", "--state-dir", state);
+    CliRun plaintext = run("coordinator", "--state-dir", state);
     assertEquals(2, plaintext.exit());
     assertTrue(plaintext.err().contains("needs --ca, --cert and --key"), plaintext.err());
-    Run both = run("coordinator", "--insecure", "--ca", "ca.pem", "--state-dir", state);
+    CliRun both = run("coordinator", "--insecure", "--ca", "ca.pem", "--state-dir", state);
     assertEquals(2, both.exit());
     assertTrue(both.err().contains("cannot be combined"), both.err());
-    Run clientWithout = run("status", "--coordinator", "localhost:1");
+    CliRun clientWithout = run("status", "--coordinator", "localhost:1");
     assertEquals(2, clientWithout.exit());
     assertTrue(clientWithout.err().contains("or --insecure for plaintext"), clientWithout.err());
-    Run quorum = run("coordinator", "--insecure", "--state-dir", state, "--min-nodes", "2", "--quorum", "3", "--port", "0");
+    CliRun quorum = run("coordinator", "--insecure", "--state-dir", state, "--min-nodes", "2", "--quorum", "3", "--port", "0");
     assertEquals(2, quorum.exit());
     assertTrue(quorum.err().contains("--quorum must lie in 1..2"), quorum.err());
-    Run deadline = run("coordinator", "--insecure", "--state-dir", state, "--round-deadline", "5 parsecs", "--port", "0");
+    CliRun deadline = run("coordinator", "--insecure", "--state-dir", state, "--round-deadline", "5 parsecs", "--port", "0");
     assertEquals(2, deadline.exit());
     assertTrue(deadline.err().contains("90s, 10m or 1h"), deadline.err());
-    Run target = run("node", "--insecure", "--coordinator", "nohost", "--node-id", "a", "--data", "fashion-mnist");
+    CliRun target = run("node", "--insecure", "--coordinator", "nohost", "--node-id", "a", "--data", "fashion-mnist");
     assertEquals(2, target.exit());
     assertTrue(target.err().contains("HOST:PORT"), target.err());
-    Run aggregation = run("coordinator", "--insecure", "--state-dir", state, "--aggregation", "trimmed-mean:0.7", "--port", "0");
+    CliRun aggregation = run("coordinator", "--insecure", "--state-dir", state, "--aggregation", "trimmed-mean:0.7", "--port", "0");
     assertEquals(2, aggregation.exit());
     assertTrue(aggregation.err().contains("0.7"), aggregation.err());
-    Run dpWithoutClips = run("coordinator", "--insecure", "--state-dir", state, "--dp", "central", "--port", "0");
+    CliRun dpWithoutClips = run("coordinator", "--insecure", "--state-dir", state, "--dp", "central", "--port", "0");
     assertEquals(2, dpWithoutClips.exit());
     assertTrue(dpWithoutClips.err().contains("--dp-weight-clip"), dpWithoutClips.err());
-    Run secureInsecure = run("coordinator", "--insecure", "--state-dir", state, "--secure-aggregation", "--port", "0");
+    CliRun secureInsecure = run("coordinator", "--insecure", "--state-dir", state, "--secure-aggregation", "--port", "0");
     assertEquals(2, secureInsecure.exit());
     assertTrue(secureInsecure.err().contains("needs node certificates"), secureInsecure.err());
     assertEquals(2, run("check-args", "--", "node", "--insecure", "--bogus", "1").exit(), "check-args refuses unknown flags");
@@ -257,14 +230,14 @@ class CliTest {
   @Test
   void demoRunsAFederationOnLoopbackAndComparesOnHeldOutClasses() throws IOException {
     Path out = dir.resolve("demo");
-    Run demo = run("demo", "--nodes", "2", "--rounds", "2", "--tasks", "3", "--steps", "0,1", "--classes", "0-3", "--out", out.toString());
+    CliRun demo = run("demo", "--nodes", "2", "--rounds", "2", "--tasks", "3", "--steps", "0,1", "--classes", "0-3", "--out", out.toString());
     assertEquals(0, demo.exit(), demo.err());
     assertTrue(demo.out().contains("node-a: classes [0, 2]"), demo.out());
     assertTrue(demo.out().contains("node-b: classes [1, 3]"), demo.out());
     assertTrue(demo.out().contains("derived genotype: Genotype(normal="), demo.out());
     assertTrue(Files.exists(out.resolve("state/prior-v00000002.fbb")), "two committed versions");
     assertTrue(Files.exists(out.resolve("genotype.json")));
-    Run tooMany = run("demo", "--nodes", "4", "--classes", "0-5", "--out", out.toString());
+    CliRun tooMany = run("demo", "--nodes", "4", "--classes", "0-5", "--out", out.toString());
     assertEquals(2, tooMany.exit());
     assertTrue(tooMany.err().contains("at least 2"), tooMany.err());
   }
@@ -295,40 +268,40 @@ class CliTest {
             new io.fedbase.coordinator.metrics.CoordinatorMetrics(new io.prometheus.client.CollectorRegistry(true)))) {
       String target = "127.0.0.1:" + coordinator.port();
       Path fetched = dir.resolve("fetched/prior.fbb");
-      Run fetch = run("prior", "fetch", "--insecure", "--coordinator", target, "--out", fetched.toString());
+      CliRun fetch = run("prior", "fetch", "--insecure", "--coordinator", target, "--out", fetched.toString());
       assertEquals(0, fetch.exit(), fetch.err());
       assertTrue(fetch.out().contains("prior version 0 -> "), fetch.out());
       assertEquals(-1L, Files.mismatch(state.resolve("prior-v00000000.fbb"), fetched), "the committed file, byte for byte");
 
-      Run pause = run("admin", "pause", "--insecure", "--coordinator", target, "--reason", "audit");
+      CliRun pause = run("admin", "pause", "--insecure", "--coordinator", target, "--reason", "audit");
       assertEquals(0, pause.exit(), pause.err());
       assertTrue(pause.out().contains("rounds paused (audit)"), pause.out());
-      Run remove = run("admin", "remove-node", "--insecure", "--coordinator", target, "--node-id", "org-x");
+      CliRun remove = run("admin", "remove-node", "--insecure", "--coordinator", target, "--node-id", "org-x");
       assertTrue(remove.out().contains("removed nodes: org-x"), remove.out());
-      Run status = run("status", "--insecure", "--coordinator", target);
+      CliRun status = run("status", "--insecure", "--coordinator", target);
       assertTrue(status.out().contains("rounds paused by an operator") && status.out().contains("removed nodes: org-x"), status.out());
       assertEquals(0, run("admin", "readmit-node", "--insecure", "--coordinator", target, "--node-id", "org-x").exit());
-      Run again = run("admin", "readmit-node", "--insecure", "--coordinator", target, "--node-id", "org-x");
+      CliRun again = run("admin", "readmit-node", "--insecure", "--coordinator", target, "--node-id", "org-x");
       assertEquals(1, again.exit());
       assertTrue(again.err().contains("is not removed"), again.err());
       assertTrue(run("admin", "resume", "--insecure", "--coordinator", target).out().contains("rounds running"));
 
-      Run info = run("prior", "info", fetched.toString());
+      CliRun info = run("prior", "info", fetched.toString());
       assertEquals(0, info.exit(), info.err());
       assertTrue(info.out().contains("version: 0"), info.out());
       assertTrue(info.out().contains("spec: small") || info.out().contains("spec: remote"), info.out());
       assertTrue(info.out().contains("90 logit values"), info.out());
       assertTrue(info.out().contains("genotype (BASE rule): Genotype(normal="), info.out());
 
-      Run missing = run("prior", "fetch", "--insecure", "--coordinator", target, "--version", "7", "--out", dir.resolve("x.fbb").toString());
+      CliRun missing = run("prior", "fetch", "--insecure", "--coordinator", target, "--version", "7", "--out", dir.resolve("x.fbb").toString());
       assertTrue(missing.exit() != 0);
       assertTrue(missing.err().contains("prior version 7 does not exist"), missing.err());
-      Run badVersion = run("prior", "fetch", "--insecure", "--coordinator", target, "--version", "newest", "--out", dir.resolve("x.fbb").toString());
+      CliRun badVersion = run("prior", "fetch", "--insecure", "--coordinator", target, "--version", "newest", "--out", dir.resolve("x.fbb").toString());
       assertEquals(2, badVersion.exit());
     }
     Path corrupt = dir.resolve("corrupt.fbb");
     Files.write(corrupt, new byte[] {1, 2, 3});
-    Run bad = run("prior", "info", corrupt.toString());
+    CliRun bad = run("prior", "info", corrupt.toString());
     assertEquals(2, bad.exit());
   }
 
@@ -339,7 +312,7 @@ class CliTest {
         "--shots", "2", "--queries", "2", "--out", mt.toString()).exit());
     Path prior = mt.resolve("prior-final.fbb");
     Path out = dir.resolve("adapted");
-    Run adapt = run("adapt", "--prior", prior.toString(), "--data", "fashion-mnist:test", "--classes", "6-8", "--steps", "3",
+    CliRun adapt = run("adapt", "--prior", prior.toString(), "--data", "fashion-mnist:test", "--classes", "6-8", "--steps", "3",
         "--eval-every", "2", "--batch", "8", "--max-per-class", "30", "--max-held-out", "30", "--out", out.toString());
     assertEquals(0, adapt.exit(), adapt.err());
     assertTrue(adapt.out().contains("fresh 3-way classifier"), adapt.out());
@@ -355,12 +328,12 @@ class CliTest {
     assertEquals('P', png[1]);
 
     assertEquals(2, run("adapt", "--prior", prior.toString(), "--coordinator", "h:1", "--data", "fashion-mnist", "--out", out.toString()).exit());
-    Run oneClass = run("adapt", "--prior", prior.toString(), "--data", "fashion-mnist:test", "--classes", "6", "--out", out.toString());
+    CliRun oneClass = run("adapt", "--prior", prior.toString(), "--data", "fashion-mnist:test", "--classes", "6", "--out", out.toString());
     assertEquals(2, oneClass.exit());
     assertTrue(oneClass.err().contains("at least 2 classes"), oneClass.err());
     Path bare = dir.resolve("bare.fbb");
     BundleFiles.write(bare, io.fedbase.bundle.StoredBundle.parameters(BundleFiles.read(prior).bundle(), java.util.Map.of()));
-    Run noSpec = run("adapt", "--prior", bare.toString(), "--data", "fashion-mnist:test", "--classes", "6-8", "--out", out.toString());
+    CliRun noSpec = run("adapt", "--prior", bare.toString(), "--data", "fashion-mnist:test", "--classes", "6-8", "--out", out.toString());
     assertEquals(2, noSpec.exit());
     assertTrue(noSpec.err().contains("does not carry its model spec"), noSpec.err());
   }
@@ -379,27 +352,27 @@ class CliTest {
       "train", "--genotype", genotype.toString(), "--data", "fashion-mnist:test", "--classes", "1,7,8", "--max-per-class", "60",
       "--max-held-out", "30", "--epochs", "2", "--cells", "2", "--channels", "6", "--batch", "20", "--cutout", "6", "--out", model.toString()
     };
-    Run train = run(trainArgs);
+    CliRun train = run(trainArgs);
     assertEquals(0, train.exit(), train.err());
     for (String f : List.of("model.fbb", "checkpoint.fbb", "curve.png", "report.md")) {
       assertTrue(Files.size(model.resolve(f)) > 0, f);
     }
     assertTrue(Files.readString(model.resolve("report.md")).contains("| 2 |"), "every epoch is reported");
 
-    Run again = run(trainArgs);
+    CliRun again = run(trainArgs);
     assertEquals(2, again.exit());
     assertTrue(again.err().contains("--resume"), again.err());
     List<String> resumeArgs = new java.util.ArrayList<>(List.of(trainArgs));
     resumeArgs.add("--resume");
-    Run resumed = run(resumeArgs.toArray(String[]::new));
+    CliRun resumed = run(resumeArgs.toArray(String[]::new));
     assertEquals(0, resumed.exit(), resumed.err());
     assertTrue(resumed.out().contains("resuming after epoch 2 of 2"), resumed.out());
     resumeArgs.set(resumeArgs.indexOf("--epochs") + 1, "3");
-    Run changed = run(resumeArgs.toArray(String[]::new));
+    CliRun changed = run(resumeArgs.toArray(String[]::new));
     assertEquals(2, changed.exit());
     assertTrue(changed.err().contains("other settings"), changed.err());
 
-    Run evaluate = run("evaluate", "--model", model.toString(), "--data", "fashion-mnist:test", "--classes", "1,7,8", "--json", dir.resolve("scores.json").toString());
+    CliRun evaluate = run("evaluate", "--model", model.toString(), "--data", "fashion-mnist:test", "--classes", "1,7,8", "--json", dir.resolve("scores.json").toString());
     assertEquals(0, evaluate.exit(), evaluate.err());
     com.google.gson.JsonObject scores = com.google.gson.JsonParser.parseString(evaluate.lastLine()).getAsJsonObject();
     assertEquals(3000, scores.get("images").getAsInt(), "every test image of the 3 classes");
@@ -423,35 +396,35 @@ class CliTest {
             + " normal_concat=range(2, 5), reduce=[('max_pool_3x3', 0), ('sep_conv_3x3', 0), ('skip_connect', 1), ('dil_conv_3x3', 2),"
             + " ('skip_connect', 0), ('sep_conv_3x3', 3)], reduce_concat=range(2, 5))\n");
     Path model = dir.resolve("model");
-    Run oneClass = run("train", "--genotype", genotype.toString(), "--data", "fashion-mnist:test", "--classes", "1", "--out", model.toString());
+    CliRun oneClass = run("train", "--genotype", genotype.toString(), "--data", "fashion-mnist:test", "--classes", "1", "--out", model.toString());
     assertEquals(2, oneClass.exit());
     assertTrue(oneClass.err().contains("at least 2 classes"), oneClass.err());
 
     Path outside = dir.resolve("outside.json");
     Files.writeString(outside, "{\"format\": \"fedbase-genotype/1\", \"nodes\": 1, \"operations\": [\"max_pool_3x3\", \"skip_connect\"],"
         + " \"genotype\": {\"normal\": [[\"sep_conv_3x3\", 0], [\"skip_connect\", 1]], \"reduce\": [[\"max_pool_3x3\", 0], [\"skip_connect\", 1]]}}");
-    Run notInSpace = run("train", "--genotype", outside.toString(), "--data", "fashion-mnist:test", "--classes", "1,7", "--out", model.toString());
+    CliRun notInSpace = run("train", "--genotype", outside.toString(), "--data", "fashion-mnist:test", "--classes", "1,7", "--out", model.toString());
     assertEquals(2, notInSpace.exit());
     assertTrue(notInSpace.err().contains("not in the search space"), notInSpace.err());
     Path garbage = dir.resolve("garbage.txt");
     Files.writeString(garbage, "sep_conv everywhere");
-    Run malformed = run("train", "--genotype", garbage.toString(), "--data", "fashion-mnist:test", "--classes", "1,7", "--out", model.toString());
+    CliRun malformed = run("train", "--genotype", garbage.toString(), "--data", "fashion-mnist:test", "--classes", "1,7", "--out", model.toString());
     assertEquals(2, malformed.exit());
     assertTrue(malformed.err().contains("neither a genotype.json nor"), malformed.err());
     assertEquals(2, run("train", "--genotype", dir.resolve("none.json").toString(), "--data", "fashion-mnist:test", "--out", model.toString()).exit());
-    Run nothingToResume = run("train", "--genotype", genotype.toString(), "--data", "fashion-mnist:test", "--classes", "1,7", "--resume", "--out", model.toString());
+    CliRun nothingToResume = run("train", "--genotype", genotype.toString(), "--data", "fashion-mnist:test", "--classes", "1,7", "--resume", "--out", model.toString());
     assertEquals(2, nothingToResume.exit());
     assertTrue(nothingToResume.err().contains("nothing to resume"), nothingToResume.err());
 
-    Run noPrior = run("adapt", "--prior", dir.resolve("missing.fbb").toString(), "--data", "fashion-mnist:test", "--classes", "1,7", "--out", dir.resolve("a").toString());
+    CliRun noPrior = run("adapt", "--prior", dir.resolve("missing.fbb").toString(), "--data", "fashion-mnist:test", "--classes", "1,7", "--out", dir.resolve("a").toString());
     assertEquals(2, noPrior.exit());
     assertTrue(noPrior.err().contains("no such file"), noPrior.err());
-    Run noModel = run("evaluate", "--model", model.toString(), "--data", "fashion-mnist:test");
+    CliRun noModel = run("evaluate", "--model", model.toString(), "--data", "fashion-mnist:test");
     assertEquals(2, noModel.exit());
     assertTrue(noModel.err().contains("no trained model"), noModel.err());
     assertEquals(0, run("train", "--genotype", genotype.toString(), "--data", "fashion-mnist:test", "--classes", "1,7", "--max-per-class", "10",
         "--max-held-out", "4", "--epochs", "1", "--cells", "1", "--channels", "4", "--batch", "10", "--out", model.toString()).exit());
-    Run otherClasses = run("evaluate", "--model", model.toString(), "--data", "fashion-mnist:test", "--classes", "1,2");
+    CliRun otherClasses = run("evaluate", "--model", model.toString(), "--data", "fashion-mnist:test", "--classes", "1,2");
     assertEquals(2, otherClasses.exit());
     assertTrue(otherClasses.err().contains("not trained on"), otherClasses.err());
     Path colour = dir.resolve("colour");
@@ -461,14 +434,14 @@ class CliTest {
       img.setRGB(1, 1, 0xFF2040);
       javax.imageio.ImageIO.write(img, "png", colour.resolve(c).resolve("x.png").toFile());
     }
-    Run wrongInput = run("evaluate", "--model", model.toString(), "--data", "folder:" + colour);
+    CliRun wrongInput = run("evaluate", "--model", model.toString(), "--data", "folder:" + colour);
     assertEquals(2, wrongInput.exit());
     assertTrue(wrongInput.err().contains("the model takes 1x28x28 images"), wrongInput.err());
     Path file = model.resolve("model.fbb");
     byte[] bytes = Files.readAllBytes(file);
     bytes[bytes.length - 9] ^= 0x11;
     Files.write(file, bytes);
-    Run corrupt = run("evaluate", "--model", model.toString(), "--data", "fashion-mnist:test", "--classes", "1,7");
+    CliRun corrupt = run("evaluate", "--model", model.toString(), "--data", "fashion-mnist:test", "--classes", "1,7");
     assertEquals(2, corrupt.exit());
     assertEquals(1, corrupt.err().strip().lines().count(), corrupt.err());
   }
@@ -478,17 +451,17 @@ class CliTest {
     Path ca = dir.resolve("ca");
     Path pki = dir.resolve("pki");
     assertEquals(0, run("ca", "init", "--dir", ca.toString(), "--name", "test CA").exit());
-    Run again = run("ca", "init", "--dir", ca.toString());
+    CliRun again = run("ca", "init", "--dir", ca.toString());
     assertEquals(2, again.exit());
     assertTrue(again.err().contains("already holds a CA"), again.err());
-    Run coordinator = run("ca", "issue", "--dir", ca.toString(), "--id", "coordinator", "--role", "coordinator", "--out", pki.toString());
+    CliRun coordinator = run("ca", "issue", "--dir", ca.toString(), "--id", "coordinator", "--role", "coordinator", "--out", pki.toString());
     assertEquals(2, coordinator.exit());
     assertTrue(coordinator.err().contains("--dns"), coordinator.err());
     assertEquals(0, run("ca", "issue", "--dir", ca.toString(), "--id", "coordinator", "--role", "coordinator", "--ip", "127.0.0.1", "--out", pki.toString()).exit());
-    Run node = run("ca", "issue", "--dir", ca.toString(), "--node-id", "org-a", "--out", pki.toString());
+    CliRun node = run("ca", "issue", "--dir", ca.toString(), "--node-id", "org-a", "--out", pki.toString());
     assertEquals(0, node.exit(), node.err());
     assertTrue(Files.exists(pki.resolve("org-a.pem")) && Files.exists(pki.resolve("org-a.key")) && Files.exists(pki.resolve("ca.pem")));
-    Run overwrite = run("ca", "issue", "--dir", ca.toString(), "--node-id", "org-a", "--out", pki.toString());
+    CliRun overwrite = run("ca", "issue", "--dir", ca.toString(), "--node-id", "org-a", "--out", pki.toString());
     assertEquals(2, overwrite.exit());
     assertTrue(overwrite.err().contains("refusing to overwrite a key"), overwrite.err());
     assertEquals(0, run("ca", "issue", "--dir", ca.toString(), "--id", "analyst", "--role", "reader", "--out", pki.toString()).exit());
@@ -496,19 +469,19 @@ class CliTest {
     assertEquals(2, run("ca", "issue", "--dir", ca.toString(), "--id", "../x", "--out", pki.toString()).exit());
 
     // a node takes its id from its certificate, and refuses a reader's
-    Run readerAsNode =
+    CliRun readerAsNode =
         run("node", "--coordinator", "127.0.0.1:1", "--ca", pki.resolve("ca.pem").toString(), "--cert", pki.resolve("analyst.pem").toString(),
             "--key", pki.resolve("analyst.key").toString(), "--data", "fashion-mnist");
     assertEquals(2, readerAsNode.exit());
     assertTrue(readerAsNode.err().contains("reader certificate"), readerAsNode.err());
-    Run otherId =
+    CliRun otherId =
         run("node", "--coordinator", "127.0.0.1:1", "--node-id", "org-b", "--ca", pki.resolve("ca.pem").toString(), "--cert",
             pki.resolve("org-a.pem").toString(), "--key", pki.resolve("org-a.key").toString(), "--data", "fashion-mnist");
     assertEquals(2, otherId.exit());
     assertTrue(otherId.err().contains("differs from the certificate's id 'org-a'"), otherId.err());
 
     assertEquals(0, run("ca", "revoke", "--dir", ca.toString(), "--id", "org-a").exit());
-    Run list = run("ca", "list", "--dir", ca.toString());
+    CliRun list = run("ca", "list", "--dir", ca.toString());
     assertEquals(0, list.exit());
     assertTrue(list.out().lines().anyMatch(l -> l.startsWith("org-a") && !l.endsWith("-")), list.out());
     assertTrue(list.out().lines().anyMatch(l -> l.startsWith("analyst") && l.endsWith("-")), list.out());
