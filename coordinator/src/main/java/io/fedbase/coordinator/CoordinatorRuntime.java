@@ -2,11 +2,12 @@ package io.fedbase.coordinator;
 
 import io.fedbase.bundle.Bundle;
 import io.fedbase.bundle.BundleLayout;
+import io.fedbase.coordinator.metrics.CoordinatorMetrics;
 import io.fedbase.coordinator.round.FederationSettings;
 import io.fedbase.coordinator.round.RoundCoordinator;
-import io.fedbase.coordinator.metrics.CoordinatorMetrics;
 import io.fedbase.coordinator.store.Checkpoint;
 import io.fedbase.coordinator.store.CheckpointStore;
+import io.fedbase.coordinator.strategy.Strategies;
 import io.fedbase.coordinator.transport.CoordinatorServer;
 import io.fedbase.coordinator.transport.FederationService;
 import io.fedbase.learn.MetaOptimizer;
@@ -76,7 +77,11 @@ public final class CoordinatorRuntime implements AutoCloseable {
             });
     RoundCoordinator coordinator =
         new RoundCoordinator(
-            spec, settings, optimizer, new CheckpointStore(stateDir, BundleLayout.of(spec)), Clock.systemUTC(), scheduler, Duration.ofSeconds(15), metrics);
+            spec,
+            settings,
+            Strategies.of(settings, BundleLayout.of(spec)),
+            optimizer,
+            new CheckpointStore(stateDir, BundleLayout.of(spec)), Clock.systemUTC(), scheduler, Duration.ofSeconds(15), metrics);
     CoordinatorServer server = new CoordinatorServer(serverBuilder, coordinator, Duration.ofSeconds(10), metrics, maxConcurrentUploads).start();
     try {
       // the port is open (health NOT_SERVING) while the checkpoint is restored

@@ -9,6 +9,7 @@ import io.fedbase.coordinator.round.RoundCoordinator;
 import io.fedbase.coordinator.round.RoundEvents;
 import io.fedbase.coordinator.round.RoundPolicy;
 import io.fedbase.coordinator.store.CheckpointStore;
+import io.fedbase.coordinator.strategy.Strategies;
 import io.fedbase.coordinator.transport.CoordinatorServer;
 import io.fedbase.coordinator.transport.TransferObserver;
 import io.fedbase.encoding.DeltaEncoder;
@@ -134,7 +135,7 @@ final class FederationFixture implements AutoCloseable {
     settings = customize.apply(settings);
     coordinator =
         new RoundCoordinator(
-            SPEC, settings, OPTIMIZER, new CheckpointStore(stateDir, LAYOUT), Clock.systemUTC(), scheduler, Duration.ofMillis(200), metrics == null ? RoundEvents.none() : metrics);
+            SPEC, settings, Strategies.of(settings, LAYOUT), OPTIMIZER, new CheckpointStore(stateDir, LAYOUT), Clock.systemUTC(), scheduler, Duration.ofMillis(200), metrics == null ? RoundEvents.none() : metrics);
     this.name = InProcessServerBuilder.generateName();
     io.grpc.ServerBuilder<?> builder = serverBuilder != null ? serverBuilder : InProcessServerBuilder.forName(name).directExecutor();
     server = new CoordinatorServer(builder, coordinator, Duration.ofSeconds(2), metrics == null ? TransferObserver.none() : metrics).start();

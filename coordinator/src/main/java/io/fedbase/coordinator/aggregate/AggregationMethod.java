@@ -14,7 +14,7 @@ import java.util.Locale;
  * are not combinable with secure aggregation, where the coordinator never sees an individual delta
  * (see {@link SpillingAggregate}).
  */
-public sealed interface AggregationMethod permits AggregationMethod.WeightedMean, AggregationMethod.Robust {
+public sealed interface AggregationMethod permits AggregationMethod.WeightedMean, AggregationMethod.UnweightedMean, AggregationMethod.Robust {
 
   /** Memory for a robust rule's blocks unless configured: 64 MiB. */
   long DEFAULT_MEMORY_BYTES = 64L << 20;
@@ -25,6 +25,14 @@ public sealed interface AggregationMethod permits AggregationMethod.WeightedMean
   /** The task-weighted mean (DESIGN §4). */
   static AggregationMethod weightedMean() {
     return new WeightedMean();
+  }
+
+  /**
+   * The mean in which every upload counts once whatever its task count, as differential privacy's
+   * sensitivity assumes; not a setting of its own, the private strategy chooses it.
+   */
+  static AggregationMethod unweightedMean() {
+    return new UnweightedMean();
   }
 
   /**
@@ -65,6 +73,19 @@ public sealed interface AggregationMethod permits AggregationMethod.WeightedMean
     @Override
     public String toString() {
       return "mean";
+    }
+  }
+
+  /** The running mean with every upload weighted alike ({@link RoundAggregate} without task weights). */
+  record UnweightedMean() implements AggregationMethod {
+    @Override
+    public RoundAggregator open(BundleLayout layout) {
+      return new RoundAggregate(layout, false);
+    }
+
+    @Override
+    public String toString() {
+      return "mean-unweighted";
     }
   }
 

@@ -31,4 +31,9 @@ public record Assignment(
   public Assignment {
     participants = List.copyOf(participants);
   }
+
+  /** The same assignment with {@code terms} of a private federation. */
+  public Assignment withPrivacy(Optional<PrivacyTerms> terms) {
+    return new Assignment(round, priorVersion, deadline, tasks, taskShape, inner, tau, seed, participants, firstTask, secure, terms);
+  }
 }

@@ -3,42 +3,26 @@ package io.fedbase.coordinator.round;
 import io.fedbase.bundle.Bundle;
 import io.fedbase.bundle.BundleLayout;
 import io.fedbase.bundle.DoubleFold;
-import io.fedbase.coordinator.aggregate.NormBound;
-import io.fedbase.coordinator.aggregate.RoundAggregate;
-import io.fedbase.coordinator.aggregate.RoundAggregator;
+import io.fedbase.coordinator.aggregate.AggregationProtocol;
 import io.fedbase.coordinator.aggregate.StagedUpdate;
 import io.fedbase.coordinator.aggregate.UpdateHeaderFields;
 import io.fedbase.coordinator.aggregate.UpdateReceiver;
 import io.fedbase.coordinator.aggregate.UpdateRejectedException.Reason;
 import io.fedbase.coordinator.aggregate.UpdateRejectedException;
-import io.fedbase.coordinator.privacy.PrivacyReport;
-import io.fedbase.coordinator.privacy.PrivacySettings;
-import io.fedbase.coordinator.privacy.PrivateAggregate;
-import io.fedbase.coordinator.secure.SecureAggregate;
-import io.fedbase.coordinator.secure.SecureAggregationSettings;
-import io.fedbase.coordinator.secure.SecureRound;
 import io.fedbase.coordinator.store.Checkpoint;
 import io.fedbase.coordinator.store.CheckpointStore;
 import io.fedbase.coordinator.store.CommitManifest;
-import io.fedbase.encoding.DeltaEncoding;
 import io.fedbase.genotype.ArchitectureLogits;
 import io.fedbase.genotype.DartsNotation;
 import io.fedbase.genotype.GenotypeRule;
 import io.fedbase.learn.MetaOptimizer;
-import io.fedbase.privacy.GaussianMechanism;
-import io.fedbase.privacy.PrivacyLedger;
-import io.fedbase.privacy.PrivacyTerms;
-import io.fedbase.secagg.RoundConfig;
 import io.fedbase.secagg.SecAggException;
-import io.fedbase.secagg.SecAggServer;
 import io.fedbase.secagg.SecureMessage;
 import io.fedbase.secagg.SecureStep;
-import io.fedbase.secagg.SecureTerms;
 import io.fedbase.space.SupernetSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -46,11 +30,8 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Deque;
-import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -59,7 +40,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.random.RandomGenerator;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -80,6 +60,7 @@ public final class RoundCoordinator implements AutoCloseable {
   private final SupernetSpec spec;
   private final BundleLayout layout;
   private final FederationSettings settings;
+  private final RoundStrategy strategy;
   private final MetaOptimizer optimizer;
   private final CheckpointStore store;
   private final Clock clock;
@@ -87,6 +68,7 @@ public final class RoundCoordinator implements AutoCloseable {
   private final Path stagingDir;
   private final Duration keepAliveInterval;
   private final RoundEvents events;
+  private final RoundCommitter committer;
 
   private final Set<String> joined = new HashSet<>();
   private OperatorControls controls = OperatorControls.none();
@@ -100,17 +82,17 @@ public final class RoundCoordinator implements AutoCloseable {
   private RoundPhase phase = RoundPhase.WAITING;
   private boolean federationDone;
   private OpenRound current;
-  /** What the current prior cost in privacy (every committed round in its ledger); null when not private. */
-  private PrivacyReport privacyReport;
-  private final RandomGenerator noise = GaussianMechanism.noiseSource();
-  private final SecureRandom sampling = new SecureRandom();
   private ScheduledFuture<?> keepAlive;
   private volatile boolean started;
 
-  /** Builds a coordinator; call {@link #start(Bundle)} before anything else. */
+  /**
+   * Builds a coordinator that runs its rounds with {@code strategy}; call {@link #start(Bundle)}
+   * before anything else.
+   */
   public RoundCoordinator(
       SupernetSpec spec,
       FederationSettings settings,
+      RoundStrategy strategy,
       MetaOptimizer optimizer,
       CheckpointStore store,
       Clock clock,
@@ -120,6 +102,7 @@ public final class RoundCoordinator implements AutoCloseable {
     this.spec = spec;
     this.layout = BundleLayout.of(spec);
     this.settings = settings;
+    this.strategy = strategy;
     this.optimizer = optimizer;
     this.store = store;
     this.clock = clock;
@@ -127,6 +110,7 @@ public final class RoundCoordinator implements AutoCloseable {
     this.stagingDir = store.directory().resolve("staging");
     this.keepAliveInterval = keepAliveInterval;
     this.events = events;
+    this.committer = new RoundCommitter(spec, settings, strategy, optimizer, store, events);
   }
 
   /**
@@ -148,14 +132,14 @@ public final class RoundCoordinator implements AutoCloseable {
     }
     LOG.info(
         "rounds aggregate with {} (sums fold with the {} loop{})",
-        settings.aggregation(),
+        strategy,
         DoubleFold.fastest().name(),
         DoubleFold.vector().isPresent() ? "" : "; start java with --add-modules jdk.incubator.vector for the vectorized one");
     prior = from.prior();
     version = from.version();
     lastRound = from.lastRound();
     controls = store.readControls();
-    restorePrivacyLedger();
+    strategy.restore(version, store);
     if (controls.paused() || !controls.removedNodes().isEmpty()) {
       LOG.info("operator controls: paused={} removed={}", controls.paused(), controls.removedNodes());
     }
@@ -236,9 +220,9 @@ public final class RoundCoordinator implements AutoCloseable {
     } else {
       watcher.keepAlive(currentRoundNumber(), phase, version);
     }
-    if (current != null && current.secure != null) {
-      // a secure step relayed while the node was away would otherwise be lost to it
-      current.secure.lastRelayedTo(nodeId).ifPresent(watcher::secureStep);
+    if (current != null) {
+      // a protocol step relayed while the node was away would otherwise be lost to it
+      current.protocol.lastRelayedTo(nodeId).ifPresent(watcher::secureStep);
     }
     maybeOpenRound();
   }
@@ -332,53 +316,7 @@ public final class RoundCoordinator implements AutoCloseable {
       throw new UpdateRejectedException(
           Reason.WRONG_SHAPE, "the delta belongs to model " + BundleLayout.shortHash(header.specHash()) + ", not " + BundleLayout.shortHash(layout.specHash()));
     }
-    if (assignment.secure().isPresent()) {
-      requireMaskedUpload(header);
-      return;
-    }
-    DeltaEncoding encoding =
-        header.encoding()
-            .filter(settings.acceptedEncodings()::contains)
-            .orElseThrow(
-                () ->
-                    new UpdateRejectedException(
-                        Reason.WRONG_SHAPE,
-                        "unsupported update encoding; this federation accepts "
-                            + settings.acceptedEncodings().stream().sorted().map(DeltaEncoding::label).toList()));
-    long expected = encoding.payloadBytes(layout);
-    if (header.payloadBytes() > expected) {
-      throw new UpdateRejectedException(
-          Reason.OVERSIZED, "declared payload of " + header.payloadBytes() + " bytes exceeds the model's " + expected + " in " + encoding);
-    }
-    if (header.payloadBytes() != expected) {
-      throw new UpdateRejectedException(
-          Reason.WRONG_SHAPE, "declared payload of " + header.payloadBytes() + " bytes, the model's delta has " + expected + " in " + encoding);
-    }
-    if (header.taskCount() < 1 || header.taskCount() > assignment.tasks()) {
-      throw new UpdateRejectedException(
-          Reason.WRONG_SHAPE, "task count " + header.taskCount() + " outside 1.." + assignment.tasks() + " (the assignment)");
-    }
-  }
-
-  /** A secure round takes only masked uploads of the whole model, once the keys are shared. */
-  private void requireMaskedUpload(UpdateHeaderFields header) throws UpdateRejectedException {
-    if (header.encoding().filter(DeltaEncoding::masked).isEmpty()) {
-      throw new UpdateRejectedException(
-          Reason.WRONG_SHAPE, "round " + header.round() + " is securely aggregated: upload the masked delta (" + DeltaEncoding.SECURE_RING32 + ")");
-    }
-    long expected = DeltaEncoding.SECURE_RING32.payloadBytes(layout);
-    if (header.payloadBytes() != expected) {
-      throw new UpdateRejectedException(
-          header.payloadBytes() > expected ? Reason.OVERSIZED : Reason.WRONG_SHAPE,
-          "declared payload of " + header.payloadBytes() + " bytes, the masked delta has " + expected);
-    }
-    SecureRound secure = current.secure;
-    if (!secure.acceptingUploads() || !secure.uploaders().contains(header.nodeId())) {
-      throw new UpdateRejectedException(
-          Reason.WRONG_ROUND,
-          "node '" + header.nodeId() + "' may not upload in round " + header.round() + " now: the secure round is in step " + secure.phase()
-              + (secure.uploaders().contains(header.nodeId()) ? "" : " and the node did not share its keys"));
-    }
+    current.protocol.admit(header, assignment.tasks());
   }
 
   /** Folds a completely received upload into the round, or refuses it if the round moved on. */
@@ -396,17 +334,9 @@ public final class RoundCoordinator implements AutoCloseable {
       if (!clock.instant().isBefore(round.deadline)) {
         throw new UpdateRejectedException(Reason.LATE, "the deadline of round " + round.number + " passed during the upload");
       }
-      NormBound bound = settings.normBound();
-      bound.check(staged);
-      float weightScale = bound.weightScale(staged.weightNorm());
-      float logitScale = bound.logitScale(staged.logitNorm());
-      if (settings.privacy().isPresent()) {
-        // the noise is calibrated to these bounds, so the coordinator enforces them whatever a node did
-        PrivacySettings dp = settings.privacy().get();
-        NormBound clip = new NormBound(dp.weightClip(), dp.logitClip(), NormBound.Action.CLIP);
-        weightScale *= clip.weightScale(staged.weightNorm() * weightScale);
-        logitScale *= clip.logitScale(staged.logitNorm() * logitScale);
-      }
+      RoundStrategy.UploadScales scales = strategy.scales(staged);
+      float weightScale = scales.weight();
+      float logitScale = scales.logit();
       long mergeStart = System.nanoTime();
       try {
         round.aggregate.merge(staged, weightScale, logitScale);
@@ -477,7 +407,7 @@ public final class RoundCoordinator implements AutoCloseable {
         settings.targetRounds(),
         DartsNotation.format(GenotypeRule.BASE.derive(ArchitectureLogits.of(prior, spec.operations(), spec.nodes()))),
         controls,
-        Optional.ofNullable(privacyReport));
+        strategy.privacy());
   }
 
   /** The operator's current controls. */
@@ -544,10 +474,10 @@ public final class RoundCoordinator implements AutoCloseable {
 
   /** Closes the round once every selected node that is still a member and holds its lease has uploaded. */
   private void closeIfAllUploaded(OpenRound round) {
-    if (round.secure != null && !round.secure.acceptingUploads()) {
+    if (!round.protocol.acceptingUploads()) {
       return;
     }
-    Collection<String> uploaders = round.secure != null ? round.secure.uploaders() : round.assignments.keySet();
+    Collection<String> uploaders = round.protocol.expectedUploaders();
     boolean all = uploaders.stream().allMatch(n -> round.accepted.containsKey(n) || controls.removed(n) || round.lapsed.contains(n));
     if (all) {
       scheduler.execute(() -> closeRound(round.number));
@@ -568,22 +498,13 @@ public final class RoundCoordinator implements AutoCloseable {
     if (phase != RoundPhase.WAITING || controls.paused() || watchers.size() < settings.policy().minNodes()) {
       return;
     }
-    Optional<PrivacySettings> dp = settings.privacy();
-    if (dp.isPresent()
-        && dp.get().hasBudget()
-        && privacyReport.ledger().wouldExceed(dp.get().budgetEpsilon(), dp.get().delta(), dp.get().sampleRate(), dp.get().noiseMultiplier())) {
-      stop(
-          String.format(
-              Locale.ROOT,
-              "the privacy budget: another round would take epsilon from %.4f above %.4f (delta %g)",
-              privacyReport.epsilon(),
-              dp.get().budgetEpsilon(),
-              dp.get().delta()),
-          true);
+    Optional<String> exhausted = strategy.exhausted();
+    if (exhausted.isPresent()) {
+      stop(exhausted.get(), true);
       return;
     }
-    List<String> participants = sampleParticipants();
-    int needed = Math.max(settings.policy().quorum(), settings.secureAggregation().isPresent() ? 2 : 1);
+    List<String> participants = strategy.sample(new ArrayList<>(watchers.keySet()));
+    int needed = Math.max(settings.policy().quorum(), strategy.minimumParticipants());
     if (participants.size() < needed) {
       // too few drawn this time: nothing is released, so nothing is spent; draw again shortly
       LOG.info("round={} drew {} of {} connected nodes, fewer than {}; drawing again", lastRound + 1, participants.size(), watchers.size(), needed);
@@ -592,120 +513,76 @@ public final class RoundCoordinator implements AutoCloseable {
     }
     long number = lastRound + 1;
     Instant deadline = clock.instant().plus(settings.policy().deadline());
-    int perNode = settings.tasksPerNode();
-    long roundTasks = (long) participants.size() * perNode;
-    Map<String, Assignment> assignments = new LinkedHashMap<>();
-    SecureRound secure =
-        settings.secureAggregation()
-            .map(
-                sa ->
-                    new SecureRound(
-                        new RoundConfig(number, participants, sa.thresholdFor(participants.size()), layout.totalSize(), ringClip(sa, participants.size()))))
-            .orElse(null);
-    Optional<SecureTerms> terms = Optional.ofNullable(secure).map(r -> new SecureTerms(r.config().threshold(), r.config().clip()));
-    Optional<PrivacyTerms> privacyTerms = dp.map(d -> d.nodeTerms(participants.size()));
-    for (int i = 0; i < participants.size(); i++) {
-      assignments.put(
-          participants.get(i),
-          new Assignment(
-              number,
-              version,
-              deadline,
-              perNode,
-              settings.tasks(),
-              settings.inner().withAdaptLogits(settings.inner().adaptLogits() && version >= settings.warmupRounds()),
-              settings.tauAt(version),
-              settings.seed(),
-              participants,
-              version * roundTasks + (long) i * perNode,
-              terms,
-              privacyTerms));
-    }
-    RoundAggregator aggregate =
-        secure != null ? new SecureAggregate(secure, layout) : dp.isPresent() ? new RoundAggregate(layout, false) : settings.aggregation().open(layout);
-    if (dp.isPresent()) {
-      aggregate = new PrivateAggregate(aggregate, dp.get(), noise);
-    }
-    current = new OpenRound(number, version, deadline, assignments, aggregate, secure, clock.instant());
+    RoundPlan plan = strategy.configure(new RoundSetup(settings, number, version, deadline, participants));
+    current = new OpenRound(number, version, deadline, plan.assignments(), plan.protocol(), plan.aggregator(), clock.instant());
     phase = RoundPhase.COLLECTING;
     LOG.info("round={} phase=collecting version={} participants={} deadline={}", number, version, participants.size(), deadline);
     events.phase(number, phase, version);
-    for (Map.Entry<String, Assignment> e : assignments.entrySet()) {
+    for (Map.Entry<String, Assignment> e : plan.assignments().entrySet()) {
       watchers.get(e.getKey()).assigned(e.getValue());
     }
     long delay = Math.max(0, Duration.between(clock.instant(), deadline).toMillis());
     current.deadlineTimer = scheduler.schedule(() -> closeRound(number), delay, TimeUnit.MILLISECONDS);
-    if (secure != null) {
-      scheduleSecureStep(current, SecAggServer.Phase.ADVERTISING);
-    }
+    current.protocol.start(new ProtocolCallback(current));
   }
 
-  /** The privacy spent so far, from the newest manifest: a restart must not forget a round's cost. */
-  private void restorePrivacyLedger() throws IOException {
-    if (settings.privacy().isEmpty()) {
-      return;
+  /** The engine's side of a round's protocol: every call acts only while that round is still the current one. */
+  private final class ProtocolCallback implements AggregationProtocol.Callback {
+    private final OpenRound round;
+
+    ProtocolCallback(OpenRound round) {
+      this.round = round;
     }
-    PrivacySettings dp = settings.privacy().get();
-    Optional<PrivacyReport> last = version == 0 ? Optional.empty() : store.readManifest(version).map(CommitManifest::privacy);
-    if (version > 0 && last.isEmpty()) {
-      throw new IllegalStateException(
-          "prior version " + version + " has no privacy record: it was trained without differential privacy, so no guarantee can be stated for it; start a private federation from a new state directory");
+
+    @Override
+    public void relay(Map<String, SecureStep> steps) {
+      steps.forEach(
+          (node, step) -> {
+            RoundWatcher w = watchers.get(node);
+            if (w != null) {
+              w.secureStep(step);
+            }
+          });
     }
-    privacyReport = PrivacyReport.of(dp, last.map(PrivacyReport::ledger).orElse(PrivacyLedger.empty()), dp.noiseMultiplier(), dp.sampleRate());
-    LOG.info("privacy: {} rounds so far, epsilon={} at delta={} (budget {})", privacyReport.rounds(), privacyReport.epsilon(), dp.delta(), dp.budgetEpsilon());
+
+    @Override
+    public void schedule(Duration delay, Runnable action) {
+      scheduler.schedule(
+          () -> {
+            synchronized (RoundCoordinator.this) {
+              if (current == round) {
+                action.run();
+              }
+            }
+          },
+          delay.toMillis(),
+          TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void uploadersChanged() {
+      if (current == round && phase == RoundPhase.COLLECTING) {
+        closeIfAllUploaded(round);
+      }
+    }
+
+    @Override
+    public void complete() {
+      if (current == round) {
+        concludeRound(round);
+      }
+    }
+
+    @Override
+    public void fail(String reason) {
+      if (current == round) {
+        failRound(round, reason);
+      }
+    }
   }
 
   private synchronized void openRoundIfWaiting() {
     maybeOpenRound();
-  }
-
-  /**
-   * The round's participants: every connected node, or in a private federation with a sampling
-   * rate below 1 each one independently with that probability (the Poisson sampling the accountant
-   * assumes).
-   */
-  private List<String> sampleParticipants() {
-    List<String> connected = new ArrayList<>(watchers.keySet());
-    double rate = settings.privacy().map(PrivacySettings::sampleRate).orElse(1.0);
-    if (rate >= 1) {
-      return connected;
-    }
-    List<String> drawn = new ArrayList<>();
-    for (String node : connected) {
-      if (sampling.nextDouble() < rate) {
-        drawn.add(node);
-      }
-    }
-    return drawn;
-  }
-
-  /**
-   * The L2 bound of a secure round's ring: the configured one, or large enough for a private
-   * delta — clipped to the sensitivity plus, in distributed mode, its noise share (whose norm stays
-   * below σ_share · (√n + 6) but for a vanishing probability) — since clipping again would cut the
-   * noise the guarantee counts on.
-   */
-  private float ringClip(SecureAggregationSettings sa, int participants) {
-    if (settings.privacy().isEmpty()) {
-      return sa.clip();
-    }
-    PrivacyTerms terms = settings.privacy().get().nodeTerms(participants);
-    double needed = GaussianMechanism.sensitivity(terms.weightClip(), terms.logitClip()) + terms.noiseStddev() * (Math.sqrt(layout.totalSize()) + 6);
-    return (float) Math.max(sa.clip(), needed * 1.001);
-  }
-
-  /** Closes {@code step} of {@code round}'s secure protocol after the step timeout, if it is still open then. */
-  private void scheduleSecureStep(OpenRound round, SecAggServer.Phase step) {
-    long timeout = settings.secureAggregation().orElseThrow().stepTimeout().toMillis();
-    scheduler.schedule(() -> secureStepTimedOut(round.number, step), timeout, TimeUnit.MILLISECONDS);
-  }
-
-  private synchronized void secureStepTimedOut(long number, SecAggServer.Phase step) {
-    OpenRound round = current;
-    if (round != null && round.number == number && round.secure != null && round.secure.phase() == step) {
-      LOG.info("round={} secure step {} timed out; going on with the nodes that answered", number, step);
-      closeSecureStep(round);
-    }
   }
 
   /**
@@ -717,62 +594,17 @@ public final class RoundCoordinator implements AutoCloseable {
    */
   public synchronized void secureMessage(String nodeId, long roundNumber, SecureMessage message) throws SecAggException {
     OpenRound round = current;
-    if (round == null || round.number != roundNumber || round.secure == null) {
+    if (round == null || round.number != roundNumber) {
       throw new IllegalStateException("round " + roundNumber + " is not an open secure round; " + describeCurrent());
     }
     if (!round.assignments.containsKey(nodeId)) {
       throw new IllegalStateException("node '" + nodeId + "' is not a participant of round " + roundNumber);
     }
-    SecureRound secure = round.secure;
-    boolean complete;
-    if (message instanceof SecureMessage.Advertise a) {
-      complete = secure.advertise(nodeId, a.advertisement(), a.certificate());
-    } else if (message instanceof SecureMessage.Share sh) {
-      complete = secure.share(nodeId, sh.shares());
-    } else {
-      complete = secure.reveal(nodeId, ((SecureMessage.Reveal) message).response());
-    }
-    if (complete) {
-      closeSecureStep(round);
-    }
+    round.protocol.message(nodeId, message);
   }
 
-  /** Ends the current step of a secure round and relays what it produced; a failure fails the round. */
-  private void closeSecureStep(OpenRound round) {
-    SecureRound secure = round.secure;
-    SecAggServer.Phase step = secure.phase();
-    try {
-      switch (step) {
-        case ADVERTISING -> {
-          relay(secure.closeAdvertising());
-          scheduleSecureStep(round, SecAggServer.Phase.SHARING);
-        }
-        case SHARING -> {
-          relay(secure.closeSharing());
-          // masked uploads now run until the round's deadline, or until every node that shared uploaded
-          closeIfAllUploaded(round);
-        }
-        case UNMASKING -> concludeRound(round);
-        default -> throw new IllegalStateException("secure step " + step + " does not close by message");
-      }
-    } catch (SecAggException e) {
-      LOG.warn("round={} secure aggregation failed in step {}: {}", round.number, step, e.getMessage());
-      failSecureRound(round, "secure aggregation failed: " + e.getMessage());
-    }
-  }
-
-  private void relay(Map<String, SecureStep> steps) {
-    steps.forEach(
-        (node, step) -> {
-          RoundWatcher w = watchers.get(node);
-          if (w != null) {
-            w.secureStep(step);
-          }
-        });
-  }
-
-  /** A secure round that cannot finish: the prior is untouched and the next round may open. */
-  private void failSecureRound(OpenRound round, String reason) {
+  /** A round that cannot finish: the prior is untouched and the next round may open. */
+  private void failRound(OpenRound round, String reason) {
     if (round.deadlineTimer != null) {
       round.deadlineTimer.cancel(false);
     }
@@ -798,20 +630,7 @@ public final class RoundCoordinator implements AutoCloseable {
     int accepted = round.aggregate.updates();
     LOG.info("round={} phase=committing version={} updates={} selected={}", round.number, version, accepted, round.assignments.size());
     events.phase(round.number, phase, version);
-    if (round.secure != null && accepted >= settings.policy().quorum()) {
-      if (round.secure.phase() != SecAggServer.Phase.MASKING) {
-        failSecureRound(round, "secure aggregation did not reach the upload step (" + round.secure.phase() + ") before the deadline");
-        return;
-      }
-      try {
-        relay(round.secure.closeMaskedInput());
-        scheduleSecureStep(round, SecAggServer.Phase.UNMASKING);
-      } catch (SecAggException e) {
-        failSecureRound(round, "secure aggregation failed: " + e.getMessage());
-      }
-      return;
-    }
-    concludeRound(round);
+    round.protocol.collectionEnded(accepted >= settings.policy().quorum());
   }
 
   /** Commits (with quorum) or fails a round whose collection has ended, then moves on. */
@@ -835,6 +654,7 @@ public final class RoundCoordinator implements AutoCloseable {
 
   private void endRound(OpenRound round, RoundOutcome outcome) {
     round.aggregate.close();
+    round.protocol.close();
     remember(outcome);
     events.closed(outcome, round.assignments.size());
     current = null;
@@ -849,107 +669,15 @@ public final class RoundCoordinator implements AutoCloseable {
     maybeOpenRound();
   }
 
+  /** Commits the round through the committer; on success the engine moves to the new version. */
   private RoundOutcome commit(OpenRound round, double seconds) {
-    long stepStart = System.nanoTime();
-    Bundle delta;
-    try {
-      delta = round.aggregate.result();
-    } catch (IOException e) {
-      LOG.error("round {}: cannot compute the round's aggregate, the prior is unchanged", round.number, e);
-      return failed(round, "cannot compute the round's aggregate: " + e.getMessage(), seconds);
+    RoundCommitter.Result result = committer.commit(round, prior, version, seconds);
+    if (result instanceof RoundCommitter.Result.Committed c) {
+      prior = c.prior();
+      version = c.outcome().priorVersion();
+      return c.outcome();
     }
-    int index = settings.scheduleIndex(version);
-    Bundle next = optimizer.step(prior, delta, index, settings.scheduleRounds());
-    events.metaUpdate((System.nanoTime() - stepStart) / 1e9);
-    String bad = next.firstNonFiniteTensor();
-    if (bad != null) {
-      return failed(round, "the meta-update made " + bad + " non-finite; the prior is unchanged", seconds);
-    }
-    SearchHealth health = SearchHealth.of(spec, prior, next, round.aggregate.logitDeltas());
-    PrivacyReport report = settings.privacy().map(dp -> privacyAfter(dp, round)).orElse(null);
-    if (report != null && report.budgetEpsilon() != null && report.epsilon() > report.budgetEpsilon()) {
-      // distributed noise from fewer nodes than selected: releasing this round would break the budget
-      return failed(
-          round,
-          String.format(
-              Locale.ROOT,
-              "committing would take epsilon to %.4f, above the budget %.4f (only %d of %d nodes' noise shares arrived); the prior is unchanged",
-              report.epsilon(), report.budgetEpsilon(), round.aggregate.updates(), round.assignments.size()),
-          seconds);
-    }
-    Map<String, String> metadata = new TreeMap<>();
-    metadata.put("optimizer", optimizer.toString());
-    metadata.put("aggregation", round.aggregate.toString());
-    metadata.put("updates", Integer.toString(round.aggregate.updates()));
-    if (report != null) {
-      metadata.putAll(privacyMetadata(report));
-    }
-    long writeStart = System.nanoTime();
-    try {
-      store.commit(
-          new Checkpoint(version + 1, round.number, next),
-          spec,
-          metadata,
-          new CommitManifest.Draft(
-              round.number, version, round.aggregate.toString(), optimizer.toString(), index, settings.scheduleRounds(), round.uploads, report));
-      events.checkpoint((System.nanoTime() - writeStart) / 1e9, fileSize(store.priorFile(version + 1)), true);
-    } catch (IOException e) {
-      events.checkpoint((System.nanoTime() - writeStart) / 1e9, 0, false);
-      LOG.error("round {}: cannot write the checkpoint, the prior is unchanged", round.number, e);
-      return failed(round, "checkpoint write failed: " + e.getMessage(), seconds);
-    }
-    events.searchHealth(health);
-    if (report != null) {
-      privacyReport = report;
-      events.privacy(report);
-      LOG.info("round={} privacy epsilon={} delta={} rounds={}", round.number, String.format("%.4f", report.epsilon()), report.delta(), report.rounds());
-    }
-    prior = next;
-    version++;
-    long tasks = round.aggregate.tasks();
-    RoundOutcome outcome =
-        new RoundOutcome(
-            round.number,
-            true,
-            "",
-            round.aggregate.updates(),
-            tasks,
-            version,
-            seconds,
-            round.lossAfter / tasks,
-            round.accuracy / tasks,
-            health.weightUpdateNorm(),
-            health.logitUpdateNorm());
-    LOG.info(
-        "round={} outcome=committed version={} updates={} tasks={} loss_after={} query_acc={} seconds={}",
-        round.number,
-        version,
-        outcome.acceptedUpdates(),
-        tasks,
-        String.format("%.3f", outcome.supportLossAfter()),
-        String.format("%.3f", outcome.queryAccuracy()),
-        String.format("%.1f", seconds));
-    return outcome;
-  }
-
-  /** The ledger with this round added, at the noise that really reached the sum. */
-  private PrivacyReport privacyAfter(PrivacySettings dp, OpenRound round) {
-    double sigma = dp.effectiveNoiseMultiplier(round.assignments.size(), round.aggregate.updates());
-    return PrivacyReport.of(dp, privacyReport.ledger().plus(dp.sampleRate(), sigma), sigma, dp.sampleRate());
-  }
-
-  /** The privacy cost written into the prior file itself, so whoever fetches the prior sees it. */
-  private static Map<String, String> privacyMetadata(PrivacyReport r) {
-    Map<String, String> m = new TreeMap<>();
-    m.put("dp_mode", r.mode());
-    m.put("dp_epsilon", String.format(Locale.ROOT, "%.6g", r.epsilon()));
-    m.put("dp_delta", String.format(Locale.ROOT, "%g", r.delta()));
-    m.put("dp_rounds", Long.toString(r.rounds()));
-    m.put("dp_noise_multiplier", String.format(Locale.ROOT, "%g", r.noiseMultiplier()));
-    m.put("dp_sampling_rate", String.format(Locale.ROOT, "%g", r.samplingRate()));
-    m.put("dp_weight_clip", String.format(Locale.ROOT, "%g", r.weightClip()));
-    m.put("dp_logit_clip", String.format(Locale.ROOT, "%g", r.logitClip()));
-    return m;
+    return failed(round, ((RoundCommitter.Result.Failed) result).reason(), seconds);
   }
 
   private RoundOutcome failed(OpenRound round, String reason, double seconds) {
@@ -961,14 +689,6 @@ public final class RoundCoordinator implements AutoCloseable {
     }
     return new RoundOutcome(
         round.number, false, reason, round.aggregate.updates(), round.aggregate.tasks(), version, seconds, Double.NaN, Double.NaN, 0, 0);
-  }
-
-  private static long fileSize(Path file) {
-    try {
-      return Files.size(file);
-    } catch (IOException e) {
-      return 0;
-    }
   }
 
   private void remember(RoundOutcome outcome) {
@@ -1014,6 +734,7 @@ public final class RoundCoordinator implements AutoCloseable {
     }
     if (current != null) {
       current.aggregate.close();
+      current.protocol.close();
     }
     current = null;
   }
@@ -1038,37 +759,6 @@ public final class RoundCoordinator implements AutoCloseable {
   private static void requireValidNodeId(String nodeId) {
     if (nodeId == null || !NODE_ID.matcher(nodeId).matches()) {
       throw new IllegalArgumentException("node id must be 1 to 64 of [A-Za-z0-9._-], got '" + nodeId + "'");
-    }
-  }
-
-  /** The round being collected. */
-  private static final class OpenRound {
-    final long number;
-    final long priorVersion;
-    final Instant deadline;
-    final Map<String, Assignment> assignments;
-    final RoundAggregator aggregate;
-    /** The secure-aggregation protocol state; null when the round is aggregated in the clear. */
-    final SecureRound secure;
-    final Instant opened;
-    final Map<String, Receipt> accepted = new HashMap<>();
-    final Set<String> inProgress = new HashSet<>();
-    /** Selected nodes whose lease expired while disconnected. */
-    final Set<String> lapsed = new HashSet<>();
-    final List<CommitManifest.Upload> uploads = new ArrayList<>();
-    double lossAfter;
-    double accuracy;
-    ScheduledFuture<?> deadlineTimer;
-
-    OpenRound(
-        long number, long priorVersion, Instant deadline, Map<String, Assignment> assignments, RoundAggregator aggregate, SecureRound secure, Instant opened) {
-      this.number = number;
-      this.priorVersion = priorVersion;
-      this.deadline = deadline;
-      this.assignments = assignments;
-      this.aggregate = aggregate;
-      this.secure = secure;
-      this.opened = opened;
     }
   }
 }

@@ -10,6 +10,7 @@ import io.fedbase.coordinator.aggregate.AggregationMethod;
 import io.fedbase.coordinator.aggregate.UpdateHeaderFields;
 import io.fedbase.coordinator.aggregate.UpdateReceiver;
 import io.fedbase.coordinator.store.CheckpointStore;
+import io.fedbase.coordinator.strategy.Strategies;
 import io.fedbase.learn.FiniteDifferenceUpdate;
 import io.fedbase.learn.InnerLoopConfig;
 import io.fedbase.learn.MetaOptimizer;
@@ -65,7 +66,7 @@ class RobustRoundTest {
             new RoundPolicy(3, 3, Duration.ofSeconds(30)), 2, new TaskSpec(4, 5, 5), InnerLoopConfig.defaults(), Schedule.linear(1.0, 0.3), SCHEDULE_ROUNDS, 0, 11, 0)
             .withAggregation(method);
     return new RoundCoordinator(
-        SPEC, settings, OPTIMIZER, new CheckpointStore(dir, LAYOUT), Clock.systemUTC(), scheduler, Duration.ofSeconds(10), RoundEvents.none());
+        SPEC, settings, Strategies.of(settings, LAYOUT), OPTIMIZER, new CheckpointStore(dir, LAYOUT), Clock.systemUTC(), scheduler, Duration.ofSeconds(10), RoundEvents.none());
   }
 
   private void joinAndWatch(RoundCoordinator coordinator, String node) {
