@@ -71,8 +71,9 @@ class SecureRoundTest {
 
   @TempDir Path dir;
 
-  private final List<Thread> threads = new ArrayList<>();
-  private final List<ManagedChannel> channels = new ArrayList<>();
+  // node threads add upload threads while a test ends: both lists are read and written concurrently
+  private final List<Thread> threads = new CopyOnWriteArrayList<>();
+  private final List<ManagedChannel> channels = new CopyOnWriteArrayList<>();
   private CertificateAuthority ca;
 
   @AfterEach

@@ -15,7 +15,9 @@ import java.util.Optional;
  * timers it needs, and when its aggregate is ready or the round cannot finish. The engine never
  * asks which kind of protocol a round runs.
  *
- * <p>Called under the round engine's lock, like the callback it calls.
+ * <p>Called under the round engine's lock, like the callback it calls; only merges into its
+ * aggregator run without it (serialized among themselves), so a protocol whose state those merges
+ * touch guards that state itself.
  */
 public interface AggregationProtocol extends AutoCloseable {
 

@@ -17,7 +17,8 @@ import java.util.List;
  * it had already taken, which leaves it broken: then every later {@link #merge} and {@link
  * #result()} throws, and the round fails.
  *
- * <p>Not thread-safe: the round coordinator calls it under its lock.
+ * <p>Not thread-safe: the round engine serializes merges, and reads the result only once no merge
+ * is left.
  */
 public interface RoundAggregator extends AutoCloseable {
 

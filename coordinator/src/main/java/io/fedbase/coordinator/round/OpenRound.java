@@ -12,7 +12,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
 
-/** The round being collected: its plan, what arrived so far, and its timer. Guarded by the engine's lock. */
+/**
+ * The round being collected: its plan, what arrived so far, and its timer. Guarded by the engine's
+ * lock, except the aggregator, which merges under {@link #mergeLock} and is read by the commit once
+ * collection has ended and no merge is left.
+ */
 final class OpenRound {
   final long number;
   final long priorVersion;
@@ -25,6 +29,14 @@ final class OpenRound {
   final Instant opened;
   final Map<String, Receipt> accepted = new HashMap<>();
   final Set<String> inProgress = new HashSet<>();
+  /** Nodes whose complete upload is being merged outside the engine's lock. */
+  final Set<String> merging = new HashSet<>();
+  /** Collection ended while uploads were merging: it is finished by the last merge to complete. */
+  boolean endCollectionWhenMerged;
+  /** The round is being committed or failed off the engine's lock; nothing may close its aggregate meanwhile. */
+  boolean concluding;
+  /** Serializes merges into the round's aggregator, which is not thread-safe, without the engine's lock. */
+  final Object mergeLock = new Object();
   /** Selected nodes whose lease expired while disconnected. */
   final Set<String> lapsed = new HashSet<>();
   final List<CommitManifest.Upload> uploads = new ArrayList<>();

@@ -255,7 +255,7 @@ public final class RoundCoordinator implements AutoCloseable {
     if (round == null || round.number != roundNumber || phase != RoundPhase.COLLECTING) {
       return;
     }
-    if (watchers.containsKey(nodeId) || round.accepted.containsKey(nodeId) || round.inProgress.contains(nodeId)) {
+    if (watchers.containsKey(nodeId) || round.accepted.containsKey(nodeId) || round.inProgress.contains(nodeId) || round.merging.contains(nodeId)) {
       return;
     }
     round.lapsed.add(nodeId);
@@ -263,8 +263,28 @@ public final class RoundCoordinator implements AutoCloseable {
     closeIfAllUploaded(round);
   }
 
-  /** Checks an upload's header against the collecting round; see {@link UploadStart}. */
-  public synchronized UploadStart beginUpload(UpdateHeaderFields header) throws UpdateRejectedException {
+  /**
+   * Checks an upload's header against the collecting round; see {@link UploadStart}. The staging
+   * file of a new upload is created after the checks, outside the engine's lock.
+   */
+  public UploadStart beginUpload(UpdateHeaderFields header) throws UpdateRejectedException {
+    Optional<Receipt> repeat = admit(header);
+    if (repeat.isPresent()) {
+      return new UploadStart.Repeat(repeat.get());
+    }
+    try {
+      return new UploadStart.Fresh(new UpdateReceiver(header, layout, stagingDir));
+    } catch (UpdateRejectedException e) {
+      abortUpload(header);
+      throw e;
+    }
+  }
+
+  /**
+   * The checks of {@link #beginUpload}: the receipt to repeat for an upload already accepted, or
+   * empty when a new upload may start (its node is then marked in progress).
+   */
+  private synchronized Optional<Receipt> admit(UpdateHeaderFields header) throws UpdateRejectedException {
     if (controls.removed(header.nodeId())) {
       throw new UpdateRejectedException(Reason.REMOVED, "node '" + header.nodeId() + "' was removed from the federation by an operator");
     }
@@ -282,7 +302,7 @@ public final class RoundCoordinator implements AutoCloseable {
     Receipt previous = round.accepted.get(header.nodeId());
     if (previous != null) {
       events.duplicate();
-      return new UploadStart.Repeat(previous.asDuplicate());
+      return Optional.of(previous.asDuplicate());
     }
     Assignment assignment = round.assignments.get(header.nodeId());
     if (assignment == null) {
@@ -299,16 +319,11 @@ public final class RoundCoordinator implements AutoCloseable {
               + round.priorVersion);
     }
     requireShape(header, assignment);
-    if (!round.inProgress.add(header.nodeId())) {
+    if (round.merging.contains(header.nodeId()) || !round.inProgress.add(header.nodeId())) {
       throw new UpdateRejectedException(
           Reason.IN_PROGRESS, "an upload from node '" + header.nodeId() + "' for round " + round.number + " is in progress");
     }
-    try {
-      return new UploadStart.Fresh(new UpdateReceiver(header, layout, stagingDir));
-    } catch (UpdateRejectedException e) {
-      round.inProgress.remove(header.nodeId());
-      throw e;
-    }
+    return Optional.empty();
   }
 
   private void requireShape(UpdateHeaderFields header, Assignment assignment) throws UpdateRejectedException {
@@ -319,35 +334,71 @@ public final class RoundCoordinator implements AutoCloseable {
     current.protocol.admit(header, assignment.tasks());
   }
 
-  /** Folds a completely received upload into the round, or refuses it if the round moved on. */
-  public synchronized Receipt completeUpload(StagedUpdate staged) throws UpdateRejectedException {
+  /**
+   * Folds a completely received upload into the round, or refuses it if the round moved on. The
+   * merge reads the staged file without the engine's lock, so joins, keep-alives and status calls
+   * never wait for the disk; the round's collection does not end while a merge is running.
+   */
+  public Receipt completeUpload(StagedUpdate staged) throws UpdateRejectedException {
+    UpdateHeaderFields header = staged.header();
+    try {
+      Merge merge = startMerge(staged);
+      long mergeStart = System.nanoTime();
+      IOException failure = null;
+      try {
+        synchronized (merge.round().mergeLock) {
+          merge.round().aggregate.merge(staged, merge.scales().weight(), merge.scales().logit());
+        }
+      } catch (IOException e) {
+        failure = e;
+      }
+      return finishMerge(merge, staged, failure, (System.nanoTime() - mergeStart) / 1e9);
+    } finally {
+      // a refused upload's file; a merged one's is already gone (deleted, or renamed by a rule that keeps it)
+      deleteQuietly(staged.file());
+    }
+  }
+
+  /** An upload admitted to its round's aggregate, with the scales it enters with. */
+  private record Merge(OpenRound round, RoundStrategy.UploadScales scales) {}
+
+  /** The checks before a merge; the node moves from uploading to merging. */
+  private synchronized Merge startMerge(StagedUpdate staged) throws UpdateRejectedException {
     UpdateHeaderFields header = staged.header();
     OpenRound round = current;
+    if (round == null || round.number != header.round() || phase != RoundPhase.COLLECTING) {
+      throw new UpdateRejectedException(Reason.LATE, "round " + header.round() + " closed during the upload");
+    }
+    round.inProgress.remove(header.nodeId());
+    if (controls.removed(header.nodeId())) {
+      throw new UpdateRejectedException(Reason.REMOVED, "node '" + header.nodeId() + "' was removed by an operator during the upload");
+    }
+    if (!clock.instant().isBefore(round.deadline)) {
+      throw new UpdateRejectedException(Reason.LATE, "the deadline of round " + round.number + " passed during the upload");
+    }
+    RoundStrategy.UploadScales scales = strategy.scales(staged);
+    round.merging.add(header.nodeId());
+    return new Merge(round, scales);
+  }
+
+  /** Records a merged upload (or its failure) and ends the round's collection if it was waiting for it. */
+  private synchronized Receipt finishMerge(Merge merge, StagedUpdate staged, IOException failure, double mergeSeconds) throws UpdateRejectedException {
+    UpdateHeaderFields header = staged.header();
+    OpenRound round = merge.round();
+    RoundStrategy.UploadScales scales = merge.scales();
+    round.merging.remove(header.nodeId());
     try {
-      if (round == null || round.number != header.round() || phase != RoundPhase.COLLECTING) {
-        throw new UpdateRejectedException(Reason.LATE, "round " + header.round() + " closed during the upload");
+      if (current != round) {
+        throw new UpdateRejectedException(Reason.UNAVAILABLE, "the coordinator shut down during the upload");
       }
-      round.inProgress.remove(header.nodeId());
-      if (controls.removed(header.nodeId())) {
-        throw new UpdateRejectedException(Reason.REMOVED, "node '" + header.nodeId() + "' was removed by an operator during the upload");
+      if (failure != null) {
+        throw new UpdateRejectedException(Reason.UNAVAILABLE, "cannot read the staged upload back: " + failure.getMessage());
       }
-      if (!clock.instant().isBefore(round.deadline)) {
-        throw new UpdateRejectedException(Reason.LATE, "the deadline of round " + round.number + " passed during the upload");
-      }
-      RoundStrategy.UploadScales scales = strategy.scales(staged);
-      float weightScale = scales.weight();
-      float logitScale = scales.logit();
-      long mergeStart = System.nanoTime();
-      try {
-        round.aggregate.merge(staged, weightScale, logitScale);
-        round.uploads.add(
-            new CommitManifest.Upload(
-                header.nodeId(), staged.sha256(), header.taskCount(), staged.weightNorm(), staged.logitNorm(), weightScale, logitScale));
-        events.accepted(header.taskCount(), (System.nanoTime() - mergeStart) / 1e9);
-      } catch (IOException e) {
-        throw new UpdateRejectedException(Reason.UNAVAILABLE, "cannot read the staged upload back: " + e.getMessage());
-      }
-      Receipt receipt = new Receipt(round.number, false, round.aggregate.updates());
+      round.uploads.add(
+          new CommitManifest.Upload(
+              header.nodeId(), staged.sha256(), header.taskCount(), staged.weightNorm(), staged.logitNorm(), scales.weight(), scales.logit()));
+      events.accepted(header.taskCount(), mergeSeconds);
+      Receipt receipt = new Receipt(round.number, false, round.accepted.size() + 1);
       round.accepted.put(header.nodeId(), receipt);
       round.lossAfter += header.supportLossAfter() * header.taskCount();
       round.accuracy += header.queryAccuracy() * header.taskCount();
@@ -358,11 +409,14 @@ public final class RoundCoordinator implements AutoCloseable {
           header.taskCount(),
           String.format("%.4f", staged.weightNorm()),
           String.format("%.4f", staged.logitNorm()));
-      closeIfAllUploaded(round);
       return receipt;
     } finally {
-      // a refused upload's file; a merged one's is already gone (deleted, or renamed by a rule that keeps it)
-      deleteQuietly(staged.file());
+      if (current == round && phase == RoundPhase.COLLECTING) {
+        closeIfAllUploaded(round);
+      } else if (current == round && round.endCollectionWhenMerged && round.merging.isEmpty()) {
+        round.endCollectionWhenMerged = false;
+        endCollection(round);
+      }
     }
   }
 
@@ -603,15 +657,6 @@ public final class RoundCoordinator implements AutoCloseable {
     round.protocol.message(nodeId, message);
   }
 
-  /** A round that cannot finish: the prior is untouched and the next round may open. */
-  private void failRound(OpenRound round, String reason) {
-    if (round.deadlineTimer != null) {
-      round.deadlineTimer.cancel(false);
-    }
-    phase = RoundPhase.COMMITTING;
-    RoundOutcome outcome = failed(round, reason, Duration.between(round.opened, clock.instant()).toNanos() / 1e9);
-    endRound(round, outcome);
-  }
 
   /**
    * Ends round {@code number}'s collection: commit with quorum, else fail; then opens the next if
@@ -627,29 +672,88 @@ public final class RoundCoordinator implements AutoCloseable {
       round.deadlineTimer.cancel(false);
     }
     phase = RoundPhase.COMMITTING;
-    int accepted = round.aggregate.updates();
-    LOG.info("round={} phase=committing version={} updates={} selected={}", round.number, version, accepted, round.assignments.size());
+    LOG.info("round={} phase=committing version={} updates={} selected={}", round.number, version, round.accepted.size(), round.assignments.size());
     events.phase(round.number, phase, version);
-    round.protocol.collectionEnded(accepted >= settings.policy().quorum());
+    if (!round.merging.isEmpty()) {
+      // uploads admitted before the end are still being merged; the last of them ends the collection
+      round.endCollectionWhenMerged = true;
+      return;
+    }
+    endCollection(round);
   }
 
-  /** Commits (with quorum) or fails a round whose collection has ended, then moves on. */
+  /** Tells the round's protocol that no more uploads come, and whether they reached the quorum. */
+  private void endCollection(OpenRound round) {
+    round.protocol.collectionEnded(round.aggregate.updates() >= settings.policy().quorum());
+  }
+
+  /**
+   * Commits (with quorum) or fails a round whose collection has ended, then moves on. The commit
+   * (the meta-update and the checkpoint on disk) runs on the scheduler without the engine's lock;
+   * nothing else changes the prior meanwhile, since no round collects.
+   */
   private void concludeRound(OpenRound round) {
     int accepted = round.aggregate.updates();
+    conclude(round, accepted < settings.policy().quorum() ? "quorum not reached: " + accepted + " of " + settings.policy().quorum() + " updates" : null);
+  }
+
+  /** A round that cannot finish: the prior is untouched and the next round may open. */
+  private void failRound(OpenRound round, String reason) {
+    conclude(round, reason);
+  }
+
+  /** Ends {@code round} off the lock: commits it, or records its failure for {@code failure} (null: commit). */
+  private void conclude(OpenRound round, String failure) {
+    if (round.concluding) {
+      return;
+    }
+    round.concluding = true;
+    if (round.deadlineTimer != null) {
+      round.deadlineTimer.cancel(false);
+    }
+    phase = RoundPhase.COMMITTING;
+    Bundle base = prior;
+    long baseVersion = version;
     double seconds = Duration.between(round.opened, clock.instant()).toNanos() / 1e9;
-    RoundOutcome outcome;
-    if (accepted < settings.policy().quorum()) {
-      outcome = failed(round, "quorum not reached: " + accepted + " of " + settings.policy().quorum() + " updates", seconds);
-    } else {
+    scheduler.execute(() -> finishConclusion(round, base, baseVersion, seconds, failure));
+  }
+
+  /** Runs without the engine's lock; then moves the engine on under it. */
+  private void finishConclusion(OpenRound round, Bundle base, long baseVersion, double seconds, String failure) {
+    RoundOutcome outcome = null;
+    Bundle next = null;
+    String reason = failure;
+    if (reason == null) {
       try {
-        outcome = commit(round, seconds);
+        RoundCommitter.Result result = committer.commit(round, base, baseVersion, seconds);
+        if (result instanceof RoundCommitter.Result.Committed c) {
+          outcome = c.outcome();
+          next = c.prior();
+        } else {
+          reason = ((RoundCommitter.Result.Failed) result).reason();
+        }
       } catch (RuntimeException e) {
         // a bug must not leave the coordinator stuck mid-commit: the round fails, the prior stays
         LOG.error("round {}: the commit failed unexpectedly, the prior is unchanged", round.number, e);
-        outcome = failed(round, "internal error while committing: " + e, seconds);
+        reason = "internal error while committing: " + e;
       }
     }
-    endRound(round, outcome);
+    if (outcome == null) {
+      outcome = failed(round, reason, baseVersion, seconds);
+    }
+    synchronized (this) {
+      if (current != round) {
+        // the coordinator closed meanwhile; what was committed is on disk and resumes on restart
+        round.aggregate.close();
+        round.protocol.close();
+        return;
+      }
+      if (next != null) {
+        prior = next;
+        version = outcome.priorVersion();
+      }
+      endRound(round, outcome);
+    }
   }
 
   private void endRound(OpenRound round, RoundOutcome outcome) {
@@ -669,26 +773,16 @@ public final class RoundCoordinator implements AutoCloseable {
     maybeOpenRound();
   }
 
-  /** Commits the round through the committer; on success the engine moves to the new version. */
-  private RoundOutcome commit(OpenRound round, double seconds) {
-    RoundCommitter.Result result = committer.commit(round, prior, version, seconds);
-    if (result instanceof RoundCommitter.Result.Committed c) {
-      prior = c.prior();
-      version = c.outcome().priorVersion();
-      return c.outcome();
-    }
-    return failed(round, ((RoundCommitter.Result.Failed) result).reason(), seconds);
-  }
-
-  private RoundOutcome failed(OpenRound round, String reason, double seconds) {
-    LOG.warn("round={} outcome=failed version={} updates={} reason=\"{}\"", round.number, version, round.aggregate.updates(), reason);
+  /** The outcome of a failed round, recorded in the state file (off the engine's lock). */
+  private RoundOutcome failed(OpenRound round, String reason, long atVersion, double seconds) {
+    LOG.warn("round={} outcome=failed version={} updates={} reason=\"{}\"", round.number, atVersion, round.aggregate.updates(), reason);
     try {
-      store.recordFailedRound(version, round.number);
+      store.recordFailedRound(atVersion, round.number);
     } catch (IOException e) {
       LOG.error("cannot record the failed round {}", round.number, e);
     }
     return new RoundOutcome(
-        round.number, false, reason, round.aggregate.updates(), round.aggregate.tasks(), version, seconds, Double.NaN, Double.NaN, 0, 0);
+        round.number, false, reason, round.aggregate.updates(), round.aggregate.tasks(), atVersion, seconds, Double.NaN, Double.NaN, 0, 0);
   }
 
   private void remember(RoundOutcome outcome) {
@@ -732,7 +826,7 @@ public final class RoundCoordinator implements AutoCloseable {
     if (phase != RoundPhase.STOPPED) {
       stop("shutting down", false);
     }
-    if (current != null) {
+    if (current != null && !current.concluding) {
       current.aggregate.close();
       current.protocol.close();
     }

@@ -19,7 +19,9 @@ import java.util.Optional;
  * aggregation and differential privacy are implementations and decorators of it; the round engine
  * never branches on which one runs.
  *
- * <p>Called under the round engine's lock.
+ * <p>{@link #aggregate} and {@link #committed} run on the commit's thread without the engine's lock,
+ * while no round collects; {@link #privacy} may be read meanwhile. Everything else is called under
+ * the engine's lock.
  */
 public interface RoundStrategy {
 

@@ -5,7 +5,6 @@ import io.fedbase.bundle.BundleLayout;
 import io.fedbase.coordinator.aggregate.RoundAggregator;
 import io.fedbase.coordinator.aggregate.StagedUpdate;
 import io.fedbase.secagg.SecAggException;
-import io.fedbase.secagg.SecAggServer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -21,11 +20,8 @@ import java.util.List;
  */
 public final class SecureAggregate implements RoundAggregator {
 
-  private static final int CHUNK_BYTES = 1 << 20;
-
   private final SecureRound round;
   private final BundleLayout layout;
-  private final ByteBuffer buffer = ByteBuffer.allocateDirect(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
   private int updates;
   private long tasks;
 
@@ -36,33 +32,26 @@ public final class SecureAggregate implements RoundAggregator {
 
   /**
    * Folds the staged masked upload in and deletes its file. Clip scales do not apply: the node
-   * clipped before masking, and the coordinator cannot scale what it cannot see.
+   * clipped before masking, and the coordinator cannot scale what it cannot see. The file is read
+   * whole before the protocol state is touched, so the disk is never read under its lock and a
+   * read error leaves the sum as it was.
    */
   @Override
   public void merge(StagedUpdate update, float weightScale, float logitScale) throws IOException {
-    SecAggServer.MaskedInput input;
-    try {
-      input = round.openMaskedInput(update.header().nodeId());
-    } catch (SecAggException e) {
-      throw new IOException(e.getMessage(), e);
-    }
-    // a partly added input would fail the round, so the file is read whole before the commit
+    ByteBuffer masked;
     try (FileChannel in = FileChannel.open(update.file(), StandardOpenOption.READ)) {
-      while (true) {
-        buffer.clear();
-        int read = in.read(buffer);
-        if (read < 0) {
-          break;
-        }
-        buffer.flip();
-        if (buffer.remaining() % Integer.BYTES != 0 && in.position() < in.size()) {
-          // keep whole ints: rewind the partial value for the next read
-          in.position(in.position() - buffer.remaining() % Integer.BYTES);
-          buffer.limit(buffer.limit() - buffer.remaining() % Integer.BYTES);
-        }
-        input.add(buffer.asIntBuffer());
+      long size = in.size();
+      if (size % Integer.BYTES != 0 || size > Integer.MAX_VALUE) {
+        throw new IOException("the masked upload of '" + update.header().nodeId() + "' has " + size + " bytes, not whole 32-bit values");
       }
-      input.commit();
+      masked = ByteBuffer.allocate((int) size).order(ByteOrder.LITTLE_ENDIAN);
+      while (masked.hasRemaining() && in.read(masked) >= 0) {
+        // read the whole file
+      }
+    }
+    masked.flip();
+    try {
+      round.addMaskedInput(update.header().nodeId(), masked.asIntBuffer());
     } catch (SecAggException e) {
       throw new IOException("the masked upload of '" + update.header().nodeId() + "' could not be added: " + e.getMessage(), e);
     }

@@ -12,6 +12,7 @@ import io.fedbase.secagg.SignedKeys;
 import io.fedbase.secagg.UnmaskRequest;
 import io.fedbase.secagg.UnmaskResponse;
 import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,8 +23,9 @@ import java.util.Set;
 /**
  * The coordinator's side of one securely aggregated round: wraps the protocol state ({@link
  * SecAggServer}) with what the round logic needs — who has spoken at each step, so a step closes
- * as soon as every expected node answered, and the relays each step produces for each node. Called
- * under the round coordinator's lock.
+ * as soon as every expected node answered, and the relays each step produces for each node. Its
+ * methods are synchronized: masked uploads are added by merges that run without the round
+ * engine's lock, while the steps are driven under it.
  */
 public final class SecureRound {
 
@@ -42,16 +44,16 @@ public final class SecureRound {
     this.expected = config.participants();
   }
 
-  public RoundConfig config() {
+  public synchronized RoundConfig config() {
     return config;
   }
 
-  public SecAggServer.Phase phase() {
+  public synchronized SecAggServer.Phase phase() {
     return server.phase();
   }
 
   /** Why the round failed, or null. */
-  public String failure() {
+  public synchronized String failure() {
     return server.failure();
   }
 
@@ -60,14 +62,14 @@ public final class SecureRound {
    *
    * @return whether every participant has now advertised (the step may close)
    */
-  public boolean advertise(String from, KeyAdvertisement advertisement, byte[] certificate) throws SecAggException {
+  public synchronized boolean advertise(String from, KeyAdvertisement advertisement, byte[] certificate) throws SecAggException {
     server.receiveAdvertisement(from, advertisement);
     certificates.put(from, certificate.clone());
     return certificates.keySet().containsAll(expected);
   }
 
   /** Ends step 0: the relay of every advertisement to each node that advertised. */
-  public Map<String, SecureStep> closeAdvertising() throws SecAggException {
+  public synchronized Map<String, SecureStep> closeAdvertising() throws SecAggException {
     List<KeyAdvertisement> advertisements = server.closeAdvertising();
     List<SignedKeys> signed = advertisements.stream().map(a -> new SignedKeys(a, certificates.get(a.nodeId()))).toList();
     Map<String, SecureStep> relay = new LinkedHashMap<>();
@@ -84,14 +86,14 @@ public final class SecureRound {
    *
    * @return whether every node that advertised has now shared (the step may close)
    */
-  public boolean share(String from, List<EncryptedShare> shares) throws SecAggException {
+  public synchronized boolean share(String from, List<EncryptedShare> shares) throws SecAggException {
     server.receiveShares(from, shares);
     shared.add(from);
     return shared.containsAll(expected);
   }
 
   /** Ends step 1: each node that shared gets the shares made for it, and may upload. */
-  public Map<String, SecureStep> closeSharing() throws SecAggException {
+  public synchronized Map<String, SecureStep> closeSharing() throws SecAggException {
     Map<String, List<EncryptedShare>> byReceiver = server.closeSharing();
     Map<String, SecureStep> relay = new LinkedHashMap<>();
     byReceiver.forEach((receiver, shares) -> relay.put(receiver, new SecureStep.Shares(config.round(), shares)));
@@ -106,27 +108,29 @@ public final class SecureRound {
   }
 
   /** The newest step relayed to {@code node}, if any. */
-  public Optional<SecureStep> lastRelayedTo(String node) {
+  public synchronized Optional<SecureStep> lastRelayedTo(String node) {
     return Optional.ofNullable(lastRelayed.get(node));
   }
 
   /** Whether masked uploads are being taken (step 2). */
-  public boolean acceptingUploads() {
+  public synchronized boolean acceptingUploads() {
     return server.phase() == SecAggServer.Phase.MASKING;
   }
 
   /** Nodes that may upload a masked delta (they shared keys). */
-  public List<String> uploaders() {
+  public synchronized List<String> uploaders() {
     return expected;
   }
 
-  /** Step 2: starts folding one node's masked upload into the sum. */
-  public SecAggServer.MaskedInput openMaskedInput(String from) throws SecAggException {
-    return server.openMaskedInput(from);
+  /** Step 2: folds one node's whole masked upload into the sum, or nothing of it. */
+  public synchronized void addMaskedInput(String from, IntBuffer masked) throws SecAggException {
+    SecAggServer.MaskedInput input = server.openMaskedInput(from);
+    input.add(masked);
+    input.commit();
   }
 
   /** Ends step 2: every node whose upload is in the sum is asked for its unmasking shares. */
-  public Map<String, SecureStep> closeMaskedInput() throws SecAggException {
+  public synchronized Map<String, SecureStep> closeMaskedInput() throws SecAggException {
     UnmaskRequest request = server.closeMaskedInput();
     Map<String, SecureStep> relay = new LinkedHashMap<>();
     for (String survivor : request.survivors()) {
@@ -141,7 +145,7 @@ public final class SecureRound {
    *
    * @return whether every survivor has now answered (the round may finish)
    */
-  public boolean reveal(String from, UnmaskResponse response) throws SecAggException {
+  public synchronized boolean reveal(String from, UnmaskResponse response) throws SecAggException {
     server.receiveUnmaskResponse(from, response);
     return server.responseCount() >= expected.size();
   }
@@ -150,7 +154,7 @@ public final class SecureRound {
    * Ends the round: the unweighted mean of the survivors' clipped deltas (their decoded sum over
    * their count).
    */
-  public Bundle finish(BundleLayout layout) throws SecAggException {
+  public synchronized Bundle finish(BundleLayout layout) throws SecAggException {
     float[] sum = new float[layout.totalSize()];
     contributors = server.finish(FloatBuffer.wrap(sum));
     float scale = 1f / contributors.size();
@@ -161,7 +165,7 @@ public final class SecureRound {
   }
 
   /** The nodes whose deltas the finished sum holds. */
-  public List<String> contributors() {
+  public synchronized List<String> contributors() {
     return contributors;
   }
 }

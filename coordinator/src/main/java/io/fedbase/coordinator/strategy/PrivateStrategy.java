@@ -45,7 +45,7 @@ public final class PrivateStrategy implements RoundStrategy {
   private final RandomGenerator noise = GaussianMechanism.noiseSource();
   private final SecureRandom sampling = new SecureRandom();
   /** What the current prior cost: every committed round in its ledger. */
-  private PrivacyReport report;
+  private volatile PrivacyReport report;
 
   public PrivateStrategy(RoundStrategy inner, PrivacySettings dp) {
     this.inner = inner;

@@ -7,34 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.fedbase.bundle.Bundle;
 import io.fedbase.bundle.BundleLayout;
 import io.fedbase.coordinator.aggregate.AggregationMethod;
-import io.fedbase.coordinator.aggregate.UpdateHeaderFields;
-import io.fedbase.coordinator.aggregate.UpdateReceiver;
-import io.fedbase.coordinator.store.CheckpointStore;
 import io.fedbase.coordinator.strategy.Strategies;
-import io.fedbase.learn.FiniteDifferenceUpdate;
-import io.fedbase.learn.InnerLoopConfig;
-import io.fedbase.learn.MetaOptimizer;
-import io.fedbase.learn.Schedule;
-import io.fedbase.space.Digests;
 import io.fedbase.space.SupernetSpec;
 import io.fedbase.supernet.ParameterInitializer;
-import io.fedbase.task.TaskSpec;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import java.util.SplittableRandom;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,79 +27,26 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RobustRoundTest {
 
-  private static final SupernetSpec SPEC = SupernetSpec.profile("small");
-  private static final BundleLayout LAYOUT = BundleLayout.of(SPEC);
-  private static final MetaOptimizer OPTIMIZER = FiniteDifferenceUpdate.defaults();
-  private static final int SCHEDULE_ROUNDS = 10;
+  private static final BundleLayout LAYOUT = RoundEngineFixture.LAYOUT;
+  private static final SupernetSpec SPEC = RoundEngineFixture.SPEC;
 
   @TempDir Path dir;
 
-  private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(1);
-  private final Map<String, Assignment> assigned = new ConcurrentHashMap<>();
+  private RoundEngineFixture engine;
+
+  @BeforeEach
+  void startEngine() {
+    engine = new RoundEngineFixture(dir);
+  }
 
   @AfterEach
-  void stopScheduler() throws InterruptedException {
-    scheduler.shutdownNow();
-    scheduler.awaitTermination(5, TimeUnit.SECONDS);
+  void stopEngine() throws InterruptedException {
+    engine.close();
   }
 
   private RoundCoordinator coordinator(AggregationMethod method) {
-    FederationSettings settings =
-        new FederationSettings(
-            new RoundPolicy(3, 3, Duration.ofSeconds(30)), 2, new TaskSpec(4, 5, 5), InnerLoopConfig.defaults(), Schedule.linear(1.0, 0.3), SCHEDULE_ROUNDS, 0, 11, 0)
-            .withAggregation(method);
-    return new RoundCoordinator(
-        SPEC, settings, Strategies.of(settings, LAYOUT), OPTIMIZER, new CheckpointStore(dir, LAYOUT), Clock.systemUTC(), scheduler, Duration.ofSeconds(10), RoundEvents.none());
-  }
-
-  private void joinAndWatch(RoundCoordinator coordinator, String node) {
-    coordinator.join(node);
-    coordinator.watch(
-        node,
-        new RoundWatcher() {
-          @Override
-          public void assigned(Assignment assignment) {
-            assigned.put(node, assignment);
-          }
-
-          @Override
-          public void secureStep(io.fedbase.secagg.SecureStep step) {
-            throw new AssertionError("a round aggregated in the clear sent a secure step");
-          }
-
-          @Override
-          public void keepAlive(long round, RoundPhase phase, long priorVersion) {}
-
-          @Override
-          public void finished() {}
-
-          @Override
-          public void shuttingDown() {}
-
-          @Override
-          public void removed(String message) {}
-        });
-  }
-
-  /** Uploads {@code delta} the way the transport does: header, payload, trailer, completion. */
-  private static void upload(RoundCoordinator coordinator, String node, Assignment a, float[] delta) throws Exception {
-    ByteBuffer payload = ByteBuffer.allocate(delta.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-    payload.asFloatBuffer().put(delta);
-    UpdateHeaderFields header =
-        new UpdateHeaderFields(a.round(), node, a.priorVersion(), 2, LAYOUT.specHash(), java.util.Optional.of(io.fedbase.encoding.DeltaEncoding.FLOAT32), payload.capacity(), 1, 0.5, 0.75);
-    UploadStart.Fresh start = (UploadStart.Fresh) coordinator.beginUpload(header);
-    UpdateReceiver receiver = start.receiver();
-    receiver.accept(payload.duplicate());
-    coordinator.completeUpload(receiver.finish(Digests.sha256Hex(payload.duplicate())));
-  }
-
-  private static float[] randomDelta(long seed, float scale) {
-    SplittableRandom rng = new SplittableRandom(seed);
-    float[] v = new float[LAYOUT.totalSize()];
-    for (int i = 0; i < v.length; i++) {
-      v[i] = (float) (rng.nextGaussian() * scale);
-    }
-    return v;
+    FederationSettings settings = RoundEngineFixture.settings(3).withAggregation(method);
+    return engine.coordinator(settings, Strategies.of(settings, LAYOUT));
   }
 
   private List<Path> staged() throws Exception {
@@ -136,14 +66,14 @@ class RobustRoundTest {
       Bundle initial = ParameterInitializer.initialize(SPEC, 5);
       coordinator.start(initial);
       List<String> nodes = List.of("a", "b", "c");
-      nodes.forEach(n -> joinAndWatch(coordinator, n));
-      assertEquals(3, assigned.size());
-      float[][] deltas = {randomDelta(1, 0.01f), randomDelta(2, 0.02f), randomDelta(3, 1000f)};
+      nodes.forEach(n -> engine.joinAndWatch(coordinator, n));
+      assertEquals(3, engine.assigned.size());
+      float[][] deltas = {RoundEngineFixture.randomDelta(1, 0.01f), RoundEngineFixture.randomDelta(2, 0.02f), RoundEngineFixture.randomDelta(3, 1000f)};
       for (int i = 0; i < 2; i++) {
-        upload(coordinator, nodes.get(i), assigned.get(nodes.get(i)), deltas[i]);
+        RoundEngineFixture.upload(coordinator, nodes.get(i), engine.assigned.get(nodes.get(i)), deltas[i]);
       }
       assertEquals(2, staged().size(), "the accepted uploads are kept until the round commits");
-      upload(coordinator, "c", assigned.get("c"), deltas[2]);
+      RoundEngineFixture.upload(coordinator, "c", engine.assigned.get("c"), deltas[2]);
       long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
       while (coordinator.current().version() < 1 && System.nanoTime() < until) {
         Thread.sleep(10);
@@ -156,7 +86,7 @@ class RobustRoundTest {
         Arrays.sort(c);
         median3[i] = c[1];
       }
-      Bundle expected = OPTIMIZER.step(initial, Bundle.of(LAYOUT, median3), 0, SCHEDULE_ROUNDS);
+      Bundle expected = RoundEngineFixture.OPTIMIZER.step(initial, Bundle.of(LAYOUT, median3), 0, RoundEngineFixture.SCHEDULE_ROUNDS);
       assertArrayEquals(expected.toArray(), coordinator.current().prior().toArray(), 0f);
       assertEquals(List.of(), staged(), "no kept upload outlives the commit");
     }
@@ -166,8 +96,8 @@ class RobustRoundTest {
   void closingDuringARoundDeletesTheKeptUploads() throws Exception {
     try (RoundCoordinator coordinator = coordinator(AggregationMethod.parse("trimmed-mean:0.2"))) {
       coordinator.start(ParameterInitializer.initialize(SPEC, 5));
-      List.of("a", "b", "c").forEach(n -> joinAndWatch(coordinator, n));
-      upload(coordinator, "a", assigned.get("a"), randomDelta(4, 0.01f));
+      List.of("a", "b", "c").forEach(n -> engine.joinAndWatch(coordinator, n));
+      RoundEngineFixture.upload(coordinator, "a", engine.assigned.get("a"), RoundEngineFixture.randomDelta(4, 0.01f));
       assertEquals(1, staged().size());
       coordinator.close();
       assertEquals(List.of(), staged());

@@ -1,0 +1,115 @@
+package io.fedbase.coordinator.round;
+
+import io.fedbase.bundle.BundleLayout;
+import io.fedbase.coordinator.aggregate.UpdateHeaderFields;
+import io.fedbase.coordinator.aggregate.UpdateReceiver;
+import io.fedbase.coordinator.store.CheckpointStore;
+import io.fedbase.encoding.DeltaEncoding;
+import io.fedbase.learn.FiniteDifferenceUpdate;
+import io.fedbase.learn.InnerLoopConfig;
+import io.fedbase.learn.MetaOptimizer;
+import io.fedbase.learn.Schedule;
+import io.fedbase.secagg.SecureStep;
+import io.fedbase.space.Digests;
+import io.fedbase.space.SupernetSpec;
+import io.fedbase.task.TaskSpec;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A round engine on its own, without gRPC: real checkpoint store in a temporary directory, nodes
+ * played by watchers that record their assignments, uploads fed the way the transport feeds them.
+ */
+final class RoundEngineFixture implements AutoCloseable {
+
+  static final SupernetSpec SPEC = SupernetSpec.profile("small");
+  static final BundleLayout LAYOUT = BundleLayout.of(SPEC);
+  static final MetaOptimizer OPTIMIZER = FiniteDifferenceUpdate.defaults();
+  static final int SCHEDULE_ROUNDS = 10;
+
+  final Map<String, Assignment> assigned = new ConcurrentHashMap<>();
+  private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(1);
+  private final Path dir;
+
+  RoundEngineFixture(Path dir) {
+    this.dir = dir;
+  }
+
+  /** Settings of {@code nodes} nodes that all must upload, 30 s deadline, 2 tasks each. */
+  static FederationSettings settings(int nodes) {
+    return new FederationSettings(
+        new RoundPolicy(nodes, nodes, Duration.ofSeconds(30)), 2, new TaskSpec(4, 5, 5), InnerLoopConfig.defaults(), Schedule.linear(1.0, 0.3), SCHEDULE_ROUNDS, 0, 11, 0);
+  }
+
+  RoundCoordinator coordinator(FederationSettings settings, RoundStrategy strategy) {
+    return new RoundCoordinator(
+        SPEC, settings, strategy, OPTIMIZER, new CheckpointStore(dir, LAYOUT), Clock.systemUTC(), scheduler, Duration.ofSeconds(10), RoundEvents.none());
+  }
+
+  /** Joins {@code node} and opens its round stream, recording what it is assigned. */
+  void joinAndWatch(RoundCoordinator coordinator, String node) {
+    coordinator.join(node);
+    coordinator.watch(
+        node,
+        new RoundWatcher() {
+          @Override
+          public void assigned(Assignment assignment) {
+            assigned.put(node, assignment);
+          }
+
+          @Override
+          public void secureStep(SecureStep step) {
+            throw new AssertionError("a round aggregated in the clear sent a secure step");
+          }
+
+          @Override
+          public void keepAlive(long round, RoundPhase phase, long priorVersion) {}
+
+          @Override
+          public void finished() {}
+
+          @Override
+          public void shuttingDown() {}
+
+          @Override
+          public void removed(String message) {}
+        });
+  }
+
+  /** Uploads {@code delta} for {@code node}'s assignment the way the transport does: header, payload, trailer, completion. */
+  static Receipt upload(RoundCoordinator coordinator, String node, Assignment a, float[] delta) throws Exception {
+    ByteBuffer payload = ByteBuffer.allocate(delta.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    payload.asFloatBuffer().put(delta);
+    UpdateHeaderFields header =
+        new UpdateHeaderFields(a.round(), node, a.priorVersion(), 2, LAYOUT.specHash(), Optional.of(DeltaEncoding.FLOAT32), payload.capacity(), 1, 0.5, 0.75);
+    UploadStart.Fresh start = (UploadStart.Fresh) coordinator.beginUpload(header);
+    UpdateReceiver receiver = start.receiver();
+    receiver.accept(payload.duplicate());
+    return coordinator.completeUpload(receiver.finish(Digests.sha256Hex(payload.duplicate())));
+  }
+
+  static float[] randomDelta(long seed, float scale) {
+    SplittableRandom rng = new SplittableRandom(seed);
+    float[] v = new float[LAYOUT.totalSize()];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = (float) (rng.nextGaussian() * scale);
+    }
+    return v;
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    scheduler.shutdownNow();
+    scheduler.awaitTermination(5, TimeUnit.SECONDS);
+  }
+}
