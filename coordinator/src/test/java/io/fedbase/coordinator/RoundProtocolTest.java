@@ -34,6 +34,7 @@ import io.fedbase.proto.v1.UpdateEncoding;
 import io.fedbase.proto.v1.UpdateHeader;
 import io.fedbase.proto.v1.UpdateReceipt;
 import io.fedbase.space.Digests;
+import io.fedbase.wire.Refusal;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.ByteBuffer;
@@ -492,6 +493,10 @@ assertEquals(
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> f.send(chunks));
     assertEquals(code, e.getStatus().getCode(), e.getStatus().toString());
     assertTrue(e.getStatus().getDescription().startsWith(label + ":"), e.getStatus().getDescription());
+    // the same refusal as a typed reason in the details; the status code is the one it always had
+    Refusal expected = label.equals("unknown_node") ? Refusal.NOT_JOINED : Refusal.valueOf(label.toUpperCase(java.util.Locale.ROOT));
+    assertEquals(java.util.Optional.of(expected), Refusal.of(e), e.getStatus().toString());
+    assertEquals(code, expected.code());
   }
 
   static StatusResponse awaitStatus(FederationFixture f, Predicate<StatusResponse> condition) throws InterruptedException {

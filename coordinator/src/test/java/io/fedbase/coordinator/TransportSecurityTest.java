@@ -2,6 +2,7 @@ package io.fedbase.coordinator;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,6 +18,7 @@ import io.fedbase.security.Identity;
 import io.fedbase.security.IssuedCertificate;
 import io.fedbase.security.Pem;
 import io.fedbase.security.Role;
+import io.fedbase.wire.Refusal;
 import io.grpc.ChannelCredentials;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -39,6 +41,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -96,6 +99,8 @@ class TransportSecurityTest {
         assertThrows(StatusRuntimeException.class, () -> fixture.blocking.join(JoinRequest.newBuilder().setNodeId("node-b").build()));
     assertEquals(Status.Code.PERMISSION_DENIED, joinAsOther.getStatus().getCode());
     assertTrue(joinAsOther.getStatus().getDescription().contains("may not act as node 'node-b'"), joinAsOther.getStatus().getDescription());
+    assertEquals(Optional.of(Refusal.NOT_PERMITTED), Refusal.of(joinAsOther), "the typed reason crosses the wire in the status details");
+    assertFalse(Refusal.retriable(joinAsOther));
 
     UpdateHeader asOther = a.header(assignment, 2).setNodeId("node-b").build();
     Exception submitAsOther =
@@ -107,6 +112,7 @@ class TransportSecurityTest {
     StatusRuntimeException readerJoins =
         assertThrows(StatusRuntimeException.class, () -> reader.join(JoinRequest.newBuilder().setNodeId("analyst").build()));
     assertEquals(Status.Code.PERMISSION_DENIED, readerJoins.getStatus().getCode());
+    assertEquals(Optional.of(Refusal.NOT_PERMITTED), Refusal.of(readerJoins));
     assertTrue(readerJoins.getStatus().getDescription().contains("reader certificate"), readerJoins.getStatus().getDescription());
 
     java.util.Iterator<io.fedbase.proto.v1.PriorChunk> prior =

@@ -9,7 +9,7 @@ public interface AggregationRule {
   /** A fresh accumulator for one round. */
   DeltaAccumulator newAccumulator(BundleLayout layout);
 
-  /** The task-count-weighted mean, streamed in O(model) memory (DESIGN §4). */
+  /** The task-count-weighted mean, streamed in O(model) memory (docs/ARCHITECTURE.md, "A round"). */
   static AggregationRule weightedMean() {
     return new AggregationRule() {
       @Override

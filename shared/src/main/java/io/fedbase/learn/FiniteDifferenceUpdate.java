@@ -4,7 +4,7 @@ import io.fedbase.bundle.Bundle;
 
 /**
  * BASE's finite-difference (Reptile-style) meta-update: W <- W + eps * mean delta, with separate
- * step sizes for weights and logits (DESIGN §9 defaults: eps_w 1.0 -> 0.1, eps_alpha 0.6).
+ * step sizes for weights and logits (defaults, docs/ALGORITHM.md: eps_w 1.0 -> 0.1, eps_alpha 0.6).
  */
 public final class FiniteDifferenceUpdate implements MetaOptimizer {
 

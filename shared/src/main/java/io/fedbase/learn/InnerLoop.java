@@ -7,7 +7,7 @@ import io.fedbase.supernet.Supernet;
 import io.fedbase.task.Task;
 
 /**
- * The posterior adaptation of DESIGN §9 (optimisation embedding): copy W, take K Adam steps on a
+ * The posterior adaptation of docs/ALGORITHM.md (optimisation embedding): copy W, take K Adam steps on a
  * task's support set with sampled architectures, and hand back phi_K. Nodes and the local
  * meta-trainer both call this, so they compute exactly the same thing.
  */

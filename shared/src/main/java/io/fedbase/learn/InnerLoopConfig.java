@@ -3,7 +3,7 @@ package io.fedbase.learn;
 import io.fedbase.supernet.Relaxation;
 
 /**
- * Settings of the posterior adaptation (DESIGN §9): K steps of Adam with beta1 = 0 on the weights
+ * Settings of the posterior adaptation (docs/ALGORITHM.md): K steps of Adam with beta1 = 0 on the weights
  * and on the logits (the latter with weight decay), on minibatches of the support set.
  *
  * @param steps inner steps per task (K)
@@ -42,7 +42,7 @@ public record InnerLoopConfig(
     }
   }
 
-  /** DESIGN §9 defaults: K = 5, lr 5e-3 on both parts, logit weight decay 1e-3, whole support set. */
+  /** The defaults of docs/ALGORITHM.md: K = 5, lr 5e-3 on both parts, logit weight decay 1e-3, whole support set. */
   public static InnerLoopConfig defaults() {
     return new InnerLoopConfig(5, 5e-3f, 5e-3f, 1e-3f, 0f, 0.999f, 0, Relaxation.GUMBEL_SOFTMAX, true);
   }

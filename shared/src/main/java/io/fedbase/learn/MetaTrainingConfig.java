@@ -3,7 +3,7 @@ package io.fedbase.learn;
 import io.fedbase.task.TaskSpec;
 
 /**
- * Settings of the outer loop (DESIGN §9).
+ * Settings of the outer loop (docs/ALGORITHM.md).
  *
  * @param rounds meta-rounds R
  * @param tasksPerRound tasks B adapted per round

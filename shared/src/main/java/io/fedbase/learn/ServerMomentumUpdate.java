@@ -4,7 +4,7 @@ import io.fedbase.bundle.Bundle;
 
 /**
  * The finite-difference update with heavy-ball momentum on the server: v <- mu * v + mean delta,
- * W <- W + eps * v. An option of DESIGN §9 ("a server optimiser (momentum ...) on -delta").
+ * W <- W + eps * v. An alternative outer step: a server optimiser (momentum) on -delta.
  */
 public final class ServerMomentumUpdate implements MetaOptimizer {
 

@@ -19,7 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The DARTS supernet of DESIGN §9 as a function of (parameters, images, edge weights): a stem per
+ * The DARTS supernet of docs/ALGORITHM.md as a function of (parameters, images, edge weights): a stem per
  * input signature, normal and reduction cells whose edges mix every candidate operation, and a
  * shared N-way classifier. It holds no state, so any number of tasks can run through one instance.
  */

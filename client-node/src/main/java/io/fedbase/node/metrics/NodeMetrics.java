@@ -8,7 +8,7 @@ import io.prometheus.client.Counter;
 import io.prometheus.client.Gauge;
 import io.prometheus.client.Histogram;
 
-/** A node's Prometheus metrics (DESIGN §7), fed by its runtime's events; labels are bounded. */
+/** A node's Prometheus metrics (listed in README.md, "Watching a coordinator"), fed by its runtime's events; labels are bounded. */
 public final class NodeMetrics implements NodeListener {
 
   private final Counter rounds;

@@ -18,6 +18,7 @@ import io.fedbase.secagg.SecureMessage;
 import io.fedbase.secagg.SecureStep;
 import io.fedbase.security.SigningIdentity;
 import io.fedbase.space.SupernetSpec;
+import io.fedbase.wire.Refusal;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.core.IntervalFunction;
@@ -29,10 +30,8 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.EnumSet;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -51,16 +50,6 @@ import org.slf4j.LoggerFactory;
 public final class NodeRuntime {
 
   private static final Logger LOG = LoggerFactory.getLogger(NodeRuntime.class);
-  /** Failures worth waiting out: the coordinator restarting, the network, overload. */
-  private static final Set<Status.Code> TRANSIENT =
-      EnumSet.of(
-          Status.Code.UNAVAILABLE,
-          Status.Code.DEADLINE_EXCEEDED,
-          Status.Code.RESOURCE_EXHAUSTED,
-          Status.Code.ABORTED,
-          Status.Code.CANCELLED,
-          Status.Code.UNKNOWN,
-          Status.Code.INTERNAL);
   /** How long {@link #run()} waits for an adaptation in flight once stopped. */
   private static final Duration WORK_DRAIN = Duration.ofMinutes(1);
 
@@ -169,7 +158,7 @@ public final class NodeRuntime {
           joined = client.join(nodeId, spec == null ? null : spec.hash());
         } catch (StatusRuntimeException e) {
           recorded = true;
-          if (TRANSIENT.contains(e.getStatus().getCode())) {
+          if (Refusal.retriable(e)) {
             breaker.onError(System.nanoTime() - attemptStart, TimeUnit.NANOSECONDS, e);
           } else {
             breaker.releasePermission();
@@ -194,7 +183,7 @@ public final class NodeRuntime {
         if (stopped) {
           return;
         }
-        if (!TRANSIENT.contains(e.getStatus().getCode()) && !isRestartedCoordinator(e)) {
+        if (!Refusal.retriable(e) && !isRestartedCoordinator(e)) {
           throw new IllegalStateException("the coordinator refused node " + nodeId + ": " + describe(e), e);
         }
         attempt++;
@@ -400,7 +389,7 @@ public final class NodeRuntime {
       submitWithRetry(upload, payload, left);
       listener.roundDone(task, result, adaptSeconds, payload.remaining());
     } catch (StatusRuntimeException e) {
-      if (TRANSIENT.contains(e.getStatus().getCode())) {
+      if (Refusal.retriable(e)) {
         throw e;
       }
       // refused (late, stale, ...): the round goes on without this node
@@ -443,7 +432,8 @@ public final class NodeRuntime {
         return;
       } catch (StatusRuntimeException e) {
         attempt++;
-        if (e.getStatus().getCode() != Status.Code.UNAVAILABLE || attempt >= 3) {
+        // only while the coordinator is unreachable or restarting; other retriable refusals end the round's attempt
+        if (!Refusal.retriable(e) || e.getStatus().getCode() != Status.Code.UNAVAILABLE || attempt >= 3) {
           throw e;
         }
         listener.uploadRetried();
@@ -454,8 +444,7 @@ public final class NodeRuntime {
 
   /** A coordinator that restarted has forgotten the join: rejoin instead of giving up. */
   private static boolean isRestartedCoordinator(StatusRuntimeException e) {
-    String d = e.getStatus().getDescription();
-    return e.getStatus().getCode() == Status.Code.FAILED_PRECONDITION && d != null && d.contains("has not joined");
+    return Refusal.of(e).filter(r -> r == Refusal.NOT_JOINED).isPresent();
   }
 
   private static String describe(StatusRuntimeException e) {

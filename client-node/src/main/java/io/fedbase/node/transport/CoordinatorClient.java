@@ -28,6 +28,7 @@ import io.fedbase.space.Digests;
 import io.fedbase.space.SupernetSpec;
 import io.fedbase.supernet.Relaxation;
 import io.fedbase.task.TaskSpec;
+import io.fedbase.wire.Refusal;
 import io.fedbase.wire.SecureAggregationWire;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
@@ -61,7 +62,7 @@ import java.util.concurrent.TimeoutException;
  */
 public final class CoordinatorClient implements AutoCloseable {
 
-  /** Largest chunk sent (DESIGN §3). */
+  /** Largest chunk sent (docs/ARCHITECTURE.md, "Protocol"). */
   public static final int CHUNK_BYTES = 1 << 20;
   private static final Duration UNARY_DEADLINE = Duration.ofSeconds(30);
   /** Bound on one prior download; a dead peer is noticed much sooner by keep-alives, and a cut download resumes. */
@@ -182,7 +183,7 @@ public final class CoordinatorClient implements AutoCloseable {
         }
       }
     } catch (StatusRuntimeException e) {
-      if (e.getStatus().getCode() == Status.Code.OUT_OF_RANGE) {
+      if (Refusal.of(e).filter(r -> r == Refusal.OFFSET_OUT_OF_RANGE).isPresent()) {
         // a stale partial file from another version: start over
         Files.deleteIfExists(part);
       }

@@ -22,7 +22,7 @@ public sealed interface AggregationMethod permits AggregationMethod.WeightedMean
   /** A fresh aggregator for one round of {@code layout}'s model. */
   RoundAggregator open(BundleLayout layout);
 
-  /** The task-weighted mean (DESIGN §4). */
+  /** The task-weighted mean, the default. */
   static AggregationMethod weightedMean() {
     return new WeightedMean();
   }

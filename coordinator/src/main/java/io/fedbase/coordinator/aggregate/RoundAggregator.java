@@ -5,9 +5,9 @@ import java.io.IOException;
 import java.util.List;
 
 /**
- * How one round's accepted uploads become the delta the meta-update applies: a strategy object
- * (Flower's Strategy idea) so the round logic never branches on the aggregation rule. One
- * aggregator per round; {@link AggregationMethod#open} makes it.
+ * How one round's accepted uploads become the delta the meta-update applies (the mean, a robust
+ * rule, a secure sum), so the round logic never branches on the aggregation rule. One aggregator
+ * per round, chosen by the round's strategy; {@link AggregationMethod#open} makes the plain ones.
  *
  * <p>Ownership of staged files: once {@link #merge} returns, the upload's staging file belongs to
  * the aggregator, which moves it aside and keeps it until it is folded in (the weighted mean, in

@@ -15,7 +15,7 @@ import io.prometheus.client.Histogram;
 import java.util.Locale;
 
 /**
- * The coordinator's Prometheus metrics (DESIGN §7), fed by the round state machine's events. Every
+ * The coordinator's Prometheus metrics (listed in README.md, "Watching a coordinator"), fed by the round state machine's events. Every
  * label set is bounded (outcomes, refusal reasons, phases, cell types, parts); node ids never appear.
  */
 public final class CoordinatorMetrics implements RoundEvents, TransferObserver {

@@ -46,7 +46,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The round state machine of DESIGN §4: WAITING until enough nodes watch, COLLECTING uploads until
+ * The round state machine (docs/ARCHITECTURE.md, "A round"): WAITING until enough nodes watch, COLLECTING uploads until
  * every participant has sent one or the deadline passes, COMMITTING the meta-update if the quorum
  * was reached. All state sits behind this object's lock; timers run on the injected scheduler and
  * time comes from the injected clock, so tests drive rounds deterministically.

@@ -1,6 +1,6 @@
 package io.fedbase.coordinator.round;
 
-/** Where the coordinator is in its round cycle (DESIGN §4). */
+/** Where the coordinator is in its round cycle (docs/ARCHITECTURE.md, "A round"). */
 public enum RoundPhase {
   /** Waiting until enough nodes are connected. */
   WAITING,

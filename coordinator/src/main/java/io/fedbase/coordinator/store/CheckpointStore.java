@@ -25,7 +25,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The coordinator's state directory (DESIGN §5): every committed prior as {@code
+ * The coordinator's state directory (docs/ARCHITECTURE.md, "State on disk"): every committed prior as {@code
  * prior-vNNNNNNNN.fbb} (checksummed bundle) plus {@code state.json} naming the newest one and the
  * round counter. Each file is replaced atomically, the prior before the state that names it, so a
  * crash at any point leaves a loadable directory; a torn or corrupt prior is skipped, never loaded.

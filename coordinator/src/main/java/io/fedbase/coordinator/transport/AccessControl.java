@@ -5,6 +5,7 @@ import io.fedbase.proto.v1.SecureAggregationMessage;
 import io.fedbase.proto.v1.UpdateChunk;
 import io.fedbase.proto.v1.WatchRoundsRequest;
 import io.fedbase.security.Identity;
+import io.fedbase.wire.Refusal;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.ForwardingServerCallListener;
@@ -42,10 +43,8 @@ public final class AccessControl implements ServerInterceptor {
     }
     AccessPolicy.Rule rule = AccessPolicy.ruleFor(method);
     if (!rule.roles().contains(caller.role())) {
-      call.close(
-          Status.PERMISSION_DENIED.withDescription(
-              "'" + caller.id() + "' holds a " + caller.role().key() + " certificate, which may not call " + call.getMethodDescriptor().getBareMethodName()),
-          new Metadata());
+      Refusal.NOT_PERMITTED.close(
+          call, "'" + caller.id() + "' holds a " + caller.role().key() + " certificate, which may not call " + call.getMethodDescriptor().getBareMethodName());
       return new ServerCall.Listener<>() {};
     }
     ServerCall.Listener<Q> listener = Contexts.interceptCall(Context.current().withValue(CALLER, caller), call, headers, next);
@@ -72,9 +71,7 @@ public final class AccessControl implements ServerInterceptor {
       String claimed = claimedNodeId(message);
       if (claimed != null && !claimed.equals(caller.id())) {
         refused = true;
-        call.close(
-            Status.PERMISSION_DENIED.withDescription("the certificate of '" + caller.id() + "' may not act as node '" + claimed + "'"),
-            new Metadata());
+        Refusal.NOT_PERMITTED.close(call, "the certificate of '" + caller.id() + "' may not act as node '" + claimed + "'");
         super.onCancel();
         return;
       }

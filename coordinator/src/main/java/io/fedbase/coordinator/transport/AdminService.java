@@ -8,7 +8,7 @@ import io.fedbase.proto.v1.PauseRoundsRequest;
 import io.fedbase.proto.v1.ReadmitNodeRequest;
 import io.fedbase.proto.v1.RemoveNodeRequest;
 import io.fedbase.proto.v1.ResumeRoundsRequest;
-import io.grpc.Status;
+import io.fedbase.wire.Refusal;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 
@@ -54,10 +54,10 @@ final class AdminService extends AdminGrpc.AdminImplBase {
     try {
       controls = action.apply();
     } catch (IllegalArgumentException e) {
-      response.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+      response.onError(Refusal.MALFORMED.exception(e.getMessage()));
       return;
     } catch (IOException e) {
-      response.onError(Status.UNAVAILABLE.withDescription("cannot persist the change: " + e.getMessage()).asRuntimeException());
+      response.onError(Refusal.UNAVAILABLE.exception("cannot persist the change: " + e.getMessage()));
       return;
     }
     response.onNext(ProtoMapping.adminState(controls));

@@ -63,7 +63,7 @@ public final class CoordinatorServer implements AutoCloseable {
     return server.getPort();
   }
 
-  /** Health first, then rounds and their streams, then the transport (ENGINEERING §2). */
+  /** Health first (load balancers stop sending), then rounds and their streams, then the transport, so no stream is cut mid-message. */
   @Override
   public void close() throws InterruptedException {
     health.enterTerminalState();

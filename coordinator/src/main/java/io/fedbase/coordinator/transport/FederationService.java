@@ -36,8 +36,8 @@ import io.fedbase.secagg.SecAggException;
 import io.fedbase.secagg.SecureMessage;
 import io.fedbase.secagg.SecureStep;
 import io.fedbase.space.Digests;
+import io.fedbase.wire.Refusal;
 import io.fedbase.wire.SecureAggregationWire;
-import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
@@ -59,7 +59,7 @@ import org.slf4j.LoggerFactory;
 public final class FederationService extends FederationGrpc.FederationImplBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(FederationService.class);
-  /** Largest chunk sent or accepted (DESIGN §3). */
+  /** Largest chunk sent or accepted (docs/ARCHITECTURE.md, "Protocol"). */
   public static final int CHUNK_BYTES = 1 << 20;
 
   private final RoundCoordinator coordinator;
@@ -87,20 +87,17 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
     String expected = request.getExpectedSpecHash();
     String actual = coordinator.spec().hash();
     if (!expected.isEmpty() && !expected.equals(actual)) {
-      response.onError(
-          Status.FAILED_PRECONDITION
-              .withDescription("the coordinator trains model " + BundleLayout.shortHash(actual) + ", not " + expected)
-              .asRuntimeException());
+      response.onError(Refusal.SPEC_MISMATCH.exception("the coordinator trains model " + BundleLayout.shortHash(actual) + ", not " + expected));
       return;
     }
     long version;
     try {
       version = coordinator.join(request.getNodeId());
     } catch (IllegalArgumentException e) {
-      response.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+      response.onError(Refusal.MALFORMED.exception(e.getMessage()));
       return;
     } catch (NodeRemovedException e) {
-      response.onError(Status.PERMISSION_DENIED.withDescription(e.getMessage()).asRuntimeException());
+      response.onError(Refusal.REMOVED.exception(e.getMessage()));
       return;
     }
     var policy = coordinator.settings().policy();
@@ -129,9 +126,9 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
     try {
       coordinator.watch(nodeId, watcher);
     } catch (IllegalStateException e) {
-      response.onError(Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException());
+      response.onError(Refusal.NOT_JOINED.exception(e.getMessage()));
     } catch (NodeRemovedException e) {
-      response.onError(Status.PERMISSION_DENIED.withDescription(e.getMessage()).asRuntimeException());
+      response.onError(Refusal.REMOVED.exception(e.getMessage()));
     }
   }
 
@@ -175,7 +172,7 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
     public synchronized void shuttingDown() {
       if (!closed && !stream.isCancelled()) {
         closed = true;
-        stream.onError(Status.UNAVAILABLE.withDescription("the coordinator is shutting down").asRuntimeException());
+        stream.onError(Refusal.SHUTTING_DOWN.exception("the coordinator is shutting down"));
       }
     }
 
@@ -183,7 +180,7 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
     public synchronized void removed(String message) {
       if (!closed && !stream.isCancelled()) {
         closed = true;
-        stream.onError(Status.PERMISSION_DENIED.withDescription(message).asRuntimeException());
+        stream.onError(Refusal.REMOVED.exception(message));
       }
     }
 
@@ -206,16 +203,16 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
     try {
       message = SecureAggregationWire.fromWire(request);
     } catch (IllegalArgumentException e) {
-      response.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+      response.onError(Refusal.MALFORMED.exception(e.getMessage()));
       return;
     }
     try {
       coordinator.secureMessage(request.getNodeId(), request.getRound(), message);
     } catch (SecAggException e) {
-      response.onError(Status.INVALID_ARGUMENT.withDescription(e.reason().label() + ": " + e.getMessage()).asRuntimeException());
+      response.onError(Refusal.SECURE_PROTOCOL.exception(e.reason().label() + ": " + e.getMessage()));
       return;
     } catch (IllegalStateException e) {
-      response.onError(Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException());
+      response.onError(Refusal.WRONG_ROUND.exception(e.getMessage()));
       return;
     }
     response.onNext(SecureAggregationAck.newBuilder().setRound(request.getRound()).build());
@@ -228,18 +225,13 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
     PriorVersion prior = coordinator.prior(request.getVersion()).orElse(null);
     if (prior == null) {
       response.onError(
-          Status.NOT_FOUND
-              .withDescription("prior version " + request.getVersion() + " does not exist; newest is " + coordinator.current().version())
-              .asRuntimeException());
+          Refusal.NO_SUCH_VERSION.exception("prior version " + request.getVersion() + " does not exist; newest is " + coordinator.current().version()));
       return;
     }
     try {
       long size = Files.size(prior.file());
       if (request.getOffset() > size) {
-        response.onError(
-            Status.OUT_OF_RANGE
-                .withDescription("offset " + request.getOffset() + " is past the end of the " + size + "-byte prior")
-                .asRuntimeException());
+        response.onError(Refusal.OFFSET_OUT_OF_RANGE.exception("offset " + request.getOffset() + " is past the end of the " + size + "-byte prior"));
         return;
       }
       String sha = digestOf(prior);
@@ -256,7 +248,7 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
               .build());
       new PriorSender(stream, channel, request.getOffset(), size, transfers).install();
     } catch (IOException | UncheckedIOException e) {
-      response.onError(Status.UNAVAILABLE.withDescription("cannot read prior version " + prior.version() + ": " + e.getMessage()).asRuntimeException());
+      response.onError(Refusal.UNAVAILABLE.exception("cannot read prior version " + prior.version() + ": " + e.getMessage()));
     }
   }
 
@@ -329,7 +321,7 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
         if (!done) {
           done = true;
           closeChannel();
-          stream.onError(Status.UNAVAILABLE.withDescription("prior transfer failed: " + e.getMessage()).asRuntimeException());
+          stream.onError(Refusal.UNAVAILABLE.exception("prior transfer failed: " + e.getMessage()));
         }
       }
     }
@@ -437,7 +429,7 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
         LOG.error("upload failed unexpectedly", e);
         abort();
         finish();
-        response.onError(Status.INTERNAL.withDescription("upload failed: " + e).asRuntimeException());
+        response.onError(Refusal.INTERNAL.exception("upload failed: " + e));
       }
     }
 
@@ -496,7 +488,7 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
           e.getMessage());
       abort();
       finish();
-      response.onError(RejectionStatus.of(e).asRuntimeException());
+      response.onError(RejectionStatus.of(e));
     }
 
     @Override

@@ -1,10 +1,10 @@
 package io.fedbase.coordinator.transport;
 
+import io.fedbase.wire.Refusal;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
-import io.grpc.Status;
 import java.util.function.BooleanSupplier;
 
 /** Answers UNAVAILABLE until the coordinator has restored its state, so no call sees a half-built one. */
@@ -19,7 +19,7 @@ final class ReadinessGate implements ServerInterceptor {
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
     if (!ready.getAsBoolean()) {
-      call.close(Status.UNAVAILABLE.withDescription("the coordinator is restoring its state; retry shortly"), new Metadata());
+      Refusal.UNAVAILABLE.close(call, "the coordinator is restoring its state; retry shortly");
       return new ServerCall.Listener<>() {};
     }
     return next.startCall(call, headers);
