@@ -13,7 +13,7 @@ final class CoordinatorChannels {
 
   /**
    * A channel to {@code target} (HOST:PORT) with {@code tls}'s credentials and keep-alives fit for
-   * a long-lived round stream (ENGINEERING §2).
+   * a long-lived round stream: pings keep idle proxies from dropping it.
    */
   static ManagedChannel open(String target, ClientTlsOptions tls) throws IOException {
     ChannelCredentials credentials = tls.credentials();

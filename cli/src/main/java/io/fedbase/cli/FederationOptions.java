@@ -17,7 +17,7 @@ import java.util.stream.Collectors;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** Round policy and task flags of a coordinator (DESIGN §6); the meta-update flags are {@link MetaUpdateOptions}. */
+/** Round policy and task flags of a coordinator; the meta-update flags are {@link MetaUpdateOptions}. */
 final class FederationOptions {
 
   @Option(names = "--min-nodes", defaultValue = "2", description = "Connected nodes needed to open a round (default: ${DEFAULT-VALUE}).")

@@ -4,7 +4,7 @@ import io.fedbase.learn.InnerLoopConfig;
 import io.fedbase.supernet.Relaxation;
 import picocli.CommandLine.Option;
 
-/** Inner-loop (posterior adaptation) flags, DESIGN §9 defaults. */
+/** Inner-loop (posterior adaptation) flags, with the defaults of docs/ALGORITHM.md. */
 final class InnerLoopOptions {
 
   @Option(names = "--inner-steps", defaultValue = "5", description = "Adam steps per task K (default: ${DEFAULT-VALUE}).")

@@ -9,10 +9,10 @@ import io.fedbase.metrics.MetricsEndpoint;
 import io.fedbase.node.metrics.NodeMetrics;
 import io.fedbase.node.runtime.NodeListener;
 import io.fedbase.node.runtime.NodeRuntime;
-import io.fedbase.node.runtime.RoundTask;
 import io.fedbase.node.transport.CoordinatorClient;
 import io.fedbase.node.worker.WorkerProcess;
 import io.fedbase.supernet.Devices;
+import io.fedbase.wire.Assignment;
 import io.grpc.ManagedChannel;
 import io.prometheus.client.CollectorRegistry;
 import java.io.IOException;
@@ -176,7 +176,7 @@ final class NodeCommand implements Callable<Integer> {
     }
 
     @Override
-    public void roundDone(RoundTask task, BatchResult r, double seconds, long uploadBytes) {
+    public void roundDone(Assignment task, BatchResult r, double seconds, long uploadBytes) {
       System.out.printf(
           Locale.ROOT,
           "node %s: round %d, %d tasks, loss %.3f->%.3f, query acc %.3f, %.1f s%n",
@@ -190,7 +190,7 @@ final class NodeCommand implements Callable<Integer> {
     }
 
     @Override
-    public void roundSkipped(RoundTask task, String reason) {
+    public void roundSkipped(Assignment task, String reason) {
       System.out.printf("node %s: round %d skipped: %s%n", nodeId, task.round(), reason);
     }
 

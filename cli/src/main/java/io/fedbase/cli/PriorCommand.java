@@ -34,7 +34,7 @@ final class PriorCommand implements Runnable {
     throw new IllegalArgumentException("use 'prior fetch' or 'prior info' (see 'prior --help')");
   }
 
-  // no standard -V/--version here: --version selects the prior version (DESIGN §6)
+  // no standard -V/--version here: --version selects the prior version (so the flag keeps its meaning across commands that take a version)
   @Command(name = "fetch", description = "Download a committed prior version; resumes an interrupted download.")
   static final class Fetch implements Callable<Integer> {
 

@@ -14,7 +14,6 @@ import io.fedbase.encoding.DeltaEncoding;
 import io.fedbase.learn.FiniteDifferenceUpdate;
 import io.fedbase.learn.InnerLoopConfig;
 import io.fedbase.learn.Schedule;
-import io.fedbase.node.runtime.RoundTask;
 import io.fedbase.node.secure.SecureParticipant;
 import io.fedbase.node.transport.CoordinatorClient;
 import io.fedbase.node.transport.UpdateUpload;
@@ -28,6 +27,7 @@ import io.fedbase.security.SigningIdentity;
 import io.fedbase.space.SupernetSpec;
 import io.fedbase.supernet.ParameterInitializer;
 import io.fedbase.task.TaskSpec;
+import io.fedbase.wire.Assignment;
 import io.fedbase.wire.SecureAggregationWire;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
@@ -195,7 +195,7 @@ final class SecureAggregationBenchCommand implements Callable<Integer> {
           id,
           new CoordinatorClient.RoundStreamListener() {
             @Override
-            public void assigned(RoundTask task) {
+            public void assigned(Assignment task) {
               if (task.secure().isEmpty()) {
                 work.execute(() -> upload(task.round(), task.priorVersion(), DeltaEncoding.FLOAT32, null));
                 return;

@@ -23,6 +23,7 @@ import io.fedbase.proto.v1.WatchRoundsRequest;
 import io.fedbase.space.SupernetSpec;
 import io.fedbase.supernet.ParameterInitializer;
 import io.fedbase.task.TaskSpec;
+import io.fedbase.wire.Chunks;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
@@ -103,8 +104,8 @@ final class TransferBenchCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--mb, --repeat, --windows-kib and --upload-chunks-kib must be positive and --warmup not negative");
     }
     for (int kib : uploadChunksKib) {
-      if (kib < 1 || kib << 10 > CoordinatorClient.CHUNK_BYTES) {
-        throw new IllegalArgumentException("upload chunks must be 1 to " + (CoordinatorClient.CHUNK_BYTES >> 10) + " KiB, got " + kib);
+      if (kib < 1 || kib << 10 > Chunks.MAX_BYTES) {
+        throw new IllegalArgumentException("upload chunks must be 1 to " + (Chunks.MAX_BYTES >> 10) + " KiB, got " + kib);
       }
     }
     SupernetSpec spec = sized(mb);
@@ -164,7 +165,7 @@ final class TransferBenchCommand implements Callable<Integer> {
     json.addProperty("mib", bytes / 1048576.0);
     json.addProperty("encoding", uploadEncoding.label());
     json.addProperty("upload_payload_bytes", uploadEncoding.payloadBytes(layout));
-    json.addProperty("download_chunk_kib", CoordinatorClient.CHUNK_BYTES >> 10);
+    json.addProperty("download_chunk_kib", Chunks.MAX_BYTES >> 10);
     json.addProperty("warmup", warmup);
     json.addProperty("repeat", repeat);
     json.addProperty("raw_gbps", bytes / raw / 1e9);

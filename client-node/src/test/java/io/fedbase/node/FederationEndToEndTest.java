@@ -38,6 +38,7 @@ import io.fedbase.supernet.ParameterInitializer;
 import io.fedbase.supernet.Supernet;
 import io.fedbase.task.TaskSampler;
 import io.fedbase.task.TaskSpec;
+import io.fedbase.wire.Assignment;
 import io.github.resilience4j.core.IntervalFunction;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
@@ -133,12 +134,12 @@ class FederationEndToEndTest {
                   }
 
                   @Override
-                  public void roundDone(io.fedbase.node.runtime.RoundTask task, io.fedbase.learn.BatchResult result, double seconds, long bytes) {
+                  public void roundDone(io.fedbase.wire.Assignment task, io.fedbase.learn.BatchResult result, double seconds, long bytes) {
                     deltas.put(id + "@" + task.round(), result.meanDelta());
                   }
 
                   @Override
-                  public void roundSkipped(io.fedbase.node.runtime.RoundTask task, String reason) {
+                  public void roundSkipped(io.fedbase.wire.Assignment task, String reason) {
                     events.add(id + " skipped " + task.round() + ": " + reason);
                   }
                 }))

@@ -2,7 +2,7 @@ package io.fedbase.node.metrics;
 
 import io.fedbase.learn.BatchResult;
 import io.fedbase.node.runtime.NodeListener;
-import io.fedbase.node.runtime.RoundTask;
+import io.fedbase.wire.Assignment;
 import io.prometheus.client.CollectorRegistry;
 import io.prometheus.client.Counter;
 import io.prometheus.client.Gauge;
@@ -50,7 +50,7 @@ public final class NodeMetrics implements NodeListener {
   }
 
   @Override
-  public void roundDone(RoundTask task, BatchResult r, double seconds, long bytes) {
+  public void roundDone(Assignment task, BatchResult r, double seconds, long bytes) {
     rounds.labels("done").inc();
     adaptSeconds.observe(seconds);
     int steps = Math.max(1, r.tasks() * task.inner().steps());
@@ -63,7 +63,7 @@ public final class NodeMetrics implements NodeListener {
   }
 
   @Override
-  public void roundSkipped(RoundTask task, String reason) {
+  public void roundSkipped(Assignment task, String reason) {
     rounds.labels("skipped").inc();
   }
 

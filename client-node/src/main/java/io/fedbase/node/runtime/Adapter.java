@@ -3,6 +3,7 @@ package io.fedbase.node.runtime;
 import io.fedbase.bundle.Bundle;
 import io.fedbase.learn.BatchResult;
 import io.fedbase.space.SupernetSpec;
+import io.fedbase.wire.Assignment;
 import java.nio.file.Path;
 
 /**
@@ -20,7 +21,7 @@ public interface Adapter extends AutoCloseable {
    * @throws AdapterFailure when the adaptation could not run at all (a worker crashed, timed out or
    *     is backing off): the round is skipped and the node takes the next one
    */
-  BatchResult adapt(SupernetSpec spec, RoundTask task, Bundle prior, Path priorFile) throws AdapterFailure, InterruptedException;
+  BatchResult adapt(SupernetSpec spec, Assignment task, Bundle prior, Path priorFile) throws AdapterFailure, InterruptedException;
 
   /** Releases what the adapter holds (a worker process is stopped). */
   @Override

@@ -10,6 +10,7 @@ import io.fedbase.learn.TaskBatch;
 import io.fedbase.space.SupernetSpec;
 import io.fedbase.supernet.Supernet;
 import io.fedbase.task.TaskSampler;
+import io.fedbase.wire.Assignment;
 import java.nio.file.Path;
 
 /**
@@ -33,7 +34,7 @@ public final class InProcessAdapter implements Adapter {
   }
 
   @Override
-  public BatchResult adapt(SupernetSpec spec, RoundTask task, Bundle prior, Path priorFile) throws InterruptedException {
+  public BatchResult adapt(SupernetSpec spec, Assignment task, Bundle prior, Path priorFile) throws InterruptedException {
     Supernet net = supernetFor(spec);
     TaskSampler sampler = new TaskSampler(data, task.taskShape(), task.seed());
     InnerLoop loop = new InnerLoop(net, task.inner(), manager);

@@ -1,6 +1,7 @@
 package io.fedbase.node.runtime;
 
 import io.fedbase.learn.BatchResult;
+import io.fedbase.wire.Assignment;
 
 /** What a node reports while it runs (logs, progress, metrics). All methods have no-op defaults. */
 public interface NodeListener {
@@ -8,12 +9,12 @@ public interface NodeListener {
   default void joined(String coordinator, long priorVersion) {}
 
   /** A round's update was accepted; adapting took {@code adaptSeconds}, the payload was {@code uploadBytes}. */
-  default void roundDone(RoundTask task, BatchResult result, double adaptSeconds, long uploadBytes) {}
+  default void roundDone(Assignment task, BatchResult result, double adaptSeconds, long uploadBytes) {}
 
   /** An upload is retried after the coordinator was briefly unreachable. */
   default void uploadRetried() {}
 
-  default void roundSkipped(RoundTask task, String reason) {}
+  default void roundSkipped(Assignment task, String reason) {}
 
   default void disconnected(String reason, long retryInMillis) {}
 
@@ -36,7 +37,7 @@ public interface NodeListener {
       }
 
       @Override
-      public void roundDone(RoundTask task, BatchResult result, double adaptSeconds, long uploadBytes) {
+      public void roundDone(Assignment task, BatchResult result, double adaptSeconds, long uploadBytes) {
         first.roundDone(task, result, adaptSeconds, uploadBytes);
         second.roundDone(task, result, adaptSeconds, uploadBytes);
       }
@@ -48,7 +49,7 @@ public interface NodeListener {
       }
 
       @Override
-      public void roundSkipped(RoundTask task, String reason) {
+      public void roundSkipped(Assignment task, String reason) {
         first.roundSkipped(task, reason);
         second.roundSkipped(task, reason);
       }

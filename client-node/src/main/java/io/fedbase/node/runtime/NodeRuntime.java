@@ -18,6 +18,7 @@ import io.fedbase.secagg.SecureMessage;
 import io.fedbase.secagg.SecureStep;
 import io.fedbase.security.SigningIdentity;
 import io.fedbase.space.SupernetSpec;
+import io.fedbase.wire.Assignment;
 import io.fedbase.wire.Refusal;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
@@ -250,7 +251,7 @@ public final class NodeRuntime {
   private final CoordinatorClient.RoundStreamListener stream =
       new CoordinatorClient.RoundStreamListener() {
         @Override
-        public void assigned(RoundTask task) {
+        public void assigned(Assignment task) {
           if (task.secure().isEmpty()) {
             work(task);
             return;
@@ -278,7 +279,7 @@ public final class NodeRuntime {
       };
 
   /** Takes part in a secure round's key exchange (again, after a reconnect); false when it cannot. */
-  private boolean joinSecureRound(RoundTask task) {
+  private boolean joinSecureRound(Assignment task) {
     if (signingIdentity == null) {
       listener.roundSkipped(task, "the round is securely aggregated and this node has no certificate to sign its keys with");
       return false;
@@ -302,7 +303,7 @@ public final class NodeRuntime {
   }
 
   /** {@link #work} off the stream's thread, where an exception has nobody to go to but the log. */
-  private void workSafely(RoundTask task) {
+  private void workSafely(Assignment task) {
     try {
       work(task);
     } catch (RuntimeException e) {
@@ -311,7 +312,7 @@ public final class NodeRuntime {
     }
   }
 
-  private void work(RoundTask task) {
+  private void work(Assignment task) {
     synchronized (working) {
       if (stopped) {
         return;
@@ -331,7 +332,7 @@ public final class NodeRuntime {
     }
   }
 
-  private void adaptAndUpload(RoundTask task) {
+  private void adaptAndUpload(Assignment task) {
     if (!clock.instant().isBefore(task.deadline())) {
       listener.roundSkipped(task, "the deadline passed before the assignment arrived");
       return;
@@ -407,7 +408,7 @@ public final class NodeRuntime {
    * The upload's bytes: the encoded delta, or in a secure round the clipped, masked delta once the
    * key exchange has delivered this node's shares (null, with the round skipped, if it cannot).
    */
-  private ByteBuffer payload(RoundTask task, UpdateUpload upload, Duration left) throws InterruptedException {
+  private ByteBuffer payload(Assignment task, UpdateUpload upload, Duration left) throws InterruptedException {
     if (task.secure().isEmpty()) {
       return DeltaEncoder.encode(upload.delta(), upload.encoding(), upload.roundingSeed());
     }

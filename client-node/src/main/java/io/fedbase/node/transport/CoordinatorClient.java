@@ -3,9 +3,6 @@ package io.fedbase.node.transport;
 import com.google.protobuf.UnsafeByteOperations;
 import io.fedbase.encoding.DeltaEncoder;
 import io.fedbase.encoding.DeltaEncoding;
-import io.fedbase.learn.InnerLoopConfig;
-import io.fedbase.node.runtime.RoundTask;
-import io.fedbase.privacy.PrivacyTerms;
 import io.fedbase.proto.v1.FederationGrpc;
 import io.fedbase.proto.v1.FetchPriorRequest;
 import io.fedbase.proto.v1.GetStatusRequest;
@@ -13,7 +10,6 @@ import io.fedbase.proto.v1.JoinRequest;
 import io.fedbase.proto.v1.JoinResponse;
 import io.fedbase.proto.v1.PriorChunk;
 import io.fedbase.proto.v1.PriorHeader;
-import io.fedbase.proto.v1.RoundAssignment;
 import io.fedbase.proto.v1.RoundEvent;
 import io.fedbase.proto.v1.StatusResponse;
 import io.fedbase.proto.v1.UpdateChunk;
@@ -23,11 +19,11 @@ import io.fedbase.proto.v1.UpdateTrailer;
 import io.fedbase.proto.v1.WatchRoundsRequest;
 import io.fedbase.secagg.SecureMessage;
 import io.fedbase.secagg.SecureStep;
-import io.fedbase.secagg.SecureTerms;
 import io.fedbase.space.Digests;
 import io.fedbase.space.SupernetSpec;
-import io.fedbase.supernet.Relaxation;
-import io.fedbase.task.TaskSpec;
+import io.fedbase.wire.Assignment;
+import io.fedbase.wire.AssignmentWire;
+import io.fedbase.wire.Chunks;
 import io.fedbase.wire.Refusal;
 import io.fedbase.wire.SecureAggregationWire;
 import io.grpc.Context;
@@ -45,11 +41,9 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.Iterator;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -62,8 +56,6 @@ import java.util.concurrent.TimeoutException;
  */
 public final class CoordinatorClient implements AutoCloseable {
 
-  /** Largest chunk sent (docs/ARCHITECTURE.md, "Protocol"). */
-  public static final int CHUNK_BYTES = 1 << 20;
   private static final Duration UNARY_DEADLINE = Duration.ofSeconds(30);
   /** Bound on one prior download; a dead peer is noticed much sooner by keep-alives, and a cut download resumes. */
   private static final Duration FETCH_DEADLINE = Duration.ofMinutes(30);
@@ -74,13 +66,13 @@ public final class CoordinatorClient implements AutoCloseable {
   private final int uploadChunkBytes;
 
   public CoordinatorClient(ManagedChannel channel) {
-    this(channel, CHUNK_BYTES);
+    this(channel, Chunks.MAX_BYTES);
   }
 
-  /** A client that uploads in chunks of {@code uploadChunkBytes} (1 to {@link #CHUNK_BYTES}; the transfer benchmark sweeps it). */
+  /** A client that uploads in chunks of {@code uploadChunkBytes} (1 to {@link Chunks#MAX_BYTES}; the transfer benchmark sweeps it). */
   public CoordinatorClient(ManagedChannel channel, int uploadChunkBytes) {
-    if (uploadChunkBytes < 1 || uploadChunkBytes > CHUNK_BYTES) {
-      throw new IllegalArgumentException("upload chunks must hold 1 to " + CHUNK_BYTES + " bytes, got " + uploadChunkBytes);
+    if (uploadChunkBytes < 1 || uploadChunkBytes > Chunks.MAX_BYTES) {
+      throw new IllegalArgumentException("upload chunks must hold 1 to " + Chunks.MAX_BYTES + " bytes, got " + uploadChunkBytes);
     }
     this.channel = channel;
     this.blocking = FederationGrpc.newBlockingStub(channel);
@@ -119,7 +111,7 @@ public final class CoordinatorClient implements AutoCloseable {
   public interface RoundStreamListener {
 
     /** The node is selected for a round. */
-    void assigned(RoundTask task);
+    void assigned(Assignment task);
 
     /** The next step of a secure round the node takes part in. */
     void secureStep(SecureStep step);
@@ -138,7 +130,7 @@ public final class CoordinatorClient implements AutoCloseable {
             while (events.hasNext()) {
               RoundEvent event = events.next();
               if (event.hasAssignment()) {
-                listener.assigned(RoundTasks.of(event.getAssignment()));
+                listener.assigned(AssignmentWire.fromWire(event.getAssignment()));
               } else if (event.hasSecureAggregation()) {
                 listener.secureStep(SecureAggregationWire.fromWire(event.getSecureAggregation()));
               }
@@ -331,40 +323,5 @@ public final class CoordinatorClient implements AutoCloseable {
 
   public ManagedChannel channel() {
     return channel;
-  }
-
-  /** Maps a wire assignment to the node's domain value. */
-  static final class RoundTasks {
-    private RoundTasks() {}
-
-    static RoundTask of(RoundAssignment a) {
-      var s = a.getInnerLoop();
-      return new RoundTask(
-          a.getRound(),
-          a.getPriorVersion(),
-          Instant.ofEpochMilli(a.getDeadlineUnixMillis()),
-          a.getTasks(),
-          new TaskSpec(a.getTaskShape().getWays(), a.getTaskShape().getShots(), a.getTaskShape().getQueries()),
-          new InnerLoopConfig(
-              s.getSteps(),
-              s.getWeightLr(),
-              s.getLogitLr(),
-              s.getLogitWeightDecay(),
-              s.getBeta1(),
-              s.getBeta2(),
-              s.getBatchSize(),
-              Relaxation.fromKey(s.getRelaxation()),
-              s.getAdaptLogits()),
-          s.getTau(),
-          a.getSeed(),
-          a.getFirstTask(),
-          a.getParticipantsList(),
-          a.hasSecureAggregation()
-              ? Optional.of(new SecureTerms(a.getSecureAggregation().getThreshold(), a.getSecureAggregation().getClip()))
-              : Optional.empty(),
-          a.hasPrivacy()
-              ? Optional.of(new PrivacyTerms(a.getPrivacy().getWeightClip(), a.getPrivacy().getLogitClip(), a.getPrivacy().getNoiseStddev()))
-              : Optional.empty());
-    }
   }
 }

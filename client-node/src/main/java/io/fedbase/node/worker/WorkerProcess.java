@@ -7,10 +7,10 @@ import io.fedbase.learn.BatchResult;
 import io.fedbase.node.runtime.Adapter;
 import io.fedbase.node.runtime.AdapterFailure;
 import io.fedbase.node.runtime.NodeListener;
-import io.fedbase.node.runtime.RoundTask;
 import io.fedbase.node.worker.WorkerProtocol.AdaptReply;
 import io.fedbase.node.worker.WorkerProtocol.AdaptRequest;
 import io.fedbase.space.SupernetSpec;
+import io.fedbase.wire.Assignment;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -81,7 +81,7 @@ public final class WorkerProcess implements Adapter {
   }
 
   @Override
-  public synchronized BatchResult adapt(SupernetSpec spec, RoundTask task, Bundle prior, Path priorFile)
+  public synchronized BatchResult adapt(SupernetSpec spec, Assignment task, Bundle prior, Path priorFile)
       throws AdapterFailure, InterruptedException {
     ensureRunning();
     Path delta = workDir.resolve("delta-r" + task.round() + "-" + (++requestCounter) + ".fbb");
@@ -176,7 +176,7 @@ public final class WorkerProcess implements Adapter {
     requests.flush();
   }
 
-  private AdaptReply awaitReply(RoundTask task) throws AdapterFailure, InterruptedException {
+  private AdaptReply awaitReply(Assignment task) throws AdapterFailure, InterruptedException {
     while (true) {
       Duration left = Duration.between(clock.instant(), task.deadline());
       String line = left.isNegative() || left.isZero() ? replies.poll() : replies.poll(left.toMillis() + 1, TimeUnit.MILLISECONDS);

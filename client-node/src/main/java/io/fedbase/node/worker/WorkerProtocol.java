@@ -3,8 +3,8 @@ package io.fedbase.node.worker;
 import com.google.gson.Gson;
 import com.google.gson.JsonParseException;
 import io.fedbase.learn.InnerLoopConfig;
-import io.fedbase.node.runtime.RoundTask;
 import io.fedbase.task.TaskSpec;
+import io.fedbase.wire.Assignment;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -41,7 +41,7 @@ public final class WorkerProtocol {
       long firstTask,
       int tasks) {
 
-    static AdaptRequest of(RoundTask task, String canonicalSpec, String priorFile, String deltaFile) {
+    static AdaptRequest of(Assignment task, String canonicalSpec, String priorFile, String deltaFile) {
       TaskSpec shape = task.taskShape();
       return new AdaptRequest(
           task.round(), canonicalSpec, priorFile, deltaFile, shape.ways(), shape.shots(), shape.queries(), task.inner(), task.tau(), task.seed(),
@@ -49,9 +49,9 @@ public final class WorkerProtocol {
     }
 
     /** The part of a round's assignment that adaptation reads. */
-    RoundTask task() {
-      return new RoundTask(
-          round, 0, Instant.MAX, tasks, new TaskSpec(ways, shots, queries), inner, tau, seed, firstTask, List.of(), Optional.empty(), Optional.empty());
+    Assignment task() {
+      return new Assignment(
+          round, 0, Instant.MAX, tasks, new TaskSpec(ways, shots, queries), inner, tau, seed, List.of(), firstTask, Optional.empty(), Optional.empty());
     }
   }
 

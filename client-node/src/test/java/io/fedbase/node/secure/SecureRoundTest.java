@@ -20,20 +20,20 @@ import io.fedbase.learn.FiniteDifferenceUpdate;
 import io.fedbase.learn.InnerLoopConfig;
 import io.fedbase.learn.MetaOptimizer;
 import io.fedbase.learn.Schedule;
-import io.fedbase.node.runtime.RoundTask;
 import io.fedbase.node.transport.CoordinatorClient;
 import io.fedbase.node.transport.UpdateUpload;
 import io.fedbase.secagg.KeyAdvertisement;
 import io.fedbase.secagg.SecureMessage;
 import io.fedbase.secagg.SecureStep;
 import io.fedbase.security.CertificateAuthority;
-import io.fedbase.security.IssuedCertificate;
 import io.fedbase.security.Identity;
+import io.fedbase.security.IssuedCertificate;
 import io.fedbase.security.Role;
 import io.fedbase.security.SigningIdentity;
 import io.fedbase.space.SupernetSpec;
 import io.fedbase.supernet.ParameterInitializer;
 import io.fedbase.task.TaskSpec;
+import io.fedbase.wire.Assignment;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -117,7 +117,7 @@ class SecureRoundTest {
             id,
             new CoordinatorClient.RoundStreamListener() {
               @Override
-              public void assigned(RoundTask task) {
+              public void assigned(Assignment task) {
                 SecureParticipant p = SecureParticipant.join(task.round(), task.participants(), task.secure().orElseThrow(), LAYOUT.totalSize(), identity);
                 rounds.put(task.round(), p);
                 client.sendSecure(id, task.round(), p.advertisement());

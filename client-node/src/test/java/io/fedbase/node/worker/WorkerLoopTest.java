@@ -21,7 +21,6 @@ import io.fedbase.learn.InnerLoop;
 import io.fedbase.learn.InnerLoopConfig;
 import io.fedbase.learn.TaskBatch;
 import io.fedbase.node.runtime.InProcessAdapter;
-import io.fedbase.node.runtime.RoundTask;
 import io.fedbase.node.runtime.TrainingGate;
 import io.fedbase.node.worker.WorkerProtocol.AdaptReply;
 import io.fedbase.node.worker.WorkerProtocol.Outcome;
@@ -30,6 +29,7 @@ import io.fedbase.supernet.ParameterInitializer;
 import io.fedbase.supernet.Supernet;
 import io.fedbase.task.TaskSampler;
 import io.fedbase.task.TaskSpec;
+import io.fedbase.wire.Assignment;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -56,8 +56,8 @@ class WorkerLoopTest {
     Bundle prior = ParameterInitializer.initialize(spec, 11);
     Path priorFile = dir.resolve("prior.fbb");
     BundleFiles.write(priorFile, StoredBundle.parameters(prior, Map.of()));
-    RoundTask task =
-        new RoundTask(3, 0, Instant.MAX, 2, new TaskSpec(2, 2, 2), InnerLoopConfig.defaults().withSteps(2), 0.8f, 99, 4, List.of(), Optional.empty(), Optional.empty());
+    Assignment task =
+        new Assignment(3, 0, Instant.MAX, 2, new TaskSpec(2, 2, 2), InnerLoopConfig.defaults().withSteps(2), 0.8f, 99, List.of(), 4, Optional.empty(), Optional.empty());
     Path deltaFile = dir.resolve("delta.fbb");
     String good = WorkerProtocol.requestLine(WorkerProtocol.AdaptRequest.of(task, spec.canonicalText(), priorFile.toString(), deltaFile.toString()));
     String input = "not json\n" + good + "\n";

@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.fedbase.learn.InnerLoopConfig;
 import io.fedbase.node.runtime.AdapterFailure;
 import io.fedbase.node.runtime.NodeListener;
-import io.fedbase.node.runtime.RoundTask;
 import io.fedbase.space.SupernetSpec;
 import io.fedbase.supernet.ParameterInitializer;
 import io.fedbase.task.TaskSpec;
+import io.fedbase.wire.Assignment;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -53,9 +53,9 @@ class WorkerProcessTest {
     }
   }
 
-  private RoundTask task(long round, Instant deadline) {
-    return new RoundTask(
-        round, 0, deadline, 1, new TaskSpec(2, 1, 1), InnerLoopConfig.defaults(), 1f, 7, 0, List.of(), Optional.empty(), Optional.empty());
+  private Assignment task(long round, Instant deadline) {
+    return new Assignment(
+        round, 0, deadline, 1, new TaskSpec(2, 1, 1), InnerLoopConfig.defaults(), 1f, 7, List.of(), 0, Optional.empty(), Optional.empty());
   }
 
   private WorkerProcess worker(String script, ManualClock clock, List<String> events) {
@@ -79,7 +79,7 @@ class WorkerProcessTest {
         .build();
   }
 
-  private AdapterFailure adaptFails(WorkerProcess w, RoundTask t) {
+  private AdapterFailure adaptFails(WorkerProcess w, Assignment t) {
     return assertThrows(
         AdapterFailure.class, () -> w.adapt(spec, t, ParameterInitializer.initialize(spec, 1), dir.resolve("prior.fbb")));
   }

@@ -3,6 +3,7 @@ package io.fedbase.coordinator.round;
 import io.fedbase.coordinator.aggregate.AggregationProtocol;
 import io.fedbase.coordinator.aggregate.RoundAggregator;
 import io.fedbase.coordinator.store.CommitManifest;
+import io.fedbase.wire.Assignment;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;

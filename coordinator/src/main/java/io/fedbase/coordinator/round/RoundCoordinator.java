@@ -20,6 +20,7 @@ import io.fedbase.secagg.SecAggException;
 import io.fedbase.secagg.SecureMessage;
 import io.fedbase.secagg.SecureStep;
 import io.fedbase.space.SupernetSpec;
+import io.fedbase.wire.Assignment;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

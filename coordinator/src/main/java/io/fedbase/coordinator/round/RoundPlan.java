@@ -2,6 +2,7 @@ package io.fedbase.coordinator.round;
 
 import io.fedbase.coordinator.aggregate.AggregationProtocol;
 import io.fedbase.coordinator.aggregate.RoundAggregator;
+import io.fedbase.wire.Assignment;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -2,6 +2,7 @@ package io.fedbase.coordinator.round;
 
 import io.fedbase.privacy.PrivacyTerms;
 import io.fedbase.secagg.SecureTerms;
+import io.fedbase.wire.Assignment;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;

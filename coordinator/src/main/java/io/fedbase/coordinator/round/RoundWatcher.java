@@ -1,6 +1,7 @@
 package io.fedbase.coordinator.round;
 
 import io.fedbase.secagg.SecureStep;
+import io.fedbase.wire.Assignment;
 
 /**
  * A connected node's round stream. Called with the coordinator's lock held, so implementations

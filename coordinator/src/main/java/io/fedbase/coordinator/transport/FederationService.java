@@ -8,7 +8,6 @@ import io.fedbase.coordinator.aggregate.UpdateHeaderFields;
 import io.fedbase.coordinator.aggregate.UpdateReceiver;
 import io.fedbase.coordinator.aggregate.UpdateRejectedException.Reason;
 import io.fedbase.coordinator.aggregate.UpdateRejectedException;
-import io.fedbase.coordinator.round.Assignment;
 import io.fedbase.coordinator.round.NodeRemovedException;
 import io.fedbase.coordinator.round.RoundCoordinator.PriorVersion;
 import io.fedbase.coordinator.round.RoundCoordinator;
@@ -36,6 +35,9 @@ import io.fedbase.secagg.SecAggException;
 import io.fedbase.secagg.SecureMessage;
 import io.fedbase.secagg.SecureStep;
 import io.fedbase.space.Digests;
+import io.fedbase.wire.Assignment;
+import io.fedbase.wire.AssignmentWire;
+import io.fedbase.wire.Chunks;
 import io.fedbase.wire.Refusal;
 import io.fedbase.wire.SecureAggregationWire;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -59,8 +61,6 @@ import org.slf4j.LoggerFactory;
 public final class FederationService extends FederationGrpc.FederationImplBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(FederationService.class);
-  /** Largest chunk sent or accepted (docs/ARCHITECTURE.md, "Protocol"). */
-  public static final int CHUNK_BYTES = 1 << 20;
 
   private final RoundCoordinator coordinator;
   private final TransferObserver transfers;
@@ -143,7 +143,7 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
 
     @Override
     public synchronized void assigned(Assignment assignment) {
-      send(RoundEvent.newBuilder().setAssignment(ProtoMapping.assignment(assignment)).build());
+      send(RoundEvent.newBuilder().setAssignment(AssignmentWire.toWire(assignment)).build());
     }
 
     @Override
@@ -295,7 +295,7 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
 
     void install() {
       // the default threshold (32 KiB) is below one chunk: keep the next chunk queued meanwhile
-      stream.setOnReadyThreshold(2 * CHUNK_BYTES);
+      stream.setOnReadyThreshold(2 * Chunks.MAX_BYTES);
       stream.setOnReadyHandler(this);
       stream.setOnCancelHandler(this::closeChannel);
       run();
@@ -311,7 +311,7 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
             stream.onCompleted();
             return;
           }
-          int n = (int) Math.min(CHUNK_BYTES, size - position);
+          int n = (int) Math.min(Chunks.MAX_BYTES, size - position);
           ByteString chunk = UnsafeByteOperations.unsafeWrap(slice(n));
           position += n;
           transfers.sent(n);
@@ -451,8 +451,8 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
       if (header == null) {
         throw new UpdateRejectedException(Reason.MALFORMED, "payload before the header");
       }
-      if (data.size() > CHUNK_BYTES) {
-        throw new UpdateRejectedException(Reason.MALFORMED, "a chunk of " + data.size() + " bytes exceeds " + CHUNK_BYTES);
+      if (data.size() > Chunks.MAX_BYTES) {
+        throw new UpdateRejectedException(Reason.MALFORMED, "a chunk of " + data.size() + " bytes exceeds " + Chunks.MAX_BYTES);
       }
       transfers.received(data.size());
       if (receiver != null) {

@@ -2,22 +2,15 @@ package io.fedbase.coordinator.transport;
 
 import io.fedbase.coordinator.aggregate.UpdateHeaderFields;
 import io.fedbase.coordinator.privacy.PrivacyReport;
-import io.fedbase.coordinator.round.Assignment;
 import io.fedbase.coordinator.round.CoordinatorStatus;
 import io.fedbase.coordinator.round.Receipt;
 import io.fedbase.coordinator.round.RoundPhase;
 import io.fedbase.encoding.DeltaEncoding;
-import io.fedbase.learn.InnerLoopConfig;
-import io.fedbase.proto.v1.InnerLoopSettings;
 import io.fedbase.proto.v1.ModelSpec;
-import io.fedbase.proto.v1.PrivacyAssignment;
 import io.fedbase.proto.v1.PrivacyStatus;
-import io.fedbase.proto.v1.RoundAssignment;
 import io.fedbase.proto.v1.RoundOutcome;
 import io.fedbase.proto.v1.RoundState;
-import io.fedbase.proto.v1.SecureAggregationSettings;
 import io.fedbase.proto.v1.StatusResponse;
-import io.fedbase.proto.v1.TaskShape;
 import io.fedbase.proto.v1.TensorSpec;
 import io.fedbase.proto.v1.UpdateHeader;
 import io.fedbase.proto.v1.UpdateReceipt;
@@ -47,39 +40,6 @@ final class ProtoMapping {
       case COMMITTING -> RoundState.ROUND_STATE_COMMITTING;
       case STOPPED -> RoundState.ROUND_STATE_UNSPECIFIED;
     };
-  }
-
-  static RoundAssignment assignment(Assignment a) {
-    InnerLoopConfig c = a.inner();
-    RoundAssignment.Builder b =
-        RoundAssignment.newBuilder()
-            .setRound(a.round())
-            .setPriorVersion(a.priorVersion())
-            .setDeadlineUnixMillis(a.deadline().toEpochMilli())
-            .setTasks(a.tasks())
-            .setTaskShape(
-                TaskShape.newBuilder().setWays(a.taskShape().ways()).setShots(a.taskShape().shots()).setQueries(a.taskShape().queries()))
-            .setInnerLoop(
-                InnerLoopSettings.newBuilder()
-                    .setSteps(c.steps())
-                    .setWeightLr(c.weightLr())
-                    .setLogitLr(c.logitLr())
-                    .setLogitWeightDecay(c.logitWeightDecay())
-                    .setBeta1(c.beta1())
-                    .setBeta2(c.beta2())
-                    .setBatchSize(c.batchSize())
-                    .setRelaxation(c.relaxation().key())
-                    .setAdaptLogits(c.adaptLogits())
-                    .setTau(a.tau()))
-            .setSeed(a.seed())
-            .addAllParticipants(a.participants())
-            .setFirstTask(a.firstTask());
-    // presence marks a secure round, so the field is set only for one
-    a.secure().ifPresent(t -> b.setSecureAggregation(SecureAggregationSettings.newBuilder().setThreshold(t.threshold()).setClip(t.clip())));
-    a.privacy()
-        .ifPresent(
-            t -> b.setPrivacy(PrivacyAssignment.newBuilder().setWeightClip(t.weightClip()).setLogitClip(t.logitClip()).setNoiseStddev(t.noiseStddev())));
-    return b.build();
   }
 
   static UpdateHeaderFields header(UpdateHeader h) {

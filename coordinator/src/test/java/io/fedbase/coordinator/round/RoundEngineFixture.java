@@ -13,6 +13,7 @@ import io.fedbase.secagg.SecureStep;
 import io.fedbase.space.Digests;
 import io.fedbase.space.SupernetSpec;
 import io.fedbase.task.TaskSpec;
+import io.fedbase.wire.Assignment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package io.fedbase.coordinator.round;
+package io.fedbase.wire;
 
 import io.fedbase.learn.InnerLoopConfig;
 import io.fedbase.privacy.PrivacyTerms;
