@@ -14,6 +14,7 @@ import io.fedbase.proto.v1.UpdateReceipt;
 import io.fedbase.proto.v1.WatchRoundsRequest;
 import io.fedbase.space.Digests;
 import io.fedbase.space.SupernetSpec;
+import io.fedbase.testing.Eventually;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
@@ -92,11 +93,7 @@ class BurstUploadTest {
                     public void onCompleted() {}
                   });
         }
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (assignments.size() < NODES && System.nanoTime() < end) {
-          Thread.sleep(100);
-        }
-        assertEquals(NODES, assignments.size(), "every node got an assignment");
+        Eventually.await("an assignment for every node", Duration.ofSeconds(60), assignments::size, n -> n == NODES);
 
         float[] delta = new float[BundleLayout.of(SPEC).totalSize()];
         SplittableRandom rng = new SplittableRandom(9);

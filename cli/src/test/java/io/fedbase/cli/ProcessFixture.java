@@ -2,6 +2,7 @@ package io.fedbase.cli;
 
 import io.fedbase.proto.v1.FederationGrpc;
 import io.fedbase.proto.v1.GetStatusRequest;
+import io.fedbase.testing.Eventually;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
@@ -57,16 +58,18 @@ final class ProcessFixture implements AutoCloseable {
 
   /** Waits until the coordinator on {@code port} has committed at least {@code atLeast} versions. */
   long awaitVersion(int port, long atLeast, Duration limit) throws InterruptedException {
-    long end = System.nanoTime() + limit.toNanos();
-    long v = -1;
-    while (System.nanoTime() < end) {
-      v = version(port);
-      if (v >= atLeast) {
-        return v;
-      }
-      Thread.sleep(200);
-    }
-    throw new AssertionError("version " + atLeast + " not reached within " + limit + " (last seen " + v + "); logs in " + logDir);
+    return Eventually.await(
+        "version " + atLeast + " (logs in " + logDir + ")",
+        limit,
+        () -> {
+          try {
+            return version(port);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1L;
+          }
+        },
+        v -> v >= atLeast);
   }
 
   /** The coordinator's committed version, or -1 while it is unreachable or restoring. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fedbase.bundle.BundleFiles;
+import io.fedbase.testing.Eventually;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -94,13 +95,14 @@ class SharedMachineTest {
 
   /** Polls a process log for a line (processes cannot signal readiness otherwise). */
   static void awaitLine(Path log, String text) throws Exception {
-    long end = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-    while (System.nanoTime() < end) {
-      if (Files.exists(log) && Files.readString(log).contains(text)) {
-        return;
-      }
-      Thread.sleep(100);
+    Eventually.await("'" + text + "' in " + log, Duration.ofMinutes(2), () -> readOrEmpty(log), content -> content.contains(text));
+  }
+
+  private static String readOrEmpty(Path log) {
+    try {
+      return Files.exists(log) ? Files.readString(log) : "";
+    } catch (java.io.IOException e) {
+      return "";
     }
-    throw new AssertionError("'" + text + "' never appeared in " + log + ":\n" + (Files.exists(log) ? Files.readString(log) : ""));
   }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fedbase.bundle.BundleFiles;
+import io.fedbase.testing.Eventually;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -93,19 +94,17 @@ class WorkerCrashTest {
   }
 
   /** How often {@code text} occurs in the log. */
-  private static int count(Path log, String text) throws Exception {
-    return Files.readString(log).split(Pattern.quote(text), -1).length - 1;
+  private static int count(Path log, String text) {
+    try {
+      return Files.readString(log).split(Pattern.quote(text), -1).length - 1;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   /** Waits until {@code text} occurs {@code atLeast} times in the log. */
   private static void awaitCount(Path log, String text, int atLeast) throws Exception {
-    long end = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-    while (count(log, text) < atLeast) {
-      if (System.nanoTime() > end) {
-        throw new AssertionError("'" + text + "' did not appear " + atLeast + " times:\n" + Files.readString(log));
-      }
-      Thread.sleep(100);
-    }
+    Eventually.await("'" + text + "' " + atLeast + " times in " + log, Duration.ofMinutes(2), () -> count(log, text), n -> n >= atLeast);
   }
 
   /** The pid of the worker the node started last, from its log. */

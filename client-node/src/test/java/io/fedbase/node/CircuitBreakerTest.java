@@ -19,6 +19,7 @@ import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -45,6 +46,9 @@ class CircuitBreakerTest {
                 .waitDurationInOpenState(Duration.ofSeconds(30))
                 .build());
     AtomicInteger attempts = new AtomicInteger();
+    // the node asked the open breaker for permission three times and was refused each time
+    CountDownLatch refusedWhileOpen = new CountDownLatch(3);
+    breaker.getEventPublisher().onCallNotPermitted(e -> refusedWhileOpen.countDown());
     ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", deadPort).usePlaintext().build();
     ImageDataset tiny =
         new ImageDataset("tiny", new InputSignature(1, 28, 28), new byte[2 * 784], new int[] {0, 1}, Normalization.FASHION_MNIST, List.of());
@@ -74,14 +78,14 @@ class CircuitBreakerTest {
         }
       });
       t.start();
-      Thread.sleep(2000);
+      assertTrue(refusedWhileOpen.await(30, TimeUnit.SECONDS), "the node kept asking the open breaker instead of connecting");
       node.stop();
       t.join(5000);
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
     assertEquals(CircuitBreaker.State.OPEN, breaker.getState());
-    // 20 ms backoff would allow dozens of attempts in 2 s; the open breaker allows none after the 3rd
+    // with a 20 ms backoff the node would have knocked again long before; the open breaker allowed no attempt after the 3rd
     assertEquals(3, attempts.get(), "connection attempts before the breaker opened");
     assertTrue(breaker.getMetrics().getNumberOfFailedCalls() == 3);
   }

@@ -38,6 +38,7 @@ import io.fedbase.supernet.ParameterInitializer;
 import io.fedbase.supernet.Supernet;
 import io.fedbase.task.TaskSampler;
 import io.fedbase.task.TaskSpec;
+import io.fedbase.testing.Eventually;
 import io.fedbase.wire.Assignment;
 import io.github.resilience4j.core.IntervalFunction;
 import io.grpc.ManagedChannel;
@@ -274,12 +275,6 @@ class FederationEndToEndTest {
   }
 
   private static void awaitVersion(CoordinatorRuntime c, long version) throws InterruptedException {
-    long end = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-    while (c.coordinator().current().version() < version) {
-      if (System.nanoTime() > end) {
-        throw new AssertionError("prior version " + version + " not reached; status " + c.coordinator().status());
-      }
-      Thread.sleep(50);
-    }
+    Eventually.await("prior version " + version, Duration.ofMinutes(3), () -> c.coordinator().status(), s -> s.priorVersion() >= version);
   }
 }

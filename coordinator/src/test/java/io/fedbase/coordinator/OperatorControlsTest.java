@@ -18,6 +18,7 @@ import io.fedbase.proto.v1.ResumeRoundsRequest;
 import io.fedbase.proto.v1.RoundAssignment;
 import io.fedbase.proto.v1.RoundEvent;
 import io.fedbase.proto.v1.StatusResponse;
+import io.fedbase.testing.Eventually;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
@@ -97,13 +98,7 @@ class OperatorControlsTest {
   }
 
   private static StatusResponse awaitVersion(FederationFixture f, long version) throws InterruptedException {
-    for (int i = 0; i < 200; i++) {
-      StatusResponse s = f.blocking.getStatus(GetStatusRequest.getDefaultInstance());
-      if (s.getPriorVersion() >= version) {
-        return s;
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("version " + version + " was not committed");
+    return Eventually.await(
+        "version " + version + " committed", Duration.ofSeconds(10), () -> f.blocking.getStatus(GetStatusRequest.getDefaultInstance()), s -> s.getPriorVersion() >= version);
   }
 }

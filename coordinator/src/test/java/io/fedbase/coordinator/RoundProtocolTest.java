@@ -34,6 +34,7 @@ import io.fedbase.proto.v1.UpdateEncoding;
 import io.fedbase.proto.v1.UpdateHeader;
 import io.fedbase.proto.v1.UpdateReceipt;
 import io.fedbase.space.Digests;
+import io.fedbase.testing.Eventually;
 import io.fedbase.wire.Refusal;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -500,14 +501,6 @@ assertEquals(
   }
 
   static StatusResponse awaitStatus(FederationFixture f, Predicate<StatusResponse> condition) throws InterruptedException {
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (System.nanoTime() < end) {
-      StatusResponse s = f.blocking.getStatus(GetStatusRequest.getDefaultInstance());
-      if (condition.test(s)) {
-        return s;
-      }
-      Thread.sleep(20);
-    }
-    throw new AssertionError("status condition not reached: " + f.blocking.getStatus(GetStatusRequest.getDefaultInstance()));
+    return Eventually.await("a status condition", Duration.ofSeconds(20), () -> f.blocking.getStatus(GetStatusRequest.getDefaultInstance()), condition);
   }
 }

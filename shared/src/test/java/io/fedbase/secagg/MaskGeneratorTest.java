@@ -92,27 +92,4 @@ class MaskGeneratorTest {
     new MaskGenerator(seed(3)).add(IntBuffer.wrap(again), 0);
     assertArrayEquals(a, again, "deterministic");
   }
-
-  @Test
-  void throughputOnTenMillionInts() {
-    int n = 10_000_000;
-    int[] v = new int[n];
-    MaskGenerator g = new MaskGenerator(seed(5));
-    long c0 = System.nanoTime();
-    g.add(IntBuffer.wrap(v), 0); // the first pass includes whatever JIT warm-up this JVM still needs
-    double first = (System.nanoTime() - c0) / 1e9;
-    double best = Double.MAX_VALUE;
-    for (int rep = 0; rep < 3; rep++) {
-      long t0 = System.nanoTime();
-      g.add(IntBuffer.wrap(v), 0);
-      best = Math.min(best, (System.nanoTime() - t0) / 1e9);
-    }
-    IntBuffer direct = ByteBuffer.allocateDirect(4 * n).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer();
-    long t0 = System.nanoTime();
-    g.add(direct, 0);
-    double directSeconds = (System.nanoTime() - t0) / 1e9;
-    System.out.printf(
-        "MaskGenerator: one mask over %,d ints (%.0f MB): first pass %.0f MB/s; best %.3f s = %.0f MB/s on int[]; %.0f MB/s on a direct LE buffer%n",
-        n, n * 4 / 1e6, n * 4 / 1e6 / first, best, n * 4 / 1e6 / best, n * 4 / 1e6 / directSeconds);
-  }
 }

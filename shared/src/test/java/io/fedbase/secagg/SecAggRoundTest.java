@@ -14,7 +14,6 @@ import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -470,56 +469,5 @@ class SecAggRoundTest {
     assertThrows(IllegalArgumentException.class, () -> c.maskChunk(FloatBuffer.wrap(delta), out, 0));
     assertArrayEquals(new int[100], out.array(), "the encoded prefix was wiped");
     assertThrows(IllegalArgumentException.class, () -> c.maskChunk(FloatBuffer.wrap(new float[10]), IntBuffer.allocate(10), 95), "past the vector's end");
-  }
-
-  @Test
-  void maskingThroughputForTenMillionValues() throws Exception {
-    int length = 10_000_000;
-    Round r = round(5, 3, length, 1f, 170);
-    r.deliverShares(r.share(r.advertise(Set.of()), Set.of()));
-    String id = r.config.participants().get(0);
-    SecAggClient client = r.clients.get(id);
-    FloatBuffer delta = FloatBuffer.wrap(r.deltas.get(id));
-    int chunk = 1 << 16;
-    IntBuffer out = IntBuffer.allocate(chunk);
-    double best = Double.MAX_VALUE;
-    for (int rep = 0; rep < 3; rep++) {
-      long t0 = System.nanoTime();
-      for (int at = 0; at < length; at += chunk) {
-        out.clear();
-        client.maskChunk(delta.duplicate().position(at).limit(Math.min(length, at + chunk)), out, at);
-      }
-      best = Math.min(best, (System.nanoTime() - t0) / 1e9);
-    }
-    int masks = client.maskedWith().size(); // the self-mask and one per other node
-    System.out.printf(
-        "SecAggClient.maskChunk: %,d floats with %d masks (5 nodes) in %.3f s = %.0f MB/s of input (quantize + %d keystreams)%n",
-        length, masks, best, length * 4 / 1e6 / best, masks);
-
-    // the coordinator's side of the same round: fold five uploads, then unmask with one dropped node
-    long t0 = System.nanoTime();
-    for (String u : r.config.participants().subList(0, 4)) {
-      r.upload(u);
-    }
-    double uploadSeconds = (System.nanoTime() - t0) / 1e9;
-    UnmaskRequest request = r.server.closeMaskedInput();
-    r.unmask(request, Set.of());
-    FloatBuffer sum = FloatBuffer.allocate(length);
-    t0 = System.nanoTime();
-    r.server.finish(sum);
-    double finishSeconds = (System.nanoTime() - t0) / 1e9;
-    System.out.printf(
-        "4 uploads masked and folded in %.2f s; finish (4 self-masks + 4 pairwise masks of the dropped node removed, decoded) in %.2f s%n",
-        uploadSeconds, finishSeconds);
-    // spot-check the sum
-    List<String> survivors = request.survivors();
-    for (int i = 0; i < length; i += 999_983) {
-      double exact = 0;
-      for (String u : survivors) {
-        exact += r.deltas.get(u)[i];
-      }
-      assertEquals(exact, sum.get(i), r.config.ring().sumErrorBound(4) + 1e-7);
-    }
-    assertEquals(new HashSet<>(survivors).size(), 4);
   }
 }

@@ -33,6 +33,7 @@ import io.fedbase.security.SigningIdentity;
 import io.fedbase.space.SupernetSpec;
 import io.fedbase.supernet.ParameterInitializer;
 import io.fedbase.task.TaskSpec;
+import io.fedbase.testing.Eventually;
 import io.fedbase.wire.Assignment;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -51,7 +52,6 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -199,14 +199,9 @@ class SecureRoundTest {
   }
 
   private static RoundOutcome awaitOutcome(CoordinatorRuntime c) throws InterruptedException {
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (c.coordinator().status().recentRounds().isEmpty()) {
-      if (System.nanoTime() > end) {
-        throw new AssertionError("no round ended; status " + c.coordinator().status());
-      }
-      Thread.sleep(20);
-    }
-    return c.coordinator().status().recentRounds().get(0);
+    return Eventually.await("a round's end", Duration.ofSeconds(60), () -> c.coordinator().status(), s -> !s.recentRounds().isEmpty())
+        .recentRounds()
+        .get(0);
   }
 
   @Test
@@ -256,11 +251,7 @@ class SecureRoundTest {
     try (CoordinatorRuntime c = coordinator(name, 2, 2, 1.0, Duration.ofSeconds(30), 0)) {
       Node a = new Node(name, "node-a", randomDelta(1, 0.01f), false);
       Node b = new Node(name, "node-b", randomDelta(2, 0.01f), false);
-      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-      while (a.rounds.get(1L) == null || b.rounds.get(1L) == null) {
-        assertTrue(System.nanoTime() < end, "no secure round opened");
-        Thread.sleep(20);
-      }
+      Eventually.until("a secure round opening for both nodes", Duration.ofSeconds(20), () -> a.rounds.get(1L) != null && b.rounds.get(1L) != null);
       // b's signed keys sent again, and in another round's name: refused, nothing changes
       SecureMessage again = b.rounds.get(1L).advertisement();
       StatusRuntimeException dup = assertThrows(StatusRuntimeException.class, () -> b.client.sendSecure("node-b", 1, again));

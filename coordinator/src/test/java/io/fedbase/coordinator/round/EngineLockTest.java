@@ -14,8 +14,10 @@ import io.fedbase.coordinator.aggregate.UpdateRejectedException;
 import io.fedbase.coordinator.strategy.PlainStrategy;
 import io.fedbase.encoding.DeltaEncoding;
 import io.fedbase.supernet.ParameterInitializer;
+import io.fedbase.testing.Eventually;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -166,13 +168,7 @@ class EngineLockTest {
   }
 
   private static void awaitVersion(RoundCoordinator coordinator, long version) throws Exception {
-    CompletableFuture.runAsync(
-            () -> {
-              while (coordinator.current().version() < version) {
-                Thread.onSpinWait();
-              }
-            })
-        .get(SAFETY_SECONDS, TimeUnit.SECONDS);
+    Eventually.until("version " + version, Duration.ofSeconds(SAFETY_SECONDS), () -> coordinator.current().version() >= version);
   }
 
   @Test
@@ -227,14 +223,8 @@ class EngineLockTest {
 
       releaseMerge.countDown();
       assertEquals(1, a.get(SAFETY_SECONDS, TimeUnit.SECONDS).acceptedInRound(), "an upload admitted before the deadline counts");
-      CompletableFuture.runAsync(
-              () -> {
-                while (coordinator.status().recentRounds().isEmpty()) {
-                  Thread.onSpinWait();
-                }
-              })
-          .get(SAFETY_SECONDS, TimeUnit.SECONDS);
-      RoundOutcome outcome = coordinator.status().recentRounds().get(0);
+      RoundOutcome outcome =
+          Eventually.await("the round's end", Duration.ofSeconds(SAFETY_SECONDS), coordinator::status, s -> !s.recentRounds().isEmpty()).recentRounds().get(0);
       assertFalse(outcome.committed());
       assertEquals(1, outcome.acceptedUpdates());
       assertTrue(outcome.reason().startsWith("quorum not reached: 1 of 2"), outcome.reason());

@@ -10,11 +10,12 @@ import io.fedbase.coordinator.aggregate.AggregationMethod;
 import io.fedbase.coordinator.strategy.Strategies;
 import io.fedbase.space.SupernetSpec;
 import io.fedbase.supernet.ParameterInitializer;
+import io.fedbase.testing.Eventually;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -74,10 +75,7 @@ class RobustRoundTest {
       }
       assertEquals(2, staged().size(), "the accepted uploads are kept until the round commits");
       RoundEngineFixture.upload(coordinator, "c", engine.assigned.get("c"), deltas[2]);
-      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-      while (coordinator.current().version() < 1 && System.nanoTime() < until) {
-        Thread.sleep(10);
-      }
+      Eventually.until("version 1", Duration.ofSeconds(20), () -> coordinator.current().version() >= 1);
       assertEquals(1, coordinator.current().version());
 
       float[] median3 = new float[LAYOUT.totalSize()];
