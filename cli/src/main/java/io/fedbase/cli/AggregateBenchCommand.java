@@ -8,7 +8,7 @@ import io.fedbase.bundle.WeightedSum;
 import io.fedbase.coordinator.aggregate.RoundAggregate;
 import io.fedbase.coordinator.aggregate.StagedUpdate;
 import io.fedbase.coordinator.aggregate.UpdateHeaderFields;
-import io.fedbase.learn.FiniteDifferenceUpdate;
+import io.fedbase.meta.FiniteDifferenceUpdate;
 import io.fedbase.space.TensorSpec;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;

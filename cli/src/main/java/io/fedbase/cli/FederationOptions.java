@@ -5,7 +5,7 @@ import io.fedbase.coordinator.aggregate.NormBound;
 import io.fedbase.coordinator.round.FederationSettings;
 import io.fedbase.coordinator.round.RoundPolicy;
 import io.fedbase.encoding.DeltaEncoding;
-import io.fedbase.learn.InnerLoopConfig;
+import io.fedbase.meta.InnerLoopConfig;
 import io.fedbase.task.TaskSpec;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;

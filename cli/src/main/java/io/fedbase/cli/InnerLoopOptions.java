@@ -1,7 +1,7 @@
 package io.fedbase.cli;
 
-import io.fedbase.learn.InnerLoopConfig;
-import io.fedbase.supernet.Relaxation;
+import io.fedbase.meta.InnerLoopConfig;
+import io.fedbase.meta.Relaxation;
 import picocli.CommandLine.Option;
 
 /** Inner-loop (posterior adaptation) flags, with the defaults of docs/ALGORITHM.md. */

@@ -8,7 +8,7 @@ import com.google.gson.JsonObject;
 import io.fedbase.bundle.Bundle;
 import io.fedbase.learn.AdaptationSession;
 import io.fedbase.learn.InnerLoop;
-import io.fedbase.learn.InnerLoopConfig;
+import io.fedbase.meta.InnerLoopConfig;
 import io.fedbase.space.InputSignature;
 import io.fedbase.space.SupernetSpec;
 import io.fedbase.supernet.Devices;

@@ -1,9 +1,9 @@
 package io.fedbase.cli;
 
-import io.fedbase.learn.FiniteDifferenceUpdate;
-import io.fedbase.learn.MetaOptimizer;
-import io.fedbase.learn.Schedule;
-import io.fedbase.learn.ServerMomentumUpdate;
+import io.fedbase.meta.FiniteDifferenceUpdate;
+import io.fedbase.meta.MetaOptimizer;
+import io.fedbase.meta.Schedule;
+import io.fedbase.meta.ServerMomentumUpdate;
 import java.util.Locale;
 import picocli.CommandLine.Option;
 

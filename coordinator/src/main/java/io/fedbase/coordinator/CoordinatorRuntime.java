@@ -10,7 +10,7 @@ import io.fedbase.coordinator.store.CheckpointStore;
 import io.fedbase.coordinator.strategy.Strategies;
 import io.fedbase.coordinator.transport.CoordinatorServer;
 import io.fedbase.coordinator.transport.FederationService;
-import io.fedbase.learn.MetaOptimizer;
+import io.fedbase.meta.MetaOptimizer;
 import io.fedbase.space.SupernetSpec;
 import io.grpc.ServerBuilder;
 import java.io.IOException;

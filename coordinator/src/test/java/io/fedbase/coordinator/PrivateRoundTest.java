@@ -159,7 +159,7 @@ class PrivateRoundTest {
     FederationSettings five =
         new FederationSettings(
             new io.fedbase.coordinator.round.RoundPolicy(5, 5, Duration.ofMinutes(1)), 2, new io.fedbase.task.TaskSpec(4, 5, 5),
-            io.fedbase.learn.InnerLoopConfig.defaults(), io.fedbase.learn.Schedule.linear(1, 0.3), 10, 0, 1, 0);
+            io.fedbase.meta.InnerLoopConfig.defaults(), io.fedbase.meta.Schedule.linear(1, 0.3), 10, 0, 1, 0);
     IllegalArgumentException delta =
         assertThrows(IllegalArgumentException.class, () -> five.withPrivacy(new PrivacySettings(PrivacySettings.Mode.CENTRAL, 1, 1, 1, 0.3, Double.POSITIVE_INFINITY, 1)));
     assertTrue(delta.getMessage().contains("not well below 1 / 5"), delta.getMessage());

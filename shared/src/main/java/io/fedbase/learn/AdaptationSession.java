@@ -7,6 +7,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import io.fedbase.bundle.Bundle;
 import io.fedbase.engine.EngineWork;
+import io.fedbase.meta.InnerLoopConfig;
+import io.fedbase.meta.Relaxation;
 import io.fedbase.space.CellType;
 import io.fedbase.space.InputSignature;
 import io.fedbase.space.TensorNames;
@@ -15,7 +17,7 @@ import io.fedbase.supernet.EdgeWeights;
 import io.fedbase.supernet.GradMode;
 import io.fedbase.supernet.Losses;
 import io.fedbase.supernet.ParameterSet;
-import io.fedbase.supernet.Relaxation;
+import io.fedbase.supernet.RelaxationSampling;
 import io.fedbase.supernet.Supernet;
 import java.util.SplittableRandom;
 
@@ -145,8 +147,8 @@ public final class AdaptationSession implements AutoCloseable {
 
   private EdgeWeights edgeWeights(Relaxation relaxation, NDManager scope) {
     return new EdgeWeights(
-        relaxation.sample(params.get(TensorNames.alpha(CellType.NORMAL)), tau, rng, scope),
-        relaxation.sample(params.get(TensorNames.alpha(CellType.REDUCE)), tau, rng, scope));
+        RelaxationSampling.sample(relaxation, params.get(TensorNames.alpha(CellType.NORMAL)), tau, rng, scope),
+        RelaxationSampling.sample(relaxation, params.get(TensorNames.alpha(CellType.REDUCE)), tau, rng, scope));
   }
 
   /** The current phi as a bundle. */

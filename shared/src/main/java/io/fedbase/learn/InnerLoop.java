@@ -2,6 +2,7 @@ package io.fedbase.learn;
 
 import ai.djl.ndarray.NDManager;
 import io.fedbase.bundle.Bundle;
+import io.fedbase.meta.InnerLoopConfig;
 import io.fedbase.space.InputSignature;
 import io.fedbase.supernet.Supernet;
 import io.fedbase.task.Task;

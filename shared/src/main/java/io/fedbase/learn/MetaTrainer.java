@@ -2,6 +2,7 @@ package io.fedbase.learn;
 
 import io.fedbase.bundle.AggregationRule;
 import io.fedbase.bundle.Bundle;
+import io.fedbase.meta.MetaOptimizer;
 import io.fedbase.task.TaskSampler;
 
 /**

@@ -1,5 +1,7 @@
 package io.fedbase.learn;
 
+import io.fedbase.meta.InnerLoopConfig;
+import io.fedbase.meta.Schedule;
 import io.fedbase.task.TaskSpec;
 
 /**

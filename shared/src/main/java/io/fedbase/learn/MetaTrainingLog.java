@@ -10,6 +10,7 @@ import io.fedbase.genotype.ArchitectureLogits;
 import io.fedbase.genotype.DartsNotation;
 import io.fedbase.genotype.GenotypeJson;
 import io.fedbase.genotype.GenotypeRule;
+import io.fedbase.meta.InnerLoopConfig;
 import io.fedbase.space.CellType;
 import io.fedbase.space.SupernetSpec;
 import java.io.BufferedWriter;

@@ -1,6 +1,7 @@
 package io.fedbase.supernet;
 
 import ai.djl.ndarray.NDArray;
+import io.fedbase.meta.Relaxation;
 import io.fedbase.space.CellType;
 import java.util.EnumMap;
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.fedbase.wire;
 
-import io.fedbase.learn.InnerLoopConfig;
+import io.fedbase.meta.InnerLoopConfig;
 import io.fedbase.privacy.PrivacyTerms;
 import io.fedbase.secagg.SecureTerms;
 import io.fedbase.task.TaskSpec;

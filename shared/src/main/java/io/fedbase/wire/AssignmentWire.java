@@ -1,6 +1,7 @@
 package io.fedbase.wire;
 
-import io.fedbase.learn.InnerLoopConfig;
+import io.fedbase.meta.InnerLoopConfig;
+import io.fedbase.meta.Relaxation;
 import io.fedbase.privacy.PrivacyTerms;
 import io.fedbase.proto.v1.InnerLoopSettings;
 import io.fedbase.proto.v1.PrivacyAssignment;
@@ -8,7 +9,6 @@ import io.fedbase.proto.v1.RoundAssignment;
 import io.fedbase.proto.v1.SecureAggregationSettings;
 import io.fedbase.proto.v1.TaskShape;
 import io.fedbase.secagg.SecureTerms;
-import io.fedbase.supernet.Relaxation;
 import io.fedbase.task.TaskSpec;
 import java.time.Instant;
 import java.util.Optional;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.BaseNDManager;
 import ai.djl.ndarray.NDManager;
 import io.fedbase.bundle.Bundle;
+import io.fedbase.meta.InnerLoopConfig;
 import io.fedbase.space.CellType;
 import io.fedbase.space.InputSignature;
 import io.fedbase.space.SupernetSpec;
@@ -81,7 +82,7 @@ class AdaptationSessionTest {
     int[] y = labels(5);
     float[] x = quadrantImages(y, 6);
     InnerLoopConfig noDecay =
-        new InnerLoopConfig(3, 5e-3f, 5e-2f, 0f, 0f, 0.999f, 0, io.fedbase.supernet.Relaxation.GUMBEL_SOFTMAX, true);
+        new InnerLoopConfig(3, 5e-3f, 5e-2f, 0f, 0f, 0.999f, 0, io.fedbase.meta.Relaxation.GUMBEL_SOFTMAX, true);
     try (NDManager root = NDManager.newBaseManager()) {
       InnerLoop loop = new InnerLoop(supernet, noDecay, root);
       try (AdaptationSession s = loop.open(prior, GREY, 1f, 9)) {

@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import io.fedbase.meta.Relaxation;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -15,7 +16,7 @@ class RelaxationTest {
 
   @Test
   void gumbelNoiseHasTheGumbelMeanAndVariance() {
-    float[] g = Relaxation.gumbelNoise(200_000, new SplittableRandom(1));
+    float[] g = RelaxationSampling.gumbelNoise(200_000, new SplittableRandom(1));
     double mean = 0;
     for (float v : g) {
       mean += v;
@@ -42,7 +43,7 @@ class RelaxationTest {
     int[] counts = new int[alpha.length];
     SplittableRandom rng = new SplittableRandom(2);
     for (int i = 0; i < n; i++) {
-      float[] g = Relaxation.gumbelNoise(alpha.length, rng);
+      float[] g = RelaxationSampling.gumbelNoise(alpha.length, rng);
       int best = 0;
       for (int k = 1; k < alpha.length; k++) {
         if (alpha[k] + g[k] > alpha[best] + g[best]) {
@@ -65,8 +66,8 @@ class RelaxationTest {
       double maxCold = 0;
       int draws = 200;
       for (int i = 0; i < draws; i++) {
-        float[] hot = Relaxation.GUMBEL_SOFTMAX.sample(alpha, 5f, rng, m).toFloatArray();
-        float[] cold = Relaxation.GUMBEL_SOFTMAX.sample(alpha, 0.1f, rng, m).toFloatArray();
+        float[] hot = RelaxationSampling.sample(Relaxation.GUMBEL_SOFTMAX, alpha, 5f, rng, m).toFloatArray();
+        float[] cold = RelaxationSampling.sample(Relaxation.GUMBEL_SOFTMAX, alpha, 0.1f, rng, m).toFloatArray();
         assertEquals(1.0, hot[0] + hot[1] + hot[2] + hot[3], 1e-5);
         assertEquals(1.0, cold[4] + cold[5] + cold[6] + cold[7], 1e-5);
         maxHot += max(hot, 0);
@@ -81,7 +82,7 @@ class RelaxationTest {
   void plainSoftmaxIsDeterministic() {
     try (NDManager m = NDManager.newBaseManager()) {
       NDArray alpha = m.create(new float[] {0, (float) Math.log(3)}, new Shape(1, 2));
-      float[] w = Relaxation.SOFTMAX.sample(alpha, 1f, new SplittableRandom(1), m).toFloatArray();
+      float[] w = RelaxationSampling.sample(Relaxation.SOFTMAX, alpha, 1f, new SplittableRandom(1), m).toFloatArray();
       assertEquals(0.25f, w[0], 1e-6f);
       assertEquals(0.75f, w[1], 1e-6f);
     }
@@ -95,7 +96,7 @@ class RelaxationTest {
       NDArray target = m.create(new float[] {1f, 2f, 3f}, new Shape(1, 3));
       float[] sample;
       try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-        NDArray w = Relaxation.GUMBEL_HARD.sample(alpha, 1f, new SplittableRandom(4), m);
+        NDArray w = RelaxationSampling.sample(Relaxation.GUMBEL_HARD, alpha, 1f, new SplittableRandom(4), m);
         sample = w.toFloatArray();
         gc.backward(w.mul(target).sum());
       }

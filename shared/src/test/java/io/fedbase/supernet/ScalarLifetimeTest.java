@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import io.fedbase.meta.Relaxation;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -60,7 +61,7 @@ class ScalarLifetimeTest {
       try (NDManager scope = manager.newSubManager()) {
         alpha.tempAttach(scope);
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-          NDArray weights = Relaxation.SOFTMAX.sample(alpha, tau, new SplittableRandom(1), scope);
+          NDArray weights = RelaxationSampling.sample(Relaxation.SOFTMAX, alpha, tau, new SplittableRandom(1), scope);
           NDArray objective = weights.mul(scope.create(upstream, new Shape(2, 3))).sum();
           overwriteFreedJavaBuffers();
           collector.backward(objective);

@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.fedbase.bundle.Bundle;
+import io.fedbase.meta.Relaxation;
 import io.fedbase.space.CellType;
 import io.fedbase.space.SupernetSpec;
 import io.fedbase.space.TensorNames;
@@ -27,8 +28,8 @@ class SupernetTest {
 
   private static EdgeWeights softmaxWeights(ParameterSet p, NDManager m) {
     return new EdgeWeights(
-        Relaxation.SOFTMAX.sample(p.get(TensorNames.alpha(CellType.NORMAL)), 1f, null, m),
-        Relaxation.SOFTMAX.sample(p.get(TensorNames.alpha(CellType.REDUCE)), 1f, null, m));
+        RelaxationSampling.sample(Relaxation.SOFTMAX, p.get(TensorNames.alpha(CellType.NORMAL)), 1f, null, m),
+        RelaxationSampling.sample(Relaxation.SOFTMAX, p.get(TensorNames.alpha(CellType.REDUCE)), 1f, null, m));
   }
 
   @Test

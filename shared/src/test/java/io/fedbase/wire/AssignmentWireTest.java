@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.fedbase.learn.InnerLoopConfig;
+import io.fedbase.meta.InnerLoopConfig;
+import io.fedbase.meta.Relaxation;
 import io.fedbase.privacy.PrivacyTerms;
 import io.fedbase.proto.v1.RoundAssignment;
 import io.fedbase.secagg.SecureTerms;
-import io.fedbase.supernet.Relaxation;
 import io.fedbase.task.TaskSpec;
 import java.time.Instant;
 import java.util.List;

@@ -2,7 +2,7 @@ package io.fedbase.node.worker;
 
 import com.google.gson.Gson;
 import com.google.gson.JsonParseException;
-import io.fedbase.learn.InnerLoopConfig;
+import io.fedbase.meta.InnerLoopConfig;
 import io.fedbase.task.TaskSpec;
 import io.fedbase.wire.Assignment;
 import java.time.Instant;

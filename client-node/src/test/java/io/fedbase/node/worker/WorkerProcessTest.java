@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.fedbase.learn.InnerLoopConfig;
+import io.fedbase.meta.InnerLoopConfig;
 import io.fedbase.node.runtime.AdapterFailure;
 import io.fedbase.node.runtime.NodeListener;
 import io.fedbase.space.SupernetSpec;

@@ -5,7 +5,7 @@ import io.fedbase.coordinator.privacy.PrivacyReport;
 import io.fedbase.coordinator.store.Checkpoint;
 import io.fedbase.coordinator.store.CheckpointStore;
 import io.fedbase.coordinator.store.CommitManifest;
-import io.fedbase.learn.MetaOptimizer;
+import io.fedbase.meta.MetaOptimizer;
 import io.fedbase.space.SupernetSpec;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -15,7 +15,7 @@ import io.fedbase.coordinator.store.CommitManifest;
 import io.fedbase.genotype.ArchitectureLogits;
 import io.fedbase.genotype.DartsNotation;
 import io.fedbase.genotype.GenotypeRule;
-import io.fedbase.learn.MetaOptimizer;
+import io.fedbase.meta.MetaOptimizer;
 import io.fedbase.secagg.SecAggException;
 import io.fedbase.secagg.SecureMessage;
 import io.fedbase.secagg.SecureStep;

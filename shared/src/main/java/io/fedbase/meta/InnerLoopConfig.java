@@ -1,6 +1,5 @@
-package io.fedbase.learn;
+package io.fedbase.meta;
 
-import io.fedbase.supernet.Relaxation;
 
 /**
  * Settings of the posterior adaptation (docs/ALGORITHM.md): K steps of Adam with beta1 = 0 on the weights

@@ -1,4 +1,4 @@
-package io.fedbase.learn;
+package io.fedbase.meta;
 
 /** A value that changes with the meta-round: temperature, meta step sizes. */
 public interface Schedule {

@@ -1,4 +1,4 @@
-package io.fedbase.learn;
+package io.fedbase.meta;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -3,57 +3,30 @@ package io.fedbase.supernet;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import java.util.Locale;
+import io.fedbase.meta.Relaxation;
 import java.util.SplittableRandom;
 
-/**
- * How architecture logits become edge weights during training: BASE's soft Gumbel-softmax
- * (default), plain softmax ("BASE-Softmax"), or hard straight-through Gumbel samples.
- */
-public enum Relaxation {
-  /** softmax((alpha + g) / tau), g ~ Gumbel(0, 1), one draw per edge and op per minibatch. */
-  GUMBEL_SOFTMAX("gumbel"),
-  /** softmax(alpha / tau), no noise. */
-  SOFTMAX("softmax"),
-  /** One-hot argmax of the Gumbel-softmax sample forward, its soft gradient backward. */
-  GUMBEL_HARD("gumbel-hard");
+/** A {@link Relaxation} carried out on the engine: architecture logits to edge weights. */
+public final class RelaxationSampling {
 
-  private final String key;
-
-  Relaxation(String key) {
-    this.key = key;
-  }
-
-  public String key() {
-    return key;
-  }
-
-  /** Looks a relaxation up by its CLI key. */
-  public static Relaxation fromKey(String key) {
-    for (Relaxation r : values()) {
-      if (r.key.equals(key.toLowerCase(Locale.ROOT))) {
-        return r;
-      }
-    }
-    throw new IllegalArgumentException("unknown relaxation '" + key + "'; use gumbel, softmax or gumbel-hard");
-  }
+  private RelaxationSampling() {}
 
   /**
-   * Edge weights [edges, ops] for {@code alpha} at temperature {@code tau}; the result and its
-   * temporaries belong to {@code scope}.
+   * Edge weights [edges, ops] for {@code alpha} at temperature {@code tau} under {@code
+   * relaxation}; the result and its temporaries belong to {@code scope}.
    */
-  public NDArray sample(NDArray alpha, float tau, SplittableRandom rng, NDManager scope) {
+  public static NDArray sample(Relaxation relaxation, NDArray alpha, float tau, SplittableRandom rng, NDManager scope) {
     if (!(tau > 0)) {
       throw new IllegalArgumentException("temperature must be positive, got " + tau);
     }
     Shape shape = alpha.getShape();
-    if (this == SOFTMAX) {
+    if (relaxation == Relaxation.SOFTMAX) {
       // start from a scope-owned array: a result lands on its first operand's manager
       return scope.zeros(shape).add(alpha).div(Scalars.of(scope, tau)).softmax(1);
     }
     NDArray noise = scope.create(gumbelNoise((int) shape.size(), rng), shape);
     NDArray soft = noise.add(alpha).div(Scalars.of(scope, tau)).softmax(1);
-    if (this == GUMBEL_SOFTMAX) {
+    if (relaxation == Relaxation.GUMBEL_SOFTMAX) {
       return soft;
     }
     float[] hardValues = oneHotOfRowArgmax(soft.toFloatArray(), (int) shape.get(0), (int) shape.get(1));

@@ -1,4 +1,4 @@
-package io.fedbase.learn;
+package io.fedbase.meta;
 
 import io.fedbase.bundle.Bundle;
 
