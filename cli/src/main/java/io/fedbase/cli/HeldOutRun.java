@@ -2,12 +2,12 @@ package io.fedbase.cli;
 
 import ai.djl.ndarray.NDManager;
 import io.fedbase.bundle.Bundle;
+import io.fedbase.bundle.ParameterInitializer;
 import io.fedbase.data.ImageDataset;
 import io.fedbase.learn.HeldOutComparison;
 import io.fedbase.learn.InnerLoop;
 import io.fedbase.meta.InnerLoopConfig;
 import io.fedbase.space.SupernetSpec;
-import io.fedbase.supernet.ParameterInitializer;
 import io.fedbase.supernet.Supernet;
 import io.fedbase.task.TaskSampler;
 import io.fedbase.task.TaskSpec;

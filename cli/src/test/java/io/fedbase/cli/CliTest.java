@@ -263,7 +263,7 @@ class CliTest {
             settings,
             io.fedbase.meta.FiniteDifferenceUpdate.defaults(),
             state,
-            io.fedbase.supernet.ParameterInitializer.initialize(spec, 3),
+            io.fedbase.bundle.ParameterInitializer.initialize(spec, 3),
             io.grpc.netty.NettyServerBuilder.forAddress(new java.net.InetSocketAddress("127.0.0.1", 0)),
             new io.fedbase.coordinator.metrics.CoordinatorMetrics(new io.prometheus.client.CollectorRegistry(true)))) {
       String target = "127.0.0.1:" + coordinator.port();
@@ -344,7 +344,7 @@ class CliTest {
     Path genotype = dir.resolve("genotype.json");
     GenotypeJson.write(
         genotype,
-        io.fedbase.genotype.ArchitectureLogits.of(io.fedbase.supernet.ParameterInitializer.initialize(small, 3), small.operations(), small.nodes()),
+        io.fedbase.genotype.ArchitectureLogits.of(io.fedbase.bundle.ParameterInitializer.initialize(small, 3), small.operations(), small.nodes()),
         io.fedbase.genotype.GenotypeRule.BASE,
         java.util.Map.of());
     Path model = dir.resolve("model");

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fedbase.bundle.Bundle;
+import io.fedbase.bundle.ParameterInitializer;
 import io.fedbase.data.ClassSelection;
 import io.fedbase.data.DatasetLoader;
 import io.fedbase.data.DatasetSpec;
@@ -16,7 +17,6 @@ import io.fedbase.node.adapt.PriorTransfer;
 import io.fedbase.space.InputSignature;
 import io.fedbase.space.SupernetSpec;
 import io.fedbase.space.TensorNames;
-import io.fedbase.supernet.ParameterInitializer;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 

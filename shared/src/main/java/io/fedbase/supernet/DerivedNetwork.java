@@ -8,6 +8,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.pooling.Pool;
 import io.fedbase.bundle.Bundle;
 import io.fedbase.bundle.BundleLayout;
+import io.fedbase.bundle.ParameterInitializer;
 import io.fedbase.genotype.Genotype;
 import io.fedbase.space.CellPlan;
 import io.fedbase.space.Operation;

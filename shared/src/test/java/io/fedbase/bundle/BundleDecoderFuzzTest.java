@@ -9,7 +9,6 @@ import io.fedbase.proto.v1.BundleHeader;
 import io.fedbase.proto.v1.BundleKind;
 import io.fedbase.proto.v1.DType;
 import io.fedbase.space.SupernetSpec;
-import io.fedbase.supernet.ParameterInitializer;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

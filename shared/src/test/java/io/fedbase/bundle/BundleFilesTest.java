@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fedbase.proto.v1.BundleKind;
 import io.fedbase.space.SupernetSpec;
-import io.fedbase.supernet.ParameterInitializer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;

@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.fedbase.bundle.Bundle;
+import io.fedbase.bundle.ParameterInitializer;
 import io.fedbase.meta.Relaxation;
 import io.fedbase.space.CellType;
 import io.fedbase.space.SupernetSpec;

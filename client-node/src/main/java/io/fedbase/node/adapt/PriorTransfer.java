@@ -2,10 +2,10 @@ package io.fedbase.node.adapt;
 
 import io.fedbase.bundle.Bundle;
 import io.fedbase.bundle.BundleLayout;
+import io.fedbase.bundle.ParameterInitializer;
 import io.fedbase.space.InputSignature;
 import io.fedbase.space.SupernetSpec;
 import io.fedbase.space.TensorSpec;
-import io.fedbase.supernet.ParameterInitializer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

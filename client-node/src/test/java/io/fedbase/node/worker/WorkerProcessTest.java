@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.fedbase.bundle.ParameterInitializer;
 import io.fedbase.meta.InnerLoopConfig;
 import io.fedbase.node.runtime.AdapterFailure;
 import io.fedbase.node.runtime.NodeListener;
 import io.fedbase.space.SupernetSpec;
-import io.fedbase.supernet.ParameterInitializer;
 import io.fedbase.task.TaskSpec;
 import io.fedbase.wire.Assignment;
 import java.nio.file.Path;

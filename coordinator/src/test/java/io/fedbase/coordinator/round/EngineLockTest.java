@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fedbase.bundle.Bundle;
+import io.fedbase.bundle.ParameterInitializer;
 import io.fedbase.coordinator.aggregate.AggregationMethod;
 import io.fedbase.coordinator.aggregate.NormBound;
 import io.fedbase.coordinator.aggregate.PlainProtocol;
@@ -13,7 +14,6 @@ import io.fedbase.coordinator.aggregate.StagedUpdate;
 import io.fedbase.coordinator.aggregate.UpdateRejectedException;
 import io.fedbase.coordinator.strategy.PlainStrategy;
 import io.fedbase.encoding.DeltaEncoding;
-import io.fedbase.supernet.ParameterInitializer;
 import io.fedbase.testing.Eventually;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fedbase.bundle.Bundle;
 import io.fedbase.bundle.BundleLayout;
+import io.fedbase.bundle.ParameterInitializer;
 import io.fedbase.coordinator.aggregate.AggregationMethod;
 import io.fedbase.coordinator.strategy.Strategies;
 import io.fedbase.space.SupernetSpec;
-import io.fedbase.supernet.ParameterInitializer;
 import io.fedbase.testing.Eventually;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,7 +1,5 @@
-package io.fedbase.supernet;
+package io.fedbase.bundle;
 
-import io.fedbase.bundle.Bundle;
-import io.fedbase.bundle.BundleLayout;
 import io.fedbase.space.SupernetSpec;
 import io.fedbase.space.TensorSpec;
 import java.util.SplittableRandom;
