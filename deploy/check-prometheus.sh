@@ -29,23 +29,31 @@ k8s = [d for f in sorted(os.listdir(os.path.join(deploy, "k8s")))
        for d in yaml.safe_load_all(open(os.path.join(deploy, "k8s", f)))]
 prom = yaml.safe_load(open(os.path.join(deploy, "prometheus.yml")))
 commands = []
+# the full image (every command) and the coordinator's (no engine; Dockerfile stage "coordinator")
+FEDBASE_IMAGES = ("fedbase:latest", "fedbase-coordinator:latest")
 for name, svc in compose["services"].items():
     build = svc.get("build")
     if build:
         assert os.path.exists(os.path.join(deploy, build["context"], build["dockerfile"])), build
     image = svc["image"]
-    assert image == "fedbase:latest" or image.startswith(("prom/prometheus:", "grafana/grafana:")), image
+    assert image in FEDBASE_IMAGES or image.startswith(("prom/prometheus:", "grafana/grafana:")), image
+    if image == "fedbase-coordinator:latest":
+        # the coordinator image has only the coordinator's commands, and must be built from its stage
+        assert svc["command"][0] in ("coordinator", "ca", "admin"), svc["command"]
+        assert build and build.get("target") == "coordinator", f"{name}: build the coordinator image from the Dockerfile's coordinator stage"
     for v in svc.get("volumes", []):
         src = v.split(":")[0]
         if src.startswith("."):
             assert os.path.exists(os.path.join(deploy, src)), f"{name}: {src} does not exist"
-    if image == "fedbase:latest":
+    if image in FEDBASE_IMAGES:
         commands.append(svc["command"])
 for d in k8s:
     assert d["kind"] in ("StatefulSet", "Service", "Deployment"), d["kind"]
     if d["kind"] != "Service":
         for c in d["spec"]["template"]["spec"]["containers"]:
-            assert c["image"] == "fedbase:latest", c["image"]
+            assert c["image"] in FEDBASE_IMAGES, c["image"]
+            if c["image"] == "fedbase-coordinator:latest":
+                assert c["args"][0] in ("coordinator", "ca", "admin"), c["args"]
             args = c["args"]
             commands.append(args)
             ports = {p["containerPort"] for p in c["ports"]}
@@ -76,8 +84,14 @@ for id in node-a node-b; do "$ROOT/fedbase" ca issue --dir "$WORK/ca" --id "$id"
 tls() { echo --ca "$WORK/pki/ca.pem" --cert "$WORK/pki/$1.pem" --key "$WORK/pki/$1.key"; }
 
 echo "== a live federation: coordinator (gRPC $GRPC, metrics $CM), nodes (metrics $NA, $NB)"
+# the coordinator runs as in its image: the jar beside coordinator-lib as lib/, no DJL or libtorch
+mkdir -p "$WORK/coordinator-image"
+cp "$ROOT/cli/target/fedbase.jar" "$WORK/coordinator-image/"
+cp -r "$ROOT/cli/target/coordinator-lib" "$WORK/coordinator-image/lib"
+if ls "$WORK/coordinator-image/lib" | grep -q -e djl -e pytorch; then echo "FAIL: the coordinator's libraries hold the engine" >&2; exit 1; fi
 # shellcheck disable=SC2046
-"$ROOT/fedbase" coordinator $(tls coordinator) --crl "$WORK/ca/crl.pem" --bind 127.0.0.1 --port "$GRPC" --metrics-port "$CM" \
+java --add-modules jdk.incubator.vector -Dorg.slf4j.simpleLogger.log.io.fedbase=info -cp "$WORK/coordinator-image/fedbase.jar" \
+  io.fedbase.cli.CoordinatorMain coordinator $(tls coordinator) --crl "$WORK/ca/crl.pem" --bind 127.0.0.1 --port "$GRPC" --metrics-port "$CM" \
   --state-dir "$WORK/state" --min-nodes 2 --tasks-per-node 1 --shots 2 --queries 2 --inner-steps 2 \
   > "$WORK/coordinator.log" 2>&1 &
 PIDS+=($!)

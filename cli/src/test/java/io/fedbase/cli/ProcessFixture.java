@@ -34,6 +34,11 @@ final class ProcessFixture implements AutoCloseable {
    * {@code hs_err_pid*.log}.
    */
   Process launchIn(Path workDir, String name, String heap, List<String> args) throws IOException {
+    return launchMain(workDir, name, heap, System.getProperty("java.class.path"), FedbaseCli.class.getName(), args);
+  }
+
+  /** Starts {@code mainClass ARGS} from {@code classPath}, otherwise like {@link #launchIn}. */
+  Process launchMain(Path workDir, String name, String heap, String classPath, String mainClass, List<String> args) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
     command.add("-Xmx" + heap);
@@ -44,8 +49,8 @@ final class ProcessFixture implements AutoCloseable {
     command.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
     command.add("-Dorg.slf4j.simpleLogger.log.io.fedbase=info");
     command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add(FedbaseCli.class.getName());
+    command.add(classPath);
+    command.add(mainClass);
     command.addAll(args);
     ProcessBuilder pb =
         new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true).redirectOutput(logDir.resolve(name + ".log").toFile());
