@@ -46,7 +46,12 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "round",
     mixinStandardHelpOptions = true,
-    description = "Per-round coordinator overhead (median, p95) and RSS with --nodes simulated nodes.")
+    description = {
+      "Per-round coordinator overhead (median, p95) and RSS with --nodes simulated nodes.",
+      "A probe on its own connection times GetStatus and Join throughout: whether the coordinator stays",
+      "responsive while uploads are merged and rounds committed. --coordinator-jar runs another build's",
+      "coordinator for a side-by-side comparison."
+    })
 final class RoundBenchCommand implements Callable<Integer> {
 
   @Option(names = "--nodes", defaultValue = "200", description = "Simulated nodes (default: ${DEFAULT-VALUE}).")
@@ -61,6 +66,15 @@ final class RoundBenchCommand implements Callable<Integer> {
   @Option(names = "--max-concurrent-uploads", defaultValue = "8", description = "The coordinator's upload gate (default: ${DEFAULT-VALUE}).")
   int maxConcurrentUploads;
 
+  @Option(names = "--profile", defaultValue = "small", description = "Supernet profile, which sets the delta's size: small or paper (default: ${DEFAULT-VALUE}).")
+  String profile;
+
+  @Option(names = "--probe-interval-ms", defaultValue = "20", description = "Pause between two probe calls (default: ${DEFAULT-VALUE}).")
+  int probeIntervalMs;
+
+  @Option(names = "--coordinator-jar", description = "Run the coordinator of this build (its fedbase.jar) instead of this one's.")
+  Path coordinatorJar;
+
   /** Times (nanoTime) one node saw for one round. */
   private record Seen(long assigned, long receipt) {}
 
@@ -72,15 +86,22 @@ final class RoundBenchCommand implements Callable<Integer> {
     if (nodes < 1 || rounds < 1) {
       throw new IllegalArgumentException("--nodes and --rounds must be at least 1");
     }
-    SupernetSpec spec = SupernetSpec.profile("small").toBuilder().setWays(2).build();
+    SupernetSpec spec = SupernetSpec.profile(profile).toBuilder().setWays(2).build();
+    if (coordinatorJar != null) {
+      report.inputFile("coordinator build", coordinatorJar);
+    }
     BundleLayout layout = BundleLayout.of(spec);
     Path work = Files.createTempDirectory("fedbase-bench-round");
     int port = Ports.freeLoopbackPort();
     Process coordinator = launchCoordinator(work, port);
-    ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+    ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().maxInboundMessageSize(64 << 20).build();
+    // the probe has a connection of its own, so it measures the coordinator, not the uploads' queue
+    ManagedChannel probeChannel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
     ExecutorService uploads = Executors.newFixedThreadPool(Math.min(nodes, 64));
+    LatencyProbe probe = new LatencyProbe(probeChannel, probeIntervalMs);
     try {
       awaitServing(channel);
+      probe.start();
       float[] values = new float[layout.totalSize()];
       SplittableRandom rng = new SplittableRandom(3);
       for (int i = 0; i < values.length; i++) {
@@ -142,6 +163,7 @@ final class RoundBenchCommand implements Callable<Integer> {
         throw new IllegalStateException("the rounds did not finish within 30 minutes");
       }
       long endOfLast = System.nanoTime();
+      probe.stop();
       List<Double> overheadMs = new ArrayList<>();
       List<Double> roundMs = new ArrayList<>();
       JsonArray perRound = new JsonArray();
@@ -177,15 +199,21 @@ final class RoundBenchCommand implements Callable<Integer> {
       json.addProperty("overhead_ms_median", o[o.length / 2]);
       json.addProperty("overhead_ms_p95", o[(int) Math.min(o.length - 1, Math.ceil(o.length * 0.95) - 1)]);
       json.addProperty("coordinator_peak_rss_mib", peakKib[0] / 1024.0);
+      json.addProperty("coordinator_build", coordinatorJar == null ? "this build" : coordinatorJar.toString());
+      json.addProperty("profile", profile);
+      json.add("probe", probe.summary());
       json.add("per_round", perRound);
       System.out.printf(
           Locale.ROOT,
           "%d simulated nodes, %d rounds of %.0f KiB deltas: round %.0f ms median; coordinator overhead %.0f ms median, %.0f ms p95; coordinator RSS %s MiB by round, peak %.0f MiB%n",
           nodes, rounds, layout.totalSize() * Float.BYTES / 1024.0, t[t.length / 2], o[o.length / 2], o[(int) Math.min(o.length - 1, Math.ceil(o.length * 0.95) - 1)],
           Arrays.toString(new java.util.TreeMap<>(rssAfter).values().stream().mapToLong(v -> v / 1024).toArray()), peakKib[0] / 1024.0);
+      System.out.println(probe.describe());
       report.finish(json, null, null);
       return 0;
     } finally {
+      probe.stop();
+      probeChannel.shutdownNow();
       uploads.shutdownNow();
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       coordinator.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
@@ -197,11 +225,18 @@ final class RoundBenchCommand implements Callable<Integer> {
         new ArrayList<>(
             List.of(
                 ProcessHandle.current().info().command().orElse("java"), "-Xmx" + heap, "--add-modules", "jdk.incubator.vector", "-Dai.djl.offline=true",
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", System.getProperty("java.class.path"), FedbaseCli.class.getName(),
-                "coordinator", "--insecure", "--bind", "127.0.0.1", "--port", Integer.toString(port), "--metrics-port", "-1",
-                "--state-dir", work.resolve("state").toString(), "--ways", "2", "--min-nodes", Integer.toString(nodes),
-                "--quorum", Integer.toString(nodes), "--tasks-per-node", "1", "--round-deadline", "10m", "--rounds", Integer.toString(rounds),
-                "--max-concurrent-uploads", Integer.toString(maxConcurrentUploads)));
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
+    if (coordinatorJar != null) {
+      command.addAll(List.of("-jar", coordinatorJar.toAbsolutePath().toString()));
+    } else {
+      command.addAll(List.of("-cp", System.getProperty("java.class.path"), FedbaseCli.class.getName()));
+    }
+    command.addAll(
+        List.of(
+            "coordinator", "--profile", profile, "--insecure", "--bind", "127.0.0.1", "--port", Integer.toString(port), "--metrics-port", "-1",
+            "--state-dir", work.resolve("state").toString(), "--ways", "2", "--min-nodes", Integer.toString(nodes),
+            "--quorum", Integer.toString(nodes), "--tasks-per-node", "1", "--round-deadline", "10m", "--rounds", Integer.toString(rounds),
+            "--max-concurrent-uploads", Integer.toString(maxConcurrentUploads)));
     return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(work.resolve("coordinator.log").toFile()).start();
   }
 
