@@ -10,12 +10,11 @@ import io.fedbase.node.runtime.AdapterFailure;
 import io.fedbase.node.runtime.NodeListener;
 import io.fedbase.space.SupernetSpec;
 import io.fedbase.task.TaskSpec;
+import io.fedbase.testing.ManualTime;
 import io.fedbase.wire.Assignment;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -29,40 +28,16 @@ class WorkerProcessTest {
 
   private final SupernetSpec spec = SupernetSpec.profile("small");
 
-  /** A clock the test moves by hand. */
-  private static final class ManualClock extends Clock {
-    private Instant now = Instant.parse("2026-12-05T12:00:00Z");
-
-    void advance(Duration d) {
-      now = now.plus(d);
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public java.time.ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
-  }
-
   private Assignment task(long round, Instant deadline) {
     return new Assignment(
         round, 0, deadline, 1, new TaskSpec(2, 1, 1), InnerLoopConfig.defaults(), 1f, 7, List.of(), 0, Optional.empty(), Optional.empty());
   }
 
-  private WorkerProcess worker(String script, ManualClock clock, List<String> events) {
+  private WorkerProcess worker(String script, ManualTime time, List<String> events) {
     return WorkerProcess.builder()
         .setCommand(List.of("bash", "-c", script))
         .setWorkDir(dir.resolve("work"))
-        .optClock(clock)
+        .optClock(time.clock())
         .optStopGrace(Duration.ofSeconds(10))
         .optListener(
             new NodeListener() {
@@ -86,10 +61,10 @@ class WorkerProcessTest {
 
   @Test
   void aDyingWorkerCostsOneRoundThenRestartsAndBacksOffWhenItKeepsDying() {
-    ManualClock clock = new ManualClock();
+    ManualTime time = new ManualTime();
     List<String> events = new ArrayList<>();
-    Instant deadline = clock.instant().plus(Duration.ofMinutes(10));
-    try (WorkerProcess w = worker("read line; exit 7", clock, events)) {
+    Instant deadline = time.clock().instant().plus(Duration.ofMinutes(10));
+    try (WorkerProcess w = worker("read line; exit 7", time, events)) {
       AdapterFailure first = adaptFails(w, task(1, deadline));
       assertEquals(AdapterFailure.Kind.CRASHED, first.kind());
       assertTrue(first.getMessage().contains("exit 7"), first.getMessage());
@@ -98,10 +73,10 @@ class WorkerProcessTest {
       assertEquals(2, w.crashesInARow());
       AdapterFailure waiting = adaptFails(w, task(3, deadline));
       assertEquals(AdapterFailure.Kind.BACKING_OFF, waiting.kind());
-      clock.advance(Duration.ofSeconds(5));
+      time.advance(Duration.ofSeconds(5));
       assertEquals(AdapterFailure.Kind.CRASHED, adaptFails(w, task(4, deadline)).kind());
       // 10 s after the third
-      clock.advance(Duration.ofSeconds(9));
+      time.advance(Duration.ofSeconds(9));
       assertEquals(AdapterFailure.Kind.BACKING_OFF, adaptFails(w, task(5, deadline)).kind());
       assertEquals(List.of("started", "crashed exit 7 #1", "started", "crashed exit 7 #2", "started", "crashed exit 7 #3"), events);
     }
@@ -109,21 +84,21 @@ class WorkerProcessTest {
 
   @Test
   void aCrashBySignalIsNamed() {
-    ManualClock clock = new ManualClock();
+    ManualTime time = new ManualTime();
     List<String> events = new ArrayList<>();
-    try (WorkerProcess w = worker("read line; kill -SEGV $$", clock, events)) {
-      AdapterFailure f = adaptFails(w, task(1, clock.instant().plus(Duration.ofMinutes(1))));
+    try (WorkerProcess w = worker("read line; kill -SEGV $$", time, events)) {
+      AdapterFailure f = adaptFails(w, task(1, time.clock().instant().plus(Duration.ofMinutes(1))));
       assertTrue(f.getMessage().contains("exit 139 (SIGSEGV)"), f.getMessage());
     }
   }
 
   @Test
   void aWorkerThatMissesTheDeadlineIsStoppedAndNotCountedAsACrash() {
-    ManualClock clock = new ManualClock();
+    ManualTime time = new ManualTime();
     List<String> events = new ArrayList<>();
-    try (WorkerProcess w = worker("exec sleep 600", clock, events)) {
+    try (WorkerProcess w = worker("exec sleep 600", time, events)) {
       // the deadline has passed by the time the request is sent
-      AdapterFailure f = adaptFails(w, task(1, clock.instant()));
+      AdapterFailure f = adaptFails(w, task(1, time.clock().instant()));
       assertEquals(AdapterFailure.Kind.TIMED_OUT, f.kind());
       assertEquals(0, w.crashesInARow());
       assertEquals(List.of("started"), events);
@@ -132,14 +107,14 @@ class WorkerProcessTest {
 
   @Test
   void linesThatAreNotRepliesAreSkippedAndASkipReplySkipsTheRound() {
-    ManualClock clock = new ManualClock();
+    ManualTime time = new ManualTime();
     String reply = WorkerProtocol.replyLine(WorkerProtocol.AdaptReply.not(9, WorkerProtocol.Outcome.SKIPPED, "too few images of class 3"));
     String script = "read line; echo 'a library says hello'; echo '" + WorkerProtocol.PREFIX + "{not json'; echo '" + reply + "'; read more";
-    try (WorkerProcess w = worker(script, clock, new ArrayList<>())) {
+    try (WorkerProcess w = worker(script, time, new ArrayList<>())) {
       IllegalStateException e =
           assertThrows(
               IllegalStateException.class,
-              () -> w.adapt(spec, task(9, clock.instant().plus(Duration.ofMinutes(1))), ParameterInitializer.initialize(spec, 1), dir.resolve("p.fbb")));
+              () -> w.adapt(spec, task(9, time.clock().instant().plus(Duration.ofMinutes(1))), ParameterInitializer.initialize(spec, 1), dir.resolve("p.fbb")));
       assertEquals("too few images of class 3", e.getMessage());
     }
   }

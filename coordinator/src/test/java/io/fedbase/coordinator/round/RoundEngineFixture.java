@@ -13,23 +13,21 @@ import io.fedbase.secagg.SecureStep;
 import io.fedbase.space.Digests;
 import io.fedbase.space.SupernetSpec;
 import io.fedbase.task.TaskSpec;
+import io.fedbase.testing.ManualTime;
 import io.fedbase.wire.Assignment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A round engine on its own, without gRPC: real checkpoint store in a temporary directory, nodes
- * played by watchers that record their assignments, uploads fed the way the transport feeds them.
+ * played by watchers that record their assignments, uploads fed the way the transport feeds them,
+ * and time that moves only when the test advances it (deadlines, leases and keep-alives included).
  */
 final class RoundEngineFixture implements AutoCloseable {
 
@@ -38,8 +36,12 @@ final class RoundEngineFixture implements AutoCloseable {
   static final MetaOptimizer OPTIMIZER = FiniteDifferenceUpdate.defaults();
   static final int SCHEDULE_ROUNDS = 10;
 
+  /** Between keep-alives; a disconnected selected node keeps its place for four of them. */
+  static final Duration KEEP_ALIVE = Duration.ofSeconds(10);
+
   final Map<String, Assignment> assigned = new ConcurrentHashMap<>();
-  private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(1);
+  final Map<String, Integer> keepAlives = new ConcurrentHashMap<>();
+  final ManualTime time = new ManualTime();
   private final Path dir;
 
   RoundEngineFixture(Path dir) {
@@ -54,14 +56,13 @@ final class RoundEngineFixture implements AutoCloseable {
 
   RoundCoordinator coordinator(FederationSettings settings, RoundStrategy strategy) {
     return new RoundCoordinator(
-        SPEC, settings, strategy, OPTIMIZER, new CheckpointStore(dir, LAYOUT), Clock.systemUTC(), scheduler, Duration.ofSeconds(10), RoundEvents.none());
+        SPEC, settings, strategy, OPTIMIZER, new CheckpointStore(dir, LAYOUT), time.clock(), time.scheduler(), KEEP_ALIVE, RoundEvents.none());
   }
 
-  /** Joins {@code node} and opens its round stream, recording what it is assigned. */
-  void joinAndWatch(RoundCoordinator coordinator, String node) {
+  /** Joins {@code node} and opens its round stream, recording what it is assigned; returns the stream. */
+  RoundWatcher joinAndWatch(RoundCoordinator coordinator, String node) {
     coordinator.join(node);
-    coordinator.watch(
-        node,
+    RoundWatcher watcher =
         new RoundWatcher() {
           @Override
           public void assigned(Assignment assignment) {
@@ -74,7 +75,9 @@ final class RoundEngineFixture implements AutoCloseable {
           }
 
           @Override
-          public void keepAlive(long round, RoundPhase phase, long priorVersion) {}
+          public void keepAlive(long round, RoundPhase phase, long priorVersion) {
+            keepAlives.merge(node, 1, Integer::sum);
+          }
 
           @Override
           public void finished() {}
@@ -84,7 +87,9 @@ final class RoundEngineFixture implements AutoCloseable {
 
           @Override
           public void removed(String message) {}
-        });
+        };
+    coordinator.watch(node, watcher);
+    return watcher;
   }
 
   /** Uploads {@code delta} for {@code node}'s assignment the way the transport does: header, payload, trailer, completion. */
@@ -109,8 +114,7 @@ final class RoundEngineFixture implements AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException {
-    scheduler.shutdownNow();
-    scheduler.awaitTermination(5, TimeUnit.SECONDS);
+  public void close() {
+    time.close();
   }
 }
