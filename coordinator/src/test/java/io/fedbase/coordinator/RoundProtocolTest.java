@@ -380,6 +380,20 @@ assertEquals(
   }
 
   @Test
+  void aNodeExpectingAnotherModelIsRefusedAtJoin() throws Exception {
+    try (FederationFixture f = new FederationFixture(dir, 2, 2, Duration.ofSeconds(60), 0)) {
+      StatusRuntimeException e =
+          assertThrows(
+              StatusRuntimeException.class,
+              () -> f.blocking.join(JoinRequest.newBuilder().setNodeId("a").setExpectedSpecHash("0".repeat(64)).build()));
+      assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
+      assertEquals(java.util.Optional.of(Refusal.SPEC_MISMATCH), Refusal.of(e));
+      assertTrue(f.coordinator.status().connectedNodes().isEmpty());
+      assertEquals(0, f.blocking.join(JoinRequest.newBuilder().setNodeId("a").setExpectedSpecHash(FederationFixture.SPEC.hash()).build()).getPriorVersion(), "the right model joins");
+    }
+  }
+
+  @Test
   void everyRefusalHasItsStatusAndLeavesTheAggregateUnchanged() throws Exception {
     try (FederationFixture f = new FederationFixture(dir, 2, 2, Duration.ofSeconds(60), 0)) {
       FederationFixture.Node a = f.new Node("a");

@@ -1,6 +1,7 @@
 package io.fedbase.coordinator.round;
 
 import io.fedbase.coordinator.privacy.PrivacyReport;
+import io.fedbase.coordinator.store.OperatorControls;
 import java.util.List;
 import java.util.Optional;
 

@@ -12,6 +12,7 @@ import io.fedbase.coordinator.aggregate.UpdateRejectedException;
 import io.fedbase.coordinator.store.Checkpoint;
 import io.fedbase.coordinator.store.CheckpointStore;
 import io.fedbase.coordinator.store.CommitManifest;
+import io.fedbase.coordinator.store.OperatorControls;
 import io.fedbase.genotype.ArchitectureLogits;
 import io.fedbase.genotype.DartsNotation;
 import io.fedbase.genotype.GenotypeRule;
@@ -183,6 +184,20 @@ public final class RoundCoordinator implements AutoCloseable {
   /** Completes when the target number of rounds is committed or the coordinator is closed. */
   public CompletableFuture<Void> finished() {
     return finished;
+  }
+
+  /**
+   * Registers a node that expects the model of {@code expectedSpecHash} (empty: any); idempotent.
+   * Returns the newest prior version.
+   *
+   * @throws SpecMismatchException if the node expects another model than this federation trains
+   */
+  public long join(String nodeId, String expectedSpecHash) {
+    if (!expectedSpecHash.isEmpty() && !expectedSpecHash.equals(spec.hash())) {
+      throw new SpecMismatchException(
+          "the coordinator trains model " + BundleLayout.shortHash(spec.hash()) + ", not " + BundleLayout.shortHash(expectedSpecHash));
+    }
+    return join(nodeId);
   }
 
   /** Registers a node; idempotent. Returns the newest prior version. */

@@ -101,19 +101,19 @@ public final class CheckpointStore {
   private static final String OPERATOR_FILE = "operator.json";
 
   /** Persists the operator's controls (pause, removed nodes). */
-  public void writeControls(io.fedbase.coordinator.round.OperatorControls controls) throws IOException {
+  public void writeControls(OperatorControls controls) throws IOException {
     Files.createDirectories(dir);
     AtomicFiles.writeString(dir.resolve(OPERATOR_FILE), GSON.toJson(controls) + "\n");
   }
 
   /** The operator's controls as last written; none for a fresh directory. */
-  public io.fedbase.coordinator.round.OperatorControls readControls() throws IOException {
+  public OperatorControls readControls() throws IOException {
     Path file = dir.resolve(OPERATOR_FILE);
     if (!Files.exists(file)) {
-      return io.fedbase.coordinator.round.OperatorControls.none();
+      return OperatorControls.none();
     }
     try {
-      var controls = GSON.fromJson(Files.readString(file), io.fedbase.coordinator.round.OperatorControls.class);
+      var controls = GSON.fromJson(Files.readString(file), OperatorControls.class);
       if (controls == null || controls.removedNodes() == null) {
         throw new JsonParseException("empty");
       }

@@ -1,7 +1,7 @@
 package io.fedbase.coordinator.transport;
 
-import io.fedbase.coordinator.round.OperatorControls;
 import io.fedbase.coordinator.round.RoundCoordinator;
+import io.fedbase.coordinator.store.OperatorControls;
 import io.fedbase.proto.v1.AdminGrpc;
 import io.fedbase.proto.v1.AdminState;
 import io.fedbase.proto.v1.PauseRoundsRequest;

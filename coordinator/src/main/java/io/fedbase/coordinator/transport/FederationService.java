@@ -2,7 +2,6 @@ package io.fedbase.coordinator.transport;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
-import io.fedbase.bundle.BundleLayout;
 import io.fedbase.coordinator.aggregate.StagedUpdate;
 import io.fedbase.coordinator.aggregate.UpdateHeaderFields;
 import io.fedbase.coordinator.aggregate.UpdateReceiver;
@@ -13,6 +12,7 @@ import io.fedbase.coordinator.round.RoundCoordinator.PriorVersion;
 import io.fedbase.coordinator.round.RoundCoordinator;
 import io.fedbase.coordinator.round.RoundPhase;
 import io.fedbase.coordinator.round.RoundWatcher;
+import io.fedbase.coordinator.round.SpecMismatchException;
 import io.fedbase.coordinator.round.UploadStart;
 import io.fedbase.proto.v1.FederationGrpc;
 import io.fedbase.proto.v1.FetchPriorRequest;
@@ -84,15 +84,12 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
 
   @Override
   public void join(JoinRequest request, StreamObserver<JoinResponse> response) {
-    String expected = request.getExpectedSpecHash();
-    String actual = coordinator.spec().hash();
-    if (!expected.isEmpty() && !expected.equals(actual)) {
-      response.onError(Refusal.SPEC_MISMATCH.exception("the coordinator trains model " + BundleLayout.shortHash(actual) + ", not " + expected));
-      return;
-    }
     long version;
     try {
-      version = coordinator.join(request.getNodeId());
+      version = coordinator.join(request.getNodeId(), request.getExpectedSpecHash());
+    } catch (SpecMismatchException e) {
+      response.onError(Refusal.SPEC_MISMATCH.exception(e.getMessage()));
+      return;
     } catch (IllegalArgumentException e) {
       response.onError(Refusal.MALFORMED.exception(e.getMessage()));
       return;
@@ -354,6 +351,16 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
    * Messages are requested one at a time: the header at once, the payload only while the upload
    * holds a permit of the {@link UploadGate}, and then one chunk ahead of the one being processed.
    */
+  /** An upload's standing with the upload gate. */
+  private enum Permit {
+    /** Neither holding nor asking for one. */
+    NONE,
+    /** Queued at the gate. */
+    WAITING,
+    /** Streaming its payload. */
+    HELD
+  }
+
   private final class UploadObserver implements StreamObserver<UpdateChunk> {
     private final ServerCallStreamObserver<UpdateReceipt> response;
     private final Runnable granted = this::granted;
@@ -364,8 +371,8 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
     private boolean holdsSlot;
     private volatile boolean finished;
 
-    /** Whether this upload holds a permit (0 no, 1 waiting, 2 holding), guarded by this. */
-    private int permit;
+    /** Where this upload stands with the {@link UploadGate}, guarded by this. */
+    private Permit permit = Permit.NONE;
 
     UploadObserver(ServerCallStreamObserver<UpdateReceipt> response) {
       this.response = response;
@@ -378,7 +385,7 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
         uploads.release();
         return;
       }
-      permit = 2;
+      permit = Permit.HELD;
       // one chunk ahead: the next arrives while this one is checked, hashed and spooled (BENCHMARKS §7);
       // an upload still waiting for a permit holds no more than the flow-control window
       response.request(2);
@@ -392,22 +399,22 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
       if (receiver == null) {
         // a repeat of an accepted upload is read and dropped, never staged, so it needs no permit
         response.request(1);
-      } else if (permit == 2) {
+      } else if (permit == Permit.HELD) {
         response.request(1);
-      } else if (permit == 0) {
-        permit = 1;
+      } else if (permit == Permit.NONE) {
+        permit = Permit.WAITING;
         uploads.acquire(granted);
       }
     }
 
     private synchronized void releasePermit() {
-      if (permit == 2) {
+      if (permit == Permit.HELD) {
         uploads.release();
-      } else if (permit == 1) {
+      } else if (permit == Permit.WAITING) {
         // if the grant is already on its way, granted() finds the upload finished and releases it
         uploads.withdraw(granted);
       }
-      permit = 0;
+      permit = Permit.NONE;
     }
 
     @Override

@@ -108,7 +108,7 @@ final class ProtoMapping {
         .build();
   }
 
-  static io.fedbase.proto.v1.AdminState adminState(io.fedbase.coordinator.round.OperatorControls c) {
+  static io.fedbase.proto.v1.AdminState adminState(io.fedbase.coordinator.store.OperatorControls c) {
     return io.fedbase.proto.v1.AdminState.newBuilder()
         .setPaused(c.paused())
         .setPauseReason(c.pauseReason())

@@ -1,4 +1,4 @@
-package io.fedbase.coordinator.round;
+package io.fedbase.coordinator.store;
 
 import java.util.Set;
 import java.util.TreeSet;
