@@ -125,9 +125,13 @@ final class AdaptCommand implements Callable<Integer> {
     System.out.printf(
         "adapt: %s to %s (%d classes; %d adaptation and %d held-out images), %d steps of %d%n",
         priorFile, dataset.source(), dataset.classes().size(), split.adapt().size(), split.heldOut().size(), steps, batch);
-    InnerLoopConfig d = InnerLoopConfig.defaults();
     InnerLoopConfig config =
-        new InnerLoopConfig(steps, lr, logitLr, logitWeightDecay, d.beta1(), d.beta2(), 0, Relaxation.fromKey(relaxation), true);
+        InnerLoopConfig.builder()
+            .optSteps(steps)
+            .optLearningRates(lr, logitLr)
+            .optLogitWeightDecay(logitWeightDecay)
+            .optRelaxation(Relaxation.fromKey(relaxation))
+            .build();
     long t0 = System.nanoTime();
     DataAdaptation.Result result;
     try (NDManager root = NDManager.newBaseManager(Devices.select(device));

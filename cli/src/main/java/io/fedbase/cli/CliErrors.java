@@ -2,6 +2,7 @@ package io.fedbase.cli;
 
 import io.fedbase.data.DataException;
 import io.fedbase.engine.StoppedException;
+import io.fedbase.meta.InvalidSettingException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
@@ -41,6 +42,9 @@ final class CliErrors implements CommandLine.IExecutionExceptionHandler {
   }
 
   static String describe(Throwable t) {
+    if (t instanceof InvalidSettingException s) {
+      return SettingFlags.describe(s);
+    }
     if (t instanceof NoSuchFileException n) {
       return "no such file: " + n.getFile() + (n.getReason() == null ? "" : " (" + n.getReason() + ")");
     }

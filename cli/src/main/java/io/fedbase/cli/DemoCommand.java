@@ -147,18 +147,19 @@ final class DemoCommand implements Callable<Integer> {
         "fedbase demo: a coordinator and %d nodes on loopback gRPC with mutual TLS (a demo CA in %s), %s, %d-way tasks%n",
         nodes, out.resolve("pki"), spec, ways);
     FederationSettings settings =
-        new FederationSettings(
-            new RoundPolicy(nodes, nodes, Duration.ofMinutes(10)),
-            tasksPerNode,
-            new TaskSpec(ways, 10, 5),
-            inner.config(),
-            Schedule.linear(1.0, 0.3),
-            rounds,
-            0,
-            seed,
-            rounds);
+        FederationSettings.builder()
+            .setPolicy(new RoundPolicy(nodes, nodes, Duration.ofMinutes(10)))
+            .optTasksPerNode(tasksPerNode)
+            .setTasks(new TaskSpec(ways, 10, 5))
+            .optInner(inner.config())
+            .optTau(Schedule.linear(1.0, 0.3))
+            .optScheduleRounds(rounds)
+            .optWarmupRounds(0)
+            .optSeed(seed)
+            .optTargetRounds(rounds)
+            .build();
     if (secureAggregation) {
-      settings = settings.withSecureAggregation(SecureAggregationOptions.defaults());
+      settings = settings.toBuilder().optSecureAggregation(SecureAggregationOptions.defaults()).build();
     }
     Bundle prior;
     try (CoordinatorRuntime coordinator =

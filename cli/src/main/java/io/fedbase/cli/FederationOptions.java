@@ -95,21 +95,22 @@ final class FederationOptions {
 
   FederationSettings settings(int ways, InnerLoopConfig inner, MetaUpdateOptions meta, long rounds) {
     int horizon = scheduleRounds != null ? scheduleRounds : rounds > 0 ? (int) rounds : 200;
-    return new FederationSettings(
-        new RoundPolicy(minNodes, quorum == null ? minNodes : quorum, parseDuration(roundDeadline)),
-        tasksPerNode,
-        new TaskSpec(ways, shots, queries),
-        inner,
-        meta.tau(),
-        horizon,
-        meta.warmupRounds,
-        seed,
-        rounds,
-        normBound(),
-        acceptedEncodings(),
-        aggregationMethod(),
-        secure.settings(),
-        privacy.settings());
+    return FederationSettings.builder()
+        .setPolicy(new RoundPolicy(minNodes, quorum == null ? minNodes : quorum, parseDuration(roundDeadline)))
+        .optTasksPerNode(tasksPerNode)
+        .setTasks(new TaskSpec(ways, shots, queries))
+        .optInner(inner)
+        .optTau(meta.tau())
+        .optScheduleRounds(horizon)
+        .optWarmupRounds(meta.warmupRounds)
+        .optSeed(seed)
+        .optTargetRounds(rounds)
+        .optNormBound(normBound())
+        .optAcceptedEncodings(acceptedEncodings())
+        .optAggregation(aggregationMethod())
+        .optSecureAggregation(secure.settings())
+        .optPrivacy(privacy.settings())
+        .build();
   }
 
   /** {@code 90s}, {@code 10m}, {@code 1h}, or an ISO-8601 duration. */

@@ -26,8 +26,12 @@ final class InnerLoopOptions {
   String relaxation;
 
   InnerLoopConfig config() {
-    InnerLoopConfig d = InnerLoopConfig.defaults();
-    return new InnerLoopConfig(
-        steps, weightLr, logitLr, logitWeightDecay, d.beta1(), d.beta2(), batch, Relaxation.fromKey(relaxation), true);
+    return InnerLoopConfig.builder()
+        .optSteps(steps)
+        .optLearningRates(weightLr, logitLr)
+        .optLogitWeightDecay(logitWeightDecay)
+        .optBatchSize(batch)
+        .optRelaxation(Relaxation.fromKey(relaxation))
+        .build();
   }
 }

@@ -141,10 +141,19 @@ final class SecureAggregationBenchCommand implements Callable<Integer> {
   private Result run(int n, boolean secure, Bundle delta) throws Exception {
     Path state = Files.createTempDirectory("fedbase-bench-secagg");
     FederationSettings settings =
-        new FederationSettings(
-            new RoundPolicy(n, n, Duration.ofMinutes(10)), 1, new TaskSpec(2, 1, 1), InnerLoopConfig.defaults(), Schedule.linear(1, 0.3), rounds, 0, 1, rounds);
+        FederationSettings.builder()
+            .setPolicy(new RoundPolicy(n, n, Duration.ofMinutes(10)))
+            .optTasksPerNode(1)
+            .setTasks(new TaskSpec(2, 1, 1))
+            .optInner(InnerLoopConfig.defaults())
+            .optTau(Schedule.linear(1, 0.3))
+            .optScheduleRounds(rounds)
+            .optWarmupRounds(0)
+            .optSeed(1)
+            .optTargetRounds(rounds)
+            .build();
     if (secure) {
-      settings = settings.withSecureAggregation(new SecureAggregationSettings(threshold, 10f, Duration.ofMinutes(2)));
+      settings = settings.toBuilder().optSecureAggregation(new SecureAggregationSettings(threshold, 10f, Duration.ofMinutes(2))).build();
     }
     CertificateAuthority ca = CertificateAuthority.init(state.resolve("ca"), "bench", Duration.ofDays(1), Clock.systemUTC());
     AtomicLong bytes = new AtomicLong();

@@ -187,8 +187,17 @@ final class TransferBenchCommand implements Callable<Integer> {
   private void measure(SupernetSpec spec, BundleLayout layout, int window, DeltaEncoding uploadEncoding, double[] down, double[][] up) throws Exception {
     Path state = Files.createTempDirectory("fedbase-bench-transfer");
     FederationSettings settings =
-        new FederationSettings(
-            new RoundPolicy(1, 1, Duration.ofMinutes(10)), 1, new TaskSpec(2, 1, 1), InnerLoopConfig.defaults(), Schedule.constant(1.0), 10, 0, 0, 0);
+        FederationSettings.builder()
+            .setPolicy(new RoundPolicy(1, 1, Duration.ofMinutes(10)))
+            .optTasksPerNode(1)
+            .setTasks(new TaskSpec(2, 1, 1))
+            .optInner(InnerLoopConfig.defaults())
+            .optTau(Schedule.constant(1.0))
+            .optScheduleRounds(10)
+            .optWarmupRounds(0)
+            .optSeed(0)
+            .optTargetRounds(0)
+            .build();
     try (CoordinatorRuntime coordinator =
         CoordinatorRuntime.start(
             spec, settings, FiniteDifferenceUpdate.defaults(), state, ParameterInitializer.initialize(spec, 1),

@@ -220,6 +220,13 @@ class CliTest {
     CliRun secureInsecure = run("coordinator", "--insecure", "--state-dir", state, "--secure-aggregation", "--port", "0");
     assertEquals(2, secureInsecure.exit());
     assertTrue(secureInsecure.err().contains("needs node certificates"), secureInsecure.err());
+    // the library names its settings; the command line says which flag was wrong
+    CliRun tasks = run("coordinator", "--insecure", "--state-dir", state, "--tasks-per-node", "0", "--port", "0");
+    assertEquals(2, tasks.exit());
+    assertTrue(tasks.err().contains("error: --tasks-per-node must be at least 1, got 0"), tasks.err());
+    CliRun steps = run("coordinator", "--insecure", "--state-dir", state, "--inner-steps", "-1", "--port", "0");
+    assertEquals(2, steps.exit());
+    assertTrue(steps.err().contains("error: --inner-steps must not be negative, got -1"), steps.err());
     assertEquals(2, run("check-args", "--", "node", "--insecure", "--bogus", "1").exit(), "check-args refuses unknown flags");
     assertEquals(0, run("check-args", "--", "coordinator", "--insecure", "--state-dir", "s", "--ways", "2").exit());
     assertEquals(java.time.Duration.ofSeconds(90), FederationOptions.parseDuration("90s"));
@@ -247,16 +254,13 @@ class CliTest {
     SupernetSpec spec = SupernetSpec.profile("small");
     Path state = dir.resolve("coordinator-state");
     var settings =
-        new io.fedbase.coordinator.round.FederationSettings(
-            new io.fedbase.coordinator.round.RoundPolicy(1, 1, java.time.Duration.ofMinutes(1)),
-            1,
-            new io.fedbase.task.TaskSpec(4, 2, 2),
-            io.fedbase.meta.InnerLoopConfig.defaults(),
-            io.fedbase.meta.Schedule.constant(1.0),
-            10,
-            0,
-            0,
-            0);
+        io.fedbase.coordinator.round.FederationSettings.builder()
+            .setPolicy(new io.fedbase.coordinator.round.RoundPolicy(1, 1, java.time.Duration.ofMinutes(1)))
+            .optTasksPerNode(1)
+            .setTasks(new io.fedbase.task.TaskSpec(4, 2, 2))
+            .optTau(io.fedbase.meta.Schedule.constant(1.0))
+            .optScheduleRounds(10)
+            .build();
     try (var coordinator =
         io.fedbase.coordinator.CoordinatorRuntime.start(
             spec,

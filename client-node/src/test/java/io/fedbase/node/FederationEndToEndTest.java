@@ -89,8 +89,17 @@ class FederationEndToEndTest {
   }
 
   private FederationSettings settings(long rounds, Duration deadline) {
-    return new FederationSettings(
-        new RoundPolicy(2, 2, deadline), 2, TASKS, INNER, Schedule.linear(1.0, 0.3), 3, 0, SEED, rounds);
+    return FederationSettings.builder()
+        .setPolicy(new RoundPolicy(2, 2, deadline))
+        .optTasksPerNode(2)
+        .setTasks(TASKS)
+        .optInner(INNER)
+        .optTau(Schedule.linear(1.0, 0.3))
+        .optScheduleRounds(3)
+        .optWarmupRounds(0)
+        .optSeed(SEED)
+        .optTargetRounds(rounds)
+        .build();
   }
 
   private CoordinatorRuntime coordinator(long rounds, int port, Path stateDir) throws Exception {
@@ -212,7 +221,7 @@ class FederationEndToEndTest {
     try (CoordinatorRuntime c =
         CoordinatorRuntime.start(
             SPEC,
-            settings(3, Duration.ofMinutes(3)).withSecureAggregation(new SecureAggregationSettings(1.0, CLIP, Duration.ofSeconds(30))),
+            settings(3, Duration.ofMinutes(3)).toBuilder().optSecureAggregation(new SecureAggregationSettings(1.0, CLIP, Duration.ofSeconds(30))).build(),
             FiniteDifferenceUpdate.defaults(),
             dir.resolve("state"),
             ParameterInitializer.initialize(SPEC, SEED),

@@ -121,17 +121,18 @@ final class FederationFixture implements AutoCloseable {
     this.stateDir = stateDir;
     this.initial = ParameterInitializer.initialize(SPEC, 5);
     FederationSettings settings =
-        new FederationSettings(
-            new RoundPolicy(minNodes, quorum, deadline),
-            2,
-            new TaskSpec(4, 5, 5),
-            InnerLoopConfig.defaults(),
-            Schedule.linear(1.0, 0.3),
-            SCHEDULE_ROUNDS,
-            0,
-            11,
-            targetRounds,
-            normBound);
+        FederationSettings.builder()
+            .setPolicy(new RoundPolicy(minNodes, quorum, deadline))
+            .optTasksPerNode(2)
+            .setTasks(new TaskSpec(4, 5, 5))
+            .optInner(InnerLoopConfig.defaults())
+            .optTau(Schedule.linear(1.0, 0.3))
+            .optScheduleRounds(SCHEDULE_ROUNDS)
+            .optWarmupRounds(0)
+            .optSeed(11)
+            .optTargetRounds(targetRounds)
+            .optNormBound(normBound)
+            .build();
     settings = customize.apply(settings);
     coordinator =
         new RoundCoordinator(

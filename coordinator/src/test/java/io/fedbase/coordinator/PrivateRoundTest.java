@@ -50,7 +50,7 @@ class PrivateRoundTest {
 
   @Test
   void theCoordinatorClipsAddsCalibratedNoiseAndRecordsEpsilonWithThePrior() throws Exception {
-    try (FederationFixture f = fixture(3, s -> s.withPrivacy(central(Double.POSITIVE_INFINITY)))) {
+    try (FederationFixture f = fixture(3, s -> s.toBuilder().optPrivacy(central(Double.POSITIVE_INFINITY)).build())) {
       List<FederationFixture.Node> nodes = List.of(f.new Node("a"), f.new Node("b"), f.new Node("c"));
       // the third delta exceeds both bounds and is clipped by the coordinator, whatever the node did
       List<Bundle> deltas = List.of(randomDelta(1, 0.002f), randomDelta(2, 0.003f), randomDelta(3, 0.05f));
@@ -108,7 +108,7 @@ class PrivateRoundTest {
     double twoRounds = RdpAccountant.spent(1.0, SIGMA, 2, 1e-5).epsilon();
     double threeRounds = RdpAccountant.spent(1.0, SIGMA, 3, 1e-5).epsilon();
     double budget = (twoRounds + threeRounds) / 2;
-    try (FederationFixture f = fixture(1, s -> s.withPrivacy(central(budget)))) {
+    try (FederationFixture f = fixture(1, s -> s.toBuilder().optPrivacy(central(budget)).build())) {
       FederationFixture.Node a = f.new Node("a");
       a.submit(a.nextAssignment(), randomDelta(1, 0.001f), 2);
       a.submit(a.nextAssignment(), randomDelta(2, 0.001f), 2);
@@ -120,7 +120,7 @@ class PrivateRoundTest {
       assertEquals(budget, s.getPrivacy().getBudgetEpsilon(), 1e-12);
     }
     // the same state directory, a larger budget: the ledger continues where it was
-    try (FederationFixture f = fixture(1, s -> s.withPrivacy(central(threeRounds * 1.01)))) {
+    try (FederationFixture f = fixture(1, s -> s.toBuilder().optPrivacy(central(threeRounds * 1.01)).build())) {
       StatusResponse s = f.blocking.getStatus(io.fedbase.proto.v1.GetStatusRequest.getDefaultInstance());
       assertEquals(2, s.getPrivacy().getRounds());
       assertEquals(twoRounds, s.getPrivacy().getEpsilon(), 1e-9);
@@ -140,7 +140,7 @@ class PrivateRoundTest {
     double full = RdpAccountant.spent(1.0, SIGMA, 1, 1e-5).epsilon();
     double half = RdpAccountant.spent(1.0, SIGMA / Math.sqrt(2), 1, 1e-5).epsilon();
     PrivacySettings distributed = new PrivacySettings(PrivacySettings.Mode.DISTRIBUTED, SIGMA, WEIGHT_CLIP, LOGIT_CLIP, 1e-5, (full + half) / 2, 1.0);
-    try (FederationFixture f = new FederationFixture(dir, 2, 1, Duration.ofSeconds(2), 0, null, null, null, NormBound.none(), s -> s.withPrivacy(distributed))) {
+    try (FederationFixture f = new FederationFixture(dir, 2, 1, Duration.ofSeconds(2), 0, null, null, null, NormBound.none(), s -> s.toBuilder().optPrivacy(distributed).build())) {
       FederationFixture.Node a = f.new Node("a");
       f.new Node("b");
       RoundAssignment ra = a.nextAssignment();
@@ -157,15 +157,23 @@ class PrivateRoundTest {
   @Test
   void settingsWhoseGuaranteeCannotHoldAreRefusedAndWeakOnesWarned() {
     FederationSettings five =
-        new FederationSettings(
-            new io.fedbase.coordinator.round.RoundPolicy(5, 5, Duration.ofMinutes(1)), 2, new io.fedbase.task.TaskSpec(4, 5, 5),
-            io.fedbase.meta.InnerLoopConfig.defaults(), io.fedbase.meta.Schedule.linear(1, 0.3), 10, 0, 1, 0);
+        FederationSettings.builder()
+            .setPolicy(new io.fedbase.coordinator.round.RoundPolicy(5, 5, Duration.ofMinutes(1)))
+            .optTasksPerNode(2)
+            .setTasks(new io.fedbase.task.TaskSpec(4, 5, 5))
+            .optInner(io.fedbase.meta.InnerLoopConfig.defaults())
+            .optTau(io.fedbase.meta.Schedule.linear(1, 0.3))
+            .optScheduleRounds(10)
+            .optWarmupRounds(0)
+            .optSeed(1)
+            .optTargetRounds(0)
+            .build();
     IllegalArgumentException delta =
-        assertThrows(IllegalArgumentException.class, () -> five.withPrivacy(new PrivacySettings(PrivacySettings.Mode.CENTRAL, 1, 1, 1, 0.3, Double.POSITIVE_INFINITY, 1)));
+        assertThrows(IllegalArgumentException.class, () -> five.toBuilder().optPrivacy(new PrivacySettings(PrivacySettings.Mode.CENTRAL, 1, 1, 1, 0.3, Double.POSITIVE_INFINITY, 1)).build());
     assertTrue(delta.getMessage().contains("not well below 1 / 5"), delta.getMessage());
-    IllegalArgumentException budget = assertThrows(IllegalArgumentException.class, () -> five.withPrivacy(central(0.01)));
+    IllegalArgumentException budget = assertThrows(IllegalArgumentException.class, () -> five.toBuilder().optPrivacy(central(0.01)).build());
     assertTrue(budget.getMessage().contains("a single round already costs"), budget.getMessage());
-    assertThrows(IllegalArgumentException.class, () -> five.withPrivacy(central(Double.POSITIVE_INFINITY)).withAggregation(AggregationMethod.parse("median")));
+    assertThrows(IllegalArgumentException.class, () -> five.toBuilder().optPrivacy(central(Double.POSITIVE_INFINITY)).build().toBuilder().optAggregation(AggregationMethod.parse("median")).build());
     List<String> warnings = central(Double.POSITIVE_INFINITY).warnings(200, 5, false);
     assertTrue(warnings.get(0).startsWith("WARNING") && warnings.get(0).contains("means little"), warnings.toString());
     assertTrue(warnings.stream().anyMatch(w -> w.contains("no privacy amplification")), warnings.toString());

@@ -136,7 +136,7 @@ assertEquals(
   @Test
   void anEncodingTheFederationDoesNotAcceptIsRefusedAndJoinSaysWhichItDoes() throws Exception {
     try (FederationFixture f =
-        new FederationFixture(dir, 1, 1, Duration.ofSeconds(30), 0, null, null, null, NormBound.none(), s -> s.withAcceptedEncodings(Set.of(DeltaEncoding.FLOAT32, DeltaEncoding.BFLOAT16)))) {
+        new FederationFixture(dir, 1, 1, Duration.ofSeconds(30), 0, null, null, null, NormBound.none(), s -> s.toBuilder().optAcceptedEncodings(Set.of(DeltaEncoding.FLOAT32, DeltaEncoding.BFLOAT16)).build())) {
       FederationFixture.Node a = f.new Node("a");
       JoinResponse joined = f.blocking.join(JoinRequest.newBuilder().setNodeId("a").build());
       assertEquals(

@@ -28,41 +28,122 @@ public record InnerLoopConfig(
 
   public InnerLoopConfig {
     if (steps < 0) {
-      throw new IllegalArgumentException("inner steps must not be negative, got " + steps);
+      throw new InvalidSettingException("inner.steps", "must not be negative, got " + steps);
     }
-    if (!(weightLr >= 0) || !(logitLr >= 0) || !(logitWeightDecay >= 0)) {
-      throw new IllegalArgumentException("learning rates and weight decay must be non-negative");
+    if (!(weightLr >= 0)) {
+      throw new InvalidSettingException("inner.weightLr", "must be a non-negative number, got " + weightLr);
     }
-    if (!(beta1 >= 0 && beta1 < 1) || !(beta2 > 0 && beta2 < 1)) {
-      throw new IllegalArgumentException("Adam betas must lie in [0, 1)");
+    if (!(logitLr >= 0)) {
+      throw new InvalidSettingException("inner.logitLr", "must be a non-negative number, got " + logitLr);
+    }
+    if (!(logitWeightDecay >= 0)) {
+      throw new InvalidSettingException("inner.logitWeightDecay", "must be a non-negative number, got " + logitWeightDecay);
+    }
+    if (!(beta1 >= 0 && beta1 < 1)) {
+      throw new InvalidSettingException("inner.beta1", "must lie in [0, 1), got " + beta1);
+    }
+    if (!(beta2 > 0 && beta2 < 1)) {
+      throw new InvalidSettingException("inner.beta2", "must lie in (0, 1), got " + beta2);
     }
     if (batchSize < 0) {
-      throw new IllegalArgumentException("batch size must not be negative, got " + batchSize);
+      throw new InvalidSettingException("inner.batchSize", "must not be negative, got " + batchSize);
+    }
+    if (relaxation == null) {
+      throw new InvalidSettingException("inner.relaxation", "must be set");
     }
   }
 
   /** The defaults of docs/ALGORITHM.md: K = 5, lr 5e-3 on both parts, logit weight decay 1e-3, whole support set. */
   public static InnerLoopConfig defaults() {
-    return new InnerLoopConfig(5, 5e-3f, 5e-3f, 1e-3f, 0f, 0.999f, 0, Relaxation.GUMBEL_SOFTMAX, true);
+    return builder().build();
+  }
+
+  /** A builder starting from the defaults. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder starting from these settings. */
+  public Builder toBuilder() {
+    return new Builder()
+        .optSteps(steps)
+        .optLearningRates(weightLr, logitLr)
+        .optLogitWeightDecay(logitWeightDecay)
+        .optBetas(beta1, beta2)
+        .optBatchSize(batchSize)
+        .optRelaxation(relaxation)
+        .optAdaptLogits(adaptLogits);
   }
 
   public InnerLoopConfig withSteps(int k) {
-    return new InnerLoopConfig(k, weightLr, logitLr, logitWeightDecay, beta1, beta2, batchSize, relaxation, adaptLogits);
+    return toBuilder().optSteps(k).build();
   }
 
   public InnerLoopConfig withAdaptLogits(boolean adapt) {
-    return new InnerLoopConfig(steps, weightLr, logitLr, logitWeightDecay, beta1, beta2, batchSize, relaxation, adapt);
+    return toBuilder().optAdaptLogits(adapt).build();
   }
 
-  public InnerLoopConfig withRelaxation(Relaxation r) {
-    return new InnerLoopConfig(steps, weightLr, logitLr, logitWeightDecay, beta1, beta2, batchSize, r, adaptLogits);
-  }
+  /** Builder in DJL's style: every setting has its default here; {@link #build()} validates. */
+  public static final class Builder {
+    private int steps = 5;
+    private float weightLr = 5e-3f;
+    private float logitLr = 5e-3f;
+    private float logitWeightDecay = 1e-3f;
+    private float beta1 = 0f;
+    private float beta2 = 0.999f;
+    private int batchSize = 0;
+    private Relaxation relaxation = Relaxation.GUMBEL_SOFTMAX;
+    private boolean adaptLogits = true;
 
-  public InnerLoopConfig withLearningRates(float weights, float logits) {
-    return new InnerLoopConfig(steps, weights, logits, logitWeightDecay, beta1, beta2, batchSize, relaxation, adaptLogits);
-  }
+    private Builder() {}
 
-  public InnerLoopConfig withBatchSize(int size) {
-    return new InnerLoopConfig(steps, weightLr, logitLr, logitWeightDecay, beta1, beta2, size, relaxation, adaptLogits);
+    /** Inner steps per task, K (default 5). */
+    public Builder optSteps(int k) {
+      this.steps = k;
+      return this;
+    }
+
+    /** Adam learning rates of the weights and of the logits (default 5e-3 each). */
+    public Builder optLearningRates(float weights, float logits) {
+      this.weightLr = weights;
+      this.logitLr = logits;
+      return this;
+    }
+
+    /** L2 weight decay of the logits (default 1e-3). */
+    public Builder optLogitWeightDecay(float decay) {
+      this.logitWeightDecay = decay;
+      return this;
+    }
+
+    /** Adam's betas (default 0, as BASE and MetaNAS, and 0.999). */
+    public Builder optBetas(float b1, float b2) {
+      this.beta1 = b1;
+      this.beta2 = b2;
+      return this;
+    }
+
+    /** Minibatch size drawn from the support set; 0 = the whole set (default). */
+    public Builder optBatchSize(int size) {
+      this.batchSize = size;
+      return this;
+    }
+
+    /** How logits become edge weights (default Gumbel-softmax). */
+    public Builder optRelaxation(Relaxation r) {
+      this.relaxation = r;
+      return this;
+    }
+
+    /** False freezes the logits (default true). */
+    public Builder optAdaptLogits(boolean adapt) {
+      this.adaptLogits = adapt;
+      return this;
+    }
+
+    /** The settings; throws {@link InvalidSettingException} naming the first one out of range. */
+    public InnerLoopConfig build() {
+      return new InnerLoopConfig(steps, weightLr, logitLr, logitWeightDecay, beta1, beta2, batchSize, relaxation, adaptLogits);
+    }
   }
 }

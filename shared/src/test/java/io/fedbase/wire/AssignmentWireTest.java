@@ -19,7 +19,16 @@ import org.junit.jupiter.api.Test;
 class AssignmentWireTest {
 
   private static Assignment assignment(Optional<SecureTerms> secure, Optional<PrivacyTerms> privacy) {
-    InnerLoopConfig inner = new InnerLoopConfig(7, 0.01f, 0.02f, 0.003f, 0f, 0.99f, 16, Relaxation.fromKey("softmax"), false);
+    InnerLoopConfig inner =
+        InnerLoopConfig.builder()
+            .optSteps(7)
+            .optLearningRates(0.01f, 0.02f)
+            .optLogitWeightDecay(0.003f)
+            .optBetas(0f, 0.99f)
+            .optBatchSize(16)
+            .optRelaxation(Relaxation.fromKey("softmax"))
+            .optAdaptLogits(false)
+            .build();
     return new Assignment(
         12, 11, Instant.ofEpochMilli(1_790_000_000_123L), 3, new TaskSpec(5, 4, 6), inner, 0.45f, 99, List.of("a", "b", "c"), 66, secure, privacy);
   }

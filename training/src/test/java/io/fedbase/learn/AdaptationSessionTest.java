@@ -81,8 +81,7 @@ class AdaptationSessionTest {
     Bundle prior = ParameterInitializer.initialize(spec, 5);
     int[] y = labels(5);
     float[] x = quadrantImages(y, 6);
-    InnerLoopConfig noDecay =
-        new InnerLoopConfig(3, 5e-3f, 5e-2f, 0f, 0f, 0.999f, 0, io.fedbase.meta.Relaxation.GUMBEL_SOFTMAX, true);
+    InnerLoopConfig noDecay = InnerLoopConfig.builder().optSteps(3).optLearningRates(5e-3f, 5e-2f).optLogitWeightDecay(0f).build();
     try (NDManager root = NDManager.newBaseManager()) {
       InnerLoop loop = new InnerLoop(supernet, noDecay, root);
       try (AdaptationSession s = loop.open(prior, GREY, 1f, 9)) {

@@ -85,7 +85,7 @@ class MetaTrainerTest {
   void aDivergedAdaptationStopsTrainingBeforeTheMetaUpdate() {
     ImageDataset data = new DatasetLoader().load(DatasetSpec.parse("fashion-mnist")).select(ClassSelection.parse("0-3"));
     TaskSpec tasks = new TaskSpec(4, 2, 2);
-    InnerLoopConfig explosive = InnerLoopConfig.defaults().withSteps(3).withLearningRates(1e38f, 1e38f);
+    InnerLoopConfig explosive = InnerLoopConfig.builder().optSteps(3).optLearningRates(1e38f, 1e38f).build();
     MetaTrainingConfig config = new MetaTrainingConfig(3, 1, tasks, explosive, Schedule.constant(1.0), 0, 3);
     List<RoundRecord> records = new ArrayList<>();
     try (NDManager root = NDManager.newBaseManager()) {

@@ -162,9 +162,18 @@ class SecureRoundTest {
   private CoordinatorRuntime coordinator(String name, int nodes, int quorum, double threshold, Duration deadline, long rounds) throws Exception {
     ca = CertificateAuthority.init(dir.resolve("ca"), "secure test", Duration.ofDays(30), Clock.systemUTC());
     FederationSettings settings =
-        new FederationSettings(
-                new RoundPolicy(nodes, quorum, deadline), 2, new TaskSpec(4, 5, 5), InnerLoopConfig.defaults(), Schedule.linear(1.0, 0.3), 10, 0, 3, rounds)
-            .withSecureAggregation(new SecureAggregationSettings(threshold, CLIP, Duration.ofSeconds(10)));
+        FederationSettings.builder()
+            .setPolicy(new RoundPolicy(nodes, quorum, deadline))
+            .optTasksPerNode(2)
+            .setTasks(new TaskSpec(4, 5, 5))
+            .optInner(InnerLoopConfig.defaults())
+            .optTau(Schedule.linear(1.0, 0.3))
+            .optScheduleRounds(10)
+            .optWarmupRounds(0)
+            .optSeed(3)
+            .optTargetRounds(rounds)
+            .build()
+            .toBuilder().optSecureAggregation(new SecureAggregationSettings(threshold, CLIP, Duration.ofSeconds(10))).build();
     return CoordinatorRuntime.start(
         SPEC,
         settings,

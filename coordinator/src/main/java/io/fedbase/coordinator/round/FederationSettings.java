@@ -6,10 +6,10 @@ import io.fedbase.coordinator.privacy.PrivacySettings;
 import io.fedbase.coordinator.secure.SecureAggregationSettings;
 import io.fedbase.encoding.DeltaEncoding;
 import io.fedbase.meta.InnerLoopConfig;
+import io.fedbase.meta.InvalidSettingException;
 import io.fedbase.meta.Schedule;
 import io.fedbase.task.TaskSpec;
 import java.util.EnumSet;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
@@ -50,88 +50,205 @@ public record FederationSettings(
     Optional<PrivacySettings> privacy) {
 
   public FederationSettings {
+    if (policy == null) {
+      throw new InvalidSettingException("policy", "must be set");
+    }
+    if (tasks == null) {
+      throw new InvalidSettingException("tasks", "must be set");
+    }
     if (tasksPerNode < 1) {
-      throw new IllegalArgumentException("--tasks-per-node must be at least 1, got " + tasksPerNode);
+      throw new InvalidSettingException("tasksPerNode", "must be at least 1, got " + tasksPerNode);
     }
     if (scheduleRounds < 1) {
-      throw new IllegalArgumentException("the schedule horizon must be at least 1 round, got " + scheduleRounds);
+      throw new InvalidSettingException("scheduleRounds", "must be at least 1 round, got " + scheduleRounds);
+    }
+    if (warmupRounds < 0) {
+      throw new InvalidSettingException("warmupRounds", "must not be negative, got " + warmupRounds);
     }
     if (targetRounds < 0) {
-      throw new IllegalArgumentException("--rounds must not be negative, got " + targetRounds);
+      throw new InvalidSettingException("targetRounds", "must not be negative, got " + targetRounds);
     }
     if (acceptedEncodings.isEmpty()) {
-      throw new IllegalArgumentException("accept at least one upload encoding");
+      throw new InvalidSettingException("acceptedEncodings", "must hold at least one encoding");
     }
     if (acceptedEncodings.stream().anyMatch(DeltaEncoding::masked)) {
-      throw new IllegalArgumentException("the masked ring is for secure rounds only, not an encoding to accept");
+      throw new InvalidSettingException("acceptedEncodings", "must not hold the masked ring, which is for secure rounds only");
     }
     acceptedEncodings = Set.copyOf(acceptedEncodings);
-    Objects.requireNonNull(aggregation, "aggregation");
+    if (aggregation == null) {
+      throw new InvalidSettingException("aggregation", "must be set");
+    }
     if (privacy.isPresent() && aggregation instanceof AggregationMethod.Robust) {
-      throw new IllegalArgumentException(
-          "differential privacy cannot be combined with --aggregation " + aggregation + ": its noise is calibrated to a sum of clipped deltas");
+      throw new InvalidSettingException(
+          "aggregation", aggregation + " cannot be combined with differential privacy: its noise is calibrated to a sum of clipped deltas");
     }
     if (privacy.isPresent() && privacy.get().delta() >= 1.0 / policy.minNodes()) {
-      throw new IllegalArgumentException(
-          "--dp-delta " + privacy.get().delta() + " is not well below 1 / " + policy.minNodes()
-              + " (--min-nodes): a delta that large allows giving away one node's data outright");
+      throw new InvalidSettingException(
+          "privacy.delta",
+          privacy.get().delta() + " is not well below 1 / " + policy.minNodes()
+              + " (one over the nodes a round needs): a delta that large allows giving away one node's data outright");
     }
     if (privacy.isPresent() && privacy.get().hasBudget() && privacy.get().projected(1).epsilon() > privacy.get().budgetEpsilon()) {
-      throw new IllegalArgumentException(
-          "a single round already costs epsilon " + privacy.get().projected(1).epsilon() + ", more than --dp-budget " + privacy.get().budgetEpsilon());
+      throw new InvalidSettingException(
+          "privacy.budgetEpsilon",
+          privacy.get().budgetEpsilon() + " is less than what a single round already costs, epsilon " + privacy.get().projected(1).epsilon());
     }
     if (secureAggregation.isPresent()) {
       if (aggregation instanceof AggregationMethod.Robust) {
-        throw new IllegalArgumentException(
-            "secure aggregation cannot be combined with --aggregation " + aggregation + ": the coordinator sees only the sum, never the single uploads a robust rule needs");
+        throw new InvalidSettingException(
+            "aggregation",
+            aggregation + " cannot be combined with secure aggregation: the coordinator sees only the sum, never the single uploads a robust rule needs");
       }
       if (policy.minNodes() < 2) {
-        throw new IllegalArgumentException("secure aggregation needs rounds of at least 2 nodes (--min-nodes 2 or more)");
+        throw new InvalidSettingException("policy.minNodes", "must be at least 2 for secure aggregation, got " + policy.minNodes());
       }
     }
   }
 
-  /** The same settings accepting every upload encoding, aggregating with the task-weighted mean. */
-  public FederationSettings(
-      RoundPolicy policy,
-      int tasksPerNode,
-      TaskSpec tasks,
-      InnerLoopConfig inner,
-      Schedule tau,
-      int scheduleRounds,
-      int warmupRounds,
-      long seed,
-      long targetRounds,
-      NormBound normBound) {
-    this(policy, tasksPerNode, tasks, inner, tau, scheduleRounds, warmupRounds, seed, targetRounds, normBound, EnumSet.copyOf(DeltaEncoding.choosable()), AggregationMethod.weightedMean(), Optional.empty(), Optional.empty());
+  /** A builder with every setting but the policy and the task shape at its default. */
+  public static Builder builder() {
+    return new Builder();
   }
 
-  /** These settings accepting only {@code encodings} for uploads. */
-  public FederationSettings withAcceptedEncodings(Set<DeltaEncoding> encodings) {
-    return new FederationSettings(policy, tasksPerNode, tasks, inner, tau, scheduleRounds, warmupRounds, seed, targetRounds, normBound, encodings, aggregation, secureAggregation, privacy);
+  /** A builder starting from these settings. */
+  public Builder toBuilder() {
+    return new Builder()
+        .setPolicy(policy)
+        .optTasksPerNode(tasksPerNode)
+        .setTasks(tasks)
+        .optInner(inner)
+        .optTau(tau)
+        .optScheduleRounds(scheduleRounds)
+        .optWarmupRounds(warmupRounds)
+        .optSeed(seed)
+        .optTargetRounds(targetRounds)
+        .optNormBound(normBound)
+        .optAcceptedEncodings(acceptedEncodings)
+        .optAggregation(aggregation)
+        .optSecureAggregation(secureAggregation)
+        .optPrivacy(privacy);
   }
 
-  /** These settings combining each round's uploads with {@code method}. */
-  public FederationSettings withAggregation(AggregationMethod method) {
-    return new FederationSettings(policy, tasksPerNode, tasks, inner, tau, scheduleRounds, warmupRounds, seed, targetRounds, normBound, acceptedEncodings, method, secureAggregation, privacy);
-  }
+  /**
+   * Builder in DJL's style: {@code setX} values are required, {@code optX} have their defaults
+   * here; {@link #build()} validates and throws {@link InvalidSettingException} naming the setting.
+   */
+  public static final class Builder {
+    private RoundPolicy policy;
+    private TaskSpec tasks;
+    private int tasksPerNode = 2;
+    private InnerLoopConfig inner = InnerLoopConfig.defaults();
+    private Schedule tau = Schedule.linear(1.0, 0.3);
+    private int scheduleRounds = 200;
+    private int warmupRounds = 0;
+    private long seed = 0;
+    private long targetRounds = 0;
+    private NormBound normBound = NormBound.none();
+    private Set<DeltaEncoding> acceptedEncodings = EnumSet.copyOf(DeltaEncoding.choosable());
+    private AggregationMethod aggregation = AggregationMethod.weightedMean();
+    private Optional<SecureAggregationSettings> secureAggregation = Optional.empty();
+    private Optional<PrivacySettings> privacy = Optional.empty();
 
-  /** These settings with every round securely aggregated as {@code secure} says. */
-  public FederationSettings withSecureAggregation(SecureAggregationSettings secure) {
-    return new FederationSettings(
-        policy, tasksPerNode, tasks, inner, tau, scheduleRounds, warmupRounds, seed, targetRounds, normBound, acceptedEncodings, aggregation, Optional.of(secure), privacy);
-  }
+    private Builder() {}
 
-  /** These settings with client-level differential privacy as {@code dp} says. */
-  public FederationSettings withPrivacy(PrivacySettings dp) {
-    return new FederationSettings(
-        policy, tasksPerNode, tasks, inner, tau, scheduleRounds, warmupRounds, seed, targetRounds, normBound, acceptedEncodings, aggregation, secureAggregation, Optional.of(dp));
-  }
+    /** When rounds open and commit (required). */
+    public Builder setPolicy(RoundPolicy policy) {
+      this.policy = policy;
+      return this;
+    }
 
-  /** The same settings without norm bounds. */
-  public FederationSettings(
-      RoundPolicy policy, int tasksPerNode, TaskSpec tasks, InnerLoopConfig inner, Schedule tau, int scheduleRounds, int warmupRounds, long seed, long targetRounds) {
-    this(policy, tasksPerNode, tasks, inner, tau, scheduleRounds, warmupRounds, seed, targetRounds, NormBound.none());
+    /** The n-way k-shot shape of the nodes' tasks (required). */
+    public Builder setTasks(TaskSpec tasks) {
+      this.tasks = tasks;
+      return this;
+    }
+
+    /** Tasks each selected node adapts to per round (default 2). */
+    public Builder optTasksPerNode(int n) {
+      this.tasksPerNode = n;
+      return this;
+    }
+
+    /** Inner-loop settings sent with every assignment (default {@link InnerLoopConfig#defaults()}). */
+    public Builder optInner(InnerLoopConfig inner) {
+      this.inner = inner;
+      return this;
+    }
+
+    /** Gumbel temperature over the committed rounds (default linear from 1.0 to 0.3). */
+    public Builder optTau(Schedule tau) {
+      this.tau = tau;
+      return this;
+    }
+
+    /** The horizon the schedules run over (default 200 rounds). */
+    public Builder optScheduleRounds(int rounds) {
+      this.scheduleRounds = rounds;
+      return this;
+    }
+
+    /** Committed rounds at the start in which the logits stay frozen (default 0). */
+    public Builder optWarmupRounds(int rounds) {
+      this.warmupRounds = rounds;
+      return this;
+    }
+
+    /** Seed of the nodes' task sampling and Gumbel noise (default 0). */
+    public Builder optSeed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    /** Committed rounds after which the coordinator stops; 0 runs until stopped (default). */
+    public Builder optTargetRounds(long rounds) {
+      this.targetRounds = rounds;
+      return this;
+    }
+
+    /** Bounds on each upload's weight and logit norms (default none). */
+    public Builder optNormBound(NormBound bound) {
+      this.normBound = bound;
+      return this;
+    }
+
+    /** Upload encodings nodes may choose from (default every choosable one). */
+    public Builder optAcceptedEncodings(Set<DeltaEncoding> encodings) {
+      this.acceptedEncodings = encodings;
+      return this;
+    }
+
+    /** How a round's uploads are combined (default the task-weighted mean). */
+    public Builder optAggregation(AggregationMethod method) {
+      this.aggregation = method;
+      return this;
+    }
+
+    /** Secure aggregation of every round (default off). */
+    public Builder optSecureAggregation(SecureAggregationSettings secure) {
+      return optSecureAggregation(Optional.of(secure));
+    }
+
+    /** Secure aggregation of every round, or off when empty (default off). */
+    public Builder optSecureAggregation(Optional<SecureAggregationSettings> secure) {
+      this.secureAggregation = secure;
+      return this;
+    }
+
+    /** Client-level differential privacy (default off). */
+    public Builder optPrivacy(PrivacySettings dp) {
+      return optPrivacy(Optional.of(dp));
+    }
+
+    /** Client-level differential privacy, or off when empty (default off). */
+    public Builder optPrivacy(Optional<PrivacySettings> dp) {
+      this.privacy = dp;
+      return this;
+    }
+
+    public FederationSettings build() {
+      return new FederationSettings(
+          policy, tasksPerNode, tasks, inner, tau, scheduleRounds, warmupRounds, seed, targetRounds, normBound, acceptedEncodings, aggregation, secureAggregation, privacy);
+    }
   }
 
   /** Temperature of the round that starts from prior version {@code version}. */

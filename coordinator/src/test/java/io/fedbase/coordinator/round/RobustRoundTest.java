@@ -46,7 +46,7 @@ class RobustRoundTest {
   }
 
   private RoundCoordinator coordinator(AggregationMethod method) {
-    FederationSettings settings = RoundEngineFixture.settings(3).withAggregation(method);
+    FederationSettings settings = RoundEngineFixture.settings(3).toBuilder().optAggregation(method).build();
     return engine.coordinator(settings, Strategies.of(settings, LAYOUT));
   }
 

@@ -50,8 +50,17 @@ final class RoundEngineFixture implements AutoCloseable {
 
   /** Settings of {@code nodes} nodes that all must upload, 30 s deadline, 2 tasks each. */
   static FederationSettings settings(int nodes) {
-    return new FederationSettings(
-        new RoundPolicy(nodes, nodes, Duration.ofSeconds(30)), 2, new TaskSpec(4, 5, 5), InnerLoopConfig.defaults(), Schedule.linear(1.0, 0.3), SCHEDULE_ROUNDS, 0, 11, 0);
+    return FederationSettings.builder()
+        .setPolicy(new RoundPolicy(nodes, nodes, Duration.ofSeconds(30)))
+        .optTasksPerNode(2)
+        .setTasks(new TaskSpec(4, 5, 5))
+        .optInner(InnerLoopConfig.defaults())
+        .optTau(Schedule.linear(1.0, 0.3))
+        .optScheduleRounds(SCHEDULE_ROUNDS)
+        .optWarmupRounds(0)
+        .optSeed(11)
+        .optTargetRounds(0)
+        .build();
   }
 
   RoundCoordinator coordinator(FederationSettings settings, RoundStrategy strategy) {

@@ -41,9 +41,17 @@ class RoundTimersTest {
   /** Two nodes open a round; one upload is enough to commit. */
   private RoundCoordinator quorumOfOneOfTwo() throws Exception {
     FederationSettings settings =
-        new FederationSettings(
-            new RoundPolicy(2, 1, DEADLINE), 2, RoundEngineFixture.settings(2).tasks(), RoundEngineFixture.settings(2).inner(),
-            RoundEngineFixture.settings(2).tau(), RoundEngineFixture.SCHEDULE_ROUNDS, 0, 11, 0);
+        FederationSettings.builder()
+            .setPolicy(new RoundPolicy(2, 1, DEADLINE))
+            .optTasksPerNode(2)
+            .setTasks(RoundEngineFixture.settings(2).tasks())
+            .optInner(RoundEngineFixture.settings(2).inner())
+            .optTau(RoundEngineFixture.settings(2).tau())
+            .optScheduleRounds(RoundEngineFixture.SCHEDULE_ROUNDS)
+            .optWarmupRounds(0)
+            .optSeed(11)
+            .optTargetRounds(0)
+            .build();
     RoundCoordinator coordinator = engine.coordinator(settings, Strategies.of(settings, RoundEngineFixture.LAYOUT));
     coordinator.start(ParameterInitializer.initialize(RoundEngineFixture.SPEC, 5));
     return coordinator;

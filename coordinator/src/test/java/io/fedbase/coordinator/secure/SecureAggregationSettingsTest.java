@@ -41,13 +41,33 @@ class SecureAggregationSettingsTest {
   @Test
   void aRobustRuleOrSingleNodeRoundsCannotBeSecurelyAggregated() {
     FederationSettings plain =
-        new FederationSettings(new RoundPolicy(3, 2, Duration.ofMinutes(1)), 2, new TaskSpec(4, 5, 5), InnerLoopConfig.defaults(), Schedule.linear(1, 0.3), 10, 0, 1, 0);
+        FederationSettings.builder()
+            .setPolicy(new RoundPolicy(3, 2, Duration.ofMinutes(1)))
+            .optTasksPerNode(2)
+            .setTasks(new TaskSpec(4, 5, 5))
+            .optInner(InnerLoopConfig.defaults())
+            .optTau(Schedule.linear(1, 0.3))
+            .optScheduleRounds(10)
+            .optWarmupRounds(0)
+            .optSeed(1)
+            .optTargetRounds(0)
+            .build();
     IllegalArgumentException robust =
-        assertThrows(IllegalArgumentException.class, () -> plain.withAggregation(AggregationMethod.parse("median")).withSecureAggregation(TWO_THIRDS));
+        assertThrows(IllegalArgumentException.class, () -> plain.toBuilder().optAggregation(AggregationMethod.parse("median")).build().toBuilder().optSecureAggregation(TWO_THIRDS).build());
     assertTrue(robust.getMessage().contains("cannot be combined"), robust.getMessage());
-    assertThrows(IllegalArgumentException.class, () -> plain.withSecureAggregation(TWO_THIRDS).withAggregation(AggregationMethod.parse("trimmed-mean:0.1")));
+    assertThrows(IllegalArgumentException.class, () -> plain.toBuilder().optSecureAggregation(TWO_THIRDS).build().toBuilder().optAggregation(AggregationMethod.parse("trimmed-mean:0.1")).build());
     FederationSettings single =
-        new FederationSettings(new RoundPolicy(1, 1, Duration.ofMinutes(1)), 2, new TaskSpec(4, 5, 5), InnerLoopConfig.defaults(), Schedule.linear(1, 0.3), 10, 0, 1, 0);
-    assertThrows(IllegalArgumentException.class, () -> single.withSecureAggregation(TWO_THIRDS));
+        FederationSettings.builder()
+            .setPolicy(new RoundPolicy(1, 1, Duration.ofMinutes(1)))
+            .optTasksPerNode(2)
+            .setTasks(new TaskSpec(4, 5, 5))
+            .optInner(InnerLoopConfig.defaults())
+            .optTau(Schedule.linear(1, 0.3))
+            .optScheduleRounds(10)
+            .optWarmupRounds(0)
+            .optSeed(1)
+            .optTargetRounds(0)
+            .build();
+    assertThrows(IllegalArgumentException.class, () -> single.toBuilder().optSecureAggregation(TWO_THIRDS).build());
   }
 }
