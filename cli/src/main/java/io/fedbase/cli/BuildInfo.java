@@ -5,12 +5,12 @@ import java.io.InputStream;
 import java.util.Properties;
 
 /** Which fedbase this is: the project version from the jar and the commit the build came from. */
-record BuildInfo(String version, String commit, boolean uncommittedChanges) {
+public record BuildInfo(String version, String commit, boolean uncommittedChanges) {
 
   private static final String UNKNOWN = "unknown";
 
   /** This build's information; "development build" and "unknown" where a build did not record them. */
-  static BuildInfo current() {
+  public static BuildInfo current() {
     String version = FedbaseCli.class.getPackage().getImplementationVersion();
     Properties git = new Properties();
     try (InputStream in = BuildInfo.class.getResourceAsStream("git.properties")) {
@@ -27,7 +27,7 @@ record BuildInfo(String version, String commit, boolean uncommittedChanges) {
   }
 
   /** E.g. "fedbase 0.1.0-SNAPSHOT (commit 7f8fecc, with uncommitted changes)". */
-  String describe() {
+  public String describe() {
     String from = commit.equals(UNKNOWN) ? "commit unknown" : "commit " + commit + (uncommittedChanges ? ", with uncommitted changes" : "");
     return "fedbase " + version + " (" + from + ")";
   }

@@ -1,5 +1,6 @@
 package io.fedbase.cli;
 
+import io.fedbase.cli.option.SettingFlags;
 import io.fedbase.data.DataException;
 import io.fedbase.engine.StoppedException;
 import io.fedbase.meta.InvalidSettingException;
@@ -13,10 +14,10 @@ import picocli.CommandLine;
  * missing or corrupt file, a wrong value), 1 for anything unexpected, with the stack trace only
  * when {@code FEDBASE_DEBUG} is set. A command stopped by a signal exits with 128 + its number.
  */
-final class CliErrors implements CommandLine.IExecutionExceptionHandler {
+public final class CliErrors implements CommandLine.IExecutionExceptionHandler {
 
-  static final int BAD_INPUT = 2;
-  static final int FAILURE = 1;
+  public static final int BAD_INPUT = 2;
+  public static final int FAILURE = 1;
 
   @Override
   public int handleExecutionException(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
@@ -36,12 +37,12 @@ final class CliErrors implements CommandLine.IExecutionExceptionHandler {
   }
 
   /** The one line a stopped command ends with: what it kept, or that it wrote nothing half-done. */
-  static String stoppedLine(StoppedException stopped) {
+  public static String stoppedLine(StoppedException stopped) {
     return "stopped by " + stopped.reason().signal() + "; "
         + (stopped.kept().isEmpty() ? "the run had not finished: no output of it is half-written" : "kept " + stopped.kept());
   }
 
-  static String describe(Throwable t) {
+  public static String describe(Throwable t) {
     if (t instanceof InvalidSettingException s) {
       return SettingFlags.describe(s);
     }

@@ -1,5 +1,6 @@
 package io.fedbase.cli;
 
+import io.fedbase.cli.option.ClientTlsOptions;
 import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
@@ -7,7 +8,7 @@ import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 
 /** Channels from the CLI to a coordinator: target parsing, credentials, keep-alives, closing. */
-final class CoordinatorChannels {
+public final class CoordinatorChannels {
 
   private CoordinatorChannels() {}
 
@@ -15,7 +16,7 @@ final class CoordinatorChannels {
    * A channel to {@code target} (HOST:PORT) with {@code tls}'s credentials and keep-alives fit for
    * a long-lived round stream: pings keep idle proxies from dropping it.
    */
-  static ManagedChannel open(String target, ClientTlsOptions tls) throws IOException {
+  public static ManagedChannel open(String target, ClientTlsOptions tls) throws IOException {
     ChannelCredentials credentials = tls.credentials();
     int colon = target.lastIndexOf(':');
     if (colon <= 0 || colon == target.length() - 1) {
@@ -40,7 +41,7 @@ final class CoordinatorChannels {
   }
 
   /** Shuts a channel down, waiting briefly for calls to end. */
-  static void close(ManagedChannel channel) throws InterruptedException {
+  public static void close(ManagedChannel channel) throws InterruptedException {
     channel.shutdownNow();
     channel.awaitTermination(5, TimeUnit.SECONDS);
   }

@@ -1,7 +1,10 @@
 package io.fedbase.cli;
 
-import picocli.CommandLine;
+import io.fedbase.cli.command.AdminCommand;
+import io.fedbase.cli.command.CaCommand;
+import io.fedbase.cli.command.CoordinatorCommand;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /**
  * The coordinator host's entry point: only the commands such a host runs (the coordinator, its

@@ -15,19 +15,19 @@ import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
 /** Draws an adaptation curve (loss on the left axis, held-out accuracy on the right) with JFreeChart. */
-final class CurvePlot {
+public final class CurvePlot {
 
   /** Beyond this many points per series the markers would merge into a thick line. */
-  static final int MARKED_POINTS_AT_MOST = 60;
+  public static final int MARKED_POINTS_AT_MOST = 60;
 
   private CurvePlot() {}
 
-  static void write(Path png, String title, List<CurvePoint> curve) throws IOException {
+  public static void write(Path png, String title, List<CurvePoint> curve) throws IOException {
     write(png, title, "step", curve);
   }
 
   /** The same chart with {@code xLabel} on the horizontal axis (e.g. "epoch"). */
-  static void write(Path png, String title, String xLabel, List<CurvePoint> curve) throws IOException {
+  public static void write(Path png, String title, String xLabel, List<CurvePoint> curve) throws IOException {
     System.setProperty("java.awt.headless", "true");
     ChartUtils.saveChartAsPNG(png.toFile(), chart(title, xLabel, curve), 900, 500);
   }
@@ -37,7 +37,7 @@ final class CurvePlot {
    * 0), with whole-number ticks; points are marked while there are few enough to tell apart, so a
    * 2-epoch run still reads as two measurements.
    */
-  static JFreeChart chart(String title, String xLabel, List<CurvePoint> curve) {
+  public static JFreeChart chart(String title, String xLabel, List<CurvePoint> curve) {
     XYSeries train = new XYSeries(xLabel.equals("step") ? "minibatch loss" : "training loss");
     XYSeries heldLoss = new XYSeries("held-out loss");
     XYSeries heldAcc = new XYSeries("held-out accuracy");

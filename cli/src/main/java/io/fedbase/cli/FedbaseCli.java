@@ -1,5 +1,20 @@
 package io.fedbase.cli;
 
+import io.fedbase.cli.bench.BenchCommand;
+import io.fedbase.cli.command.AdaptCommand;
+import io.fedbase.cli.command.AdminCommand;
+import io.fedbase.cli.command.CaCommand;
+import io.fedbase.cli.command.CheckArgsCommand;
+import io.fedbase.cli.command.CoordinatorCommand;
+import io.fedbase.cli.command.DemoCommand;
+import io.fedbase.cli.command.EvaluateCommand;
+import io.fedbase.cli.command.MetaTrainCommand;
+import io.fedbase.cli.command.NodeCommand;
+import io.fedbase.cli.command.NodeWorkerCommand;
+import io.fedbase.cli.command.PriorCommand;
+import io.fedbase.cli.command.StatusCommand;
+import io.fedbase.cli.command.TrainCommand;
+import io.fedbase.cli.option.ThreadsOption;
 import io.fedbase.engine.EngineWork;
 import io.fedbase.engine.StopRequest;
 import java.time.Duration;
@@ -18,7 +33,7 @@ public final class FedbaseCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   /** How long a stopping command may take to end its step before it is exited anyway. */
-  static final Duration STOP_GRACE = Duration.ofSeconds(20);
+  public static final Duration STOP_GRACE = Duration.ofSeconds(20);
 
   public static void main(String[] args) {
     CommandLine cli = newCommandLine();
@@ -71,7 +86,7 @@ public final class FedbaseCli implements Runnable {
   }
 
   /** Reports the build's version. */
-  static final class Version implements CommandLine.IVersionProvider {
+  public static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
       return new String[] {BuildInfo.current().describe()};

@@ -14,9 +14,9 @@ import java.util.List;
  * A genotype file as {@code train} and {@code bench genotypes} take it: {@code genotype.json} from
  * {@code adapt} (with its search space's operations) or a DARTS-notation text file.
  */
-record GenotypeSource(Genotype genotype, List<Operation> operations) {
+public record GenotypeSource(Genotype genotype, List<Operation> operations) {
 
-  static GenotypeSource read(Path file) throws IOException {
+  public static GenotypeSource read(Path file) throws IOException {
     if (!Files.exists(file)) {
       throw new NoSuchFileException(file.toString(), null, "genotype file not found; `fedbase adapt` writes genotype.json");
     }

@@ -6,6 +6,7 @@ import io.fedbase.bundle.ParameterInitializer;
 import io.fedbase.data.ImageDataset;
 import io.fedbase.learn.HeldOutComparison;
 import io.fedbase.learn.InnerLoop;
+import io.fedbase.learn.PairedStats;
 import io.fedbase.meta.InnerLoopConfig;
 import io.fedbase.space.SupernetSpec;
 import io.fedbase.supernet.Supernet;
@@ -13,16 +14,17 @@ import io.fedbase.task.TaskSampler;
 import io.fedbase.task.TaskSpec;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Adapts a prior and fresh supernets (and optionally the two ablations) to the same held-out tasks
  * with a progress bar: what {@code bench adaptation} and {@code demo} both report.
  */
-final class HeldOutRun {
+public final class HeldOutRun {
 
   private HeldOutRun() {}
 
-  static HeldOutComparison.Result compare(
+  public static HeldOutComparison.Result compare(
       SupernetSpec spec,
       Bundle prior,
       ImageDataset test,
@@ -45,7 +47,7 @@ final class HeldOutRun {
   }
 
   /** Adapts each of {@code arms} to the same {@code tasks} held-out tasks. */
-  static HeldOutComparison.Result run(
+  public static HeldOutComparison.Result run(
       SupernetSpec spec,
       List<HeldOutComparison.Arm> arms,
       ImageDataset test,
@@ -68,5 +70,32 @@ final class HeldOutRun {
   /** A fresh supernet per held-out task, so "scratch" is not one lucky or unlucky draw. */
   private static Bundle fresh(SupernetSpec spec, long seed, long task) {
     return ParameterInitializer.initialize(spec, seed * 7919 + task);
+  }
+
+  /** The comparison as a Markdown table: accuracy per step count and arm, the paired difference with its 95% interval, wall time. */
+  public static String table(HeldOutComparison.Result r) {
+    StringBuilder sb = new StringBuilder();
+    sb.append("| steps |");
+    for (HeldOutComparison.ArmResult a : r.arms()) {
+      sb.append(' ').append(a.name()).append(" |");
+    }
+    sb.append(" prior - scratch [95% CI] |\n|---|");
+    for (int i = 0; i <= r.arms().size(); i++) {
+      sb.append("---|");
+    }
+    sb.append('\n');
+    for (int c = 0; c < r.steps().length; c++) {
+      sb.append("| ").append(r.steps()[c]).append(" |");
+      for (HeldOutComparison.ArmResult a : r.arms()) {
+        sb.append(String.format(Locale.ROOT, " %.3f |", a.meanAt(c)));
+      }
+      PairedStats d = r.difference(0, 1, c);
+      sb.append(String.format(Locale.ROOT, " %+.3f [%+.3f, %+.3f] |%n", d.mean(), d.low(), d.high()));
+    }
+    sb.append("\nwall time:");
+    for (HeldOutComparison.ArmResult a : r.arms()) {
+      sb.append(String.format(Locale.ROOT, " %s %.1f s;", a.name(), a.seconds()));
+    }
+    return sb.append('\n').toString();
   }
 }

@@ -23,7 +23,7 @@ import java.nio.file.attribute.BasicFileAttributes;
  * }
  * }</pre>
  */
-final class OutputDirectory implements AutoCloseable {
+public final class OutputDirectory implements AutoCloseable {
 
   private final Path dir;
   private final boolean existedBefore;
@@ -36,7 +36,7 @@ final class OutputDirectory implements AutoCloseable {
   }
 
   /** The directory at {@code dir}, not created yet. */
-  static OutputDirectory of(Path dir) {
+  public static OutputDirectory of(Path dir) {
     if (Files.exists(dir) && !Files.isDirectory(dir)) {
       throw new IllegalArgumentException(dir + " exists and is not a directory; choose another --out");
     }
@@ -44,12 +44,12 @@ final class OutputDirectory implements AutoCloseable {
   }
 
   /** Where the directory is, whether or not it exists yet. */
-  Path path() {
+  public Path path() {
     return dir;
   }
 
   /** Creates the directory (and its parents) if needed; returns it. */
-  Path create() throws IOException {
+  public Path create() throws IOException {
     if (!created) {
       Files.createDirectories(dir);
       created = true;
@@ -58,7 +58,7 @@ final class OutputDirectory implements AutoCloseable {
   }
 
   /** Marks the directory as holding something worth keeping even if the command later fails. */
-  void keep() {
+  public void keep() {
     keep = true;
   }
 
@@ -75,7 +75,7 @@ final class OutputDirectory implements AutoCloseable {
   }
 
   /** Deletes {@code dir} and everything in it; nothing when it does not exist. */
-  static void deleteRecursively(Path dir) throws IOException {
+  public static void deleteRecursively(Path dir) throws IOException {
     if (!Files.exists(dir)) {
       return;
     }

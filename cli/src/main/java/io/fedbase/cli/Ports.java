@@ -10,12 +10,12 @@ import java.net.ServerSocket;
 import java.util.function.BooleanSupplier;
 
 /** Listening ports of the long-running commands, with an error that says which port and which flag. */
-final class Ports {
+public final class Ports {
 
   private Ports() {}
 
   /** Serves /metrics and /healthz on {@code port}, or null when {@code port} is negative. */
-  static MetricsEndpoint metrics(String host, int port, CollectorRegistry registry, BooleanSupplier healthy) throws IOException {
+  public static MetricsEndpoint metrics(String host, int port, CollectorRegistry registry, BooleanSupplier healthy) throws IOException {
     if (port < 0) {
       return null;
     }
@@ -27,7 +27,7 @@ final class Ports {
   }
 
   /** A port free on loopback right now, for a child process the benchmarks start. */
-  static int freeLoopbackPort() throws IOException {
+  public static int freeLoopbackPort() throws IOException {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }
@@ -37,7 +37,7 @@ final class Ports {
    * {@code e} itself, or when it is a port already taken, an error naming the port, the usual cause
    * (another fedbase process on this machine) and the flag that picks another one.
    */
-  static IOException explainBind(IOException e, String what, String flag) {
+  public static IOException explainBind(IOException e, String what, String flag) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof BindException) {
         return new IOException(what + " is already in use (another node or coordinator on this machine?); choose a free one with " + flag, e);

@@ -5,22 +5,22 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Memory figures of a Linux process from {@code /proc/PID/status}, for the benchmarks. */
-final class ProcStatus {
+public final class ProcStatus {
 
   private ProcStatus() {}
 
   /** Current resident set of this process in KiB, or -1 where /proc is missing. */
-  static long rssKib() {
+  public static long rssKib() {
     return kib(ProcessHandle.current().pid(), "VmRSS:");
   }
 
   /** Peak resident set of this process in KiB, or -1. */
-  static long peakRssKib() {
+  public static long peakRssKib() {
     return kib(ProcessHandle.current().pid(), "VmHWM:");
   }
 
   /** The KiB value of {@code field} (e.g. {@code VmRSS:}) for process {@code pid}, or -1 if it has ended. */
-  static long kib(long pid, String field) {
+  public static long kib(long pid, String field) {
     Path status = Path.of("/proc/" + pid + "/status");
     try {
       for (String line : Files.readAllLines(status)) {

@@ -10,7 +10,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
  * Progress of a long command: a live progress bar on a terminal, and on a pipe or CI log a plain
  * line at most every few seconds (a redrawn bar would fill the log with carriage returns).
  */
-final class Progress implements AutoCloseable {
+public final class Progress implements AutoCloseable {
 
   private static final long LINE_INTERVAL_NANOS = Duration.ofSeconds(5).toNanos();
 
@@ -41,12 +41,12 @@ final class Progress implements AutoCloseable {
   }
 
   /** A bar when stderr is a terminal, periodic lines otherwise. */
-  static Progress start(String task, long max) {
+  public static Progress start(String task, long max) {
     return new Progress(task, max, System.console() != null, System.err);
   }
 
   /** Moves to {@code value} of max, with a short status such as the current loss. */
-  void update(long value, String status) {
+  public void update(long value, String status) {
     current = value;
     if (bar != null) {
       bar.stepTo(value);
@@ -60,7 +60,7 @@ final class Progress implements AutoCloseable {
     }
   }
 
-  long current() {
+  public long current() {
     return current;
   }
 

@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** The command line that starts another fedbase JVM configured like this one. */
-final class SelfCommand {
+public final class SelfCommand {
 
   private SelfCommand() {}
 
@@ -15,7 +15,7 @@ final class SelfCommand {
    * build's class path and main class, or {@code -jar JAR} for another build; crash reports go to
    * {@code crashReports}.
    */
-  static List<String> of(Path otherJar, Path crashReports) {
+  public static List<String> of(Path otherJar, Path crashReports) {
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
     for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {

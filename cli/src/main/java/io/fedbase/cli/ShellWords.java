@@ -6,14 +6,14 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /** Command lines printed for the user to copy: each word quoted for a POSIX shell when it needs it. */
-final class ShellWords {
+public final class ShellWords {
 
   private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9_@%+=:,./-]+");
 
   private ShellWords() {}
 
   /** {@code word} as a shell reads it back unchanged: as is when plain, else in single quotes. */
-  static String quote(String word) {
+  public static String quote(String word) {
     if (PLAIN.matcher(word).matches()) {
       return word;
     }
@@ -22,12 +22,12 @@ final class ShellWords {
 
   /** A fedbase command line to copy, e.g. {@code ./fedbase train --genotype 'my run/genotype.json'}. */
   @SafeVarargs
-  static String fedbaseCommand(List<String>... parts) {
+  public static String fedbaseCommand(List<String>... parts) {
     return "./fedbase " + join(Stream.of(parts).flatMap(List::stream).toList());
   }
 
   /** The words joined by spaces, each quoted as needed. */
-  static String join(List<String> words) {
+  public static String join(List<String> words) {
     return words.stream().map(ShellWords::quote).collect(Collectors.joining(" "));
   }
 }

@@ -13,12 +13,12 @@ import sun.misc.Signal;
  * order and exits with 128 + the signal's number. A command that has not ended {@code grace} after
  * the signal is exited as soon as no thread is inside the engine.
  */
-final class StopSignals {
+public final class StopSignals {
 
   private StopSignals() {}
 
   /** Replaces the JVM's handlers of SIGTERM and SIGINT for the rest of the process. */
-  static void install(Duration grace) {
+  public static void install(Duration grace) {
     for (String name : List.of("TERM", "INT")) {
       Signal.handle(new Signal(name), signal -> onSignal(signal, grace));
     }

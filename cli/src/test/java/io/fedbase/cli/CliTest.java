@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.fedbase.bundle.BundleFiles;
+import io.fedbase.cli.option.FederationOptions;
 import io.fedbase.genotype.GenotypeJson;
 import io.fedbase.space.SupernetSpec;
 import java.io.IOException;

@@ -1,0 +1,41 @@
+package io.fedbase.cli.option;
+
+import io.fedbase.meta.InvalidSettingException;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The flag that sets each library setting, so an {@link InvalidSettingException} reaches the user
+ * in the words they typed: the library names its settings, the command line names its flags.
+ */
+public final class SettingFlags {
+
+  private static final Map<String, String> FLAGS =
+      Map.ofEntries(
+          Map.entry("tasksPerNode", "--tasks-per-node"),
+          Map.entry("scheduleRounds", "--schedule-rounds"),
+          Map.entry("warmupRounds", "--warmup-rounds"),
+          Map.entry("targetRounds", "--rounds"),
+          Map.entry("acceptedEncodings", "--accept-encodings"),
+          Map.entry("aggregation", "--aggregation"),
+          Map.entry("policy.minNodes", "--min-nodes"),
+          Map.entry("privacy.delta", "--dp-delta"),
+          Map.entry("privacy.budgetEpsilon", "--dp-budget"),
+          Map.entry("inner.steps", "--inner-steps"),
+          Map.entry("inner.weightLr", "--inner-lr"),
+          Map.entry("inner.logitLr", "--logit-lr"),
+          Map.entry("inner.logitWeightDecay", "--logit-weight-decay"),
+          Map.entry("inner.batchSize", "--batch"));
+
+  private SettingFlags() {}
+
+  /** The flag for {@code setting}, if a command has one. */
+  public static Optional<String> flagFor(String setting) {
+    return Optional.ofNullable(FLAGS.get(setting));
+  }
+
+  /** The error in the command line's words: "--tasks-per-node must be at least 1, got 0". */
+  public static String describe(InvalidSettingException e) {
+    return flagFor(e.setting()).map(flag -> flag + " " + e.problem()).orElse(e.getMessage());
+  }
+}
