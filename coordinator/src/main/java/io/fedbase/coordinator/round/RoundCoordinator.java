@@ -301,53 +301,18 @@ public final class RoundCoordinator implements AutoCloseable {
    * empty when a new upload may start (its node is then marked in progress).
    */
   private synchronized Optional<Receipt> admit(UpdateHeaderFields header) throws UpdateRejectedException {
-    if (controls.removed(header.nodeId())) {
-      throw new UpdateRejectedException(Reason.REMOVED, "node '" + header.nodeId() + "' was removed from the federation by an operator");
-    }
-    if (!joined.contains(header.nodeId())) {
-      throw new UpdateRejectedException(Reason.UNKNOWN_NODE, "node '" + header.nodeId() + "' has not joined");
-    }
-    if (header.round() > currentRoundNumber() || current == null && header.round() == currentRoundNumber()) {
-      throw new UpdateRejectedException(
-          Reason.WRONG_ROUND, "round " + header.round() + " is not open; " + describeCurrent());
-    }
-    if (header.round() < currentRoundNumber() || phase != RoundPhase.COLLECTING) {
-      throw new UpdateRejectedException(Reason.LATE, "round " + header.round() + " is closed; " + describeCurrent());
-    }
-    OpenRound round = current;
-    Receipt previous = round.accepted.get(header.nodeId());
-    if (previous != null) {
+    String node = header.nodeId();
+    Optional<Receipt> repeat =
+        UploadAdmission.check(
+            header,
+            new UploadAdmission.Facts(
+                controls.removed(node), joined.contains(node), currentRoundNumber(), phase, current, clock.instant(), layout.specHash(), describeCurrent()));
+    if (repeat.isPresent()) {
       events.duplicate();
-      return Optional.of(previous.asDuplicate());
+    } else {
+      current.inProgress.add(node);
     }
-    Assignment assignment = round.assignments.get(header.nodeId());
-    if (assignment == null) {
-      throw new UpdateRejectedException(
-          Reason.NOT_SELECTED, "node '" + header.nodeId() + "' is not a participant of round " + round.number);
-    }
-    if (!clock.instant().isBefore(round.deadline)) {
-      throw new UpdateRejectedException(Reason.LATE, "the deadline of round " + round.number + " has passed");
-    }
-    if (header.priorVersion() != round.priorVersion) {
-      throw new UpdateRejectedException(
-          Reason.STALE_VERSION,
-          "the delta is against prior version " + header.priorVersion() + ", round " + round.number + " uses version "
-              + round.priorVersion);
-    }
-    requireShape(header, assignment);
-    if (round.merging.contains(header.nodeId()) || !round.inProgress.add(header.nodeId())) {
-      throw new UpdateRejectedException(
-          Reason.IN_PROGRESS, "an upload from node '" + header.nodeId() + "' for round " + round.number + " is in progress");
-    }
-    return Optional.empty();
-  }
-
-  private void requireShape(UpdateHeaderFields header, Assignment assignment) throws UpdateRejectedException {
-    if (!header.specHash().equals(layout.specHash())) {
-      throw new UpdateRejectedException(
-          Reason.WRONG_SHAPE, "the delta belongs to model " + BundleLayout.shortHash(header.specHash()) + ", not " + BundleLayout.shortHash(layout.specHash()));
-    }
-    current.protocol.admit(header, assignment.tasks());
+    return repeat;
   }
 
   /**
