@@ -228,6 +228,10 @@ class CliTest {
     CliRun steps = run("coordinator", "--insecure", "--state-dir", state, "--inner-steps", "-1", "--port", "0");
     assertEquals(2, steps.exit());
     assertTrue(steps.err().contains("error: --inner-steps must not be negative, got -1"), steps.err());
+    assertEquals(
+        "--secagg-threshold must be more than 0.5 and at most 1, got 0.5",
+        io.fedbase.cli.option.SettingFlags.describe(new io.fedbase.meta.InvalidSettingException("secureAggregation.thresholdFraction", "must be more than 0.5 and at most 1, got 0.5")));
+    assertEquals("someSetting is odd", io.fedbase.cli.option.SettingFlags.describe(new io.fedbase.meta.InvalidSettingException("someSetting", "is odd")), "an unmapped setting keeps its name");
     assertEquals(2, run("check-args", "--", "node", "--insecure", "--bogus", "1").exit(), "check-args refuses unknown flags");
     assertEquals(0, run("check-args", "--", "coordinator", "--insecure", "--state-dir", "s", "--ways", "2").exit());
     assertEquals(java.time.Duration.ofSeconds(90), FederationOptions.parseDuration("90s"));

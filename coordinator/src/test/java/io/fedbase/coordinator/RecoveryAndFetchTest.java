@@ -87,15 +87,15 @@ class RecoveryAndFetchTest {
     }
     IOException wrongModel =
         assertThrows(IOException.class, () -> new CheckpointStore(dir, io.fedbase.bundle.BundleLayout.of(other)).loadNewest());
-    assertTrue(wrongModel.getMessage().contains("--state-dir"), wrongModel.getMessage());
+    assertTrue(wrongModel.getMessage().contains("use another state directory"), wrongModel.getMessage());
     commitRoundsFresh(dir.resolve("fresh-run"));
     Files.writeString(dir.resolve("fresh-run").resolve("state.json"), "{}");
     IOException otherState =
         assertThrows(IOException.class, () -> new CheckpointStore(dir.resolve("fresh-run"), io.fedbase.bundle.BundleLayout.of(other)).loadNewest());
-    assertTrue(otherState.getMessage().contains("--state-dir"), otherState.getMessage());
+    assertTrue(otherState.getMessage().contains("use another state directory"), otherState.getMessage());
     IOException namedOther =
         assertThrows(IOException.class, () -> new CheckpointStore(dir, io.fedbase.bundle.BundleLayout.of(other)).loadNewest());
-    assertTrue(namedOther.getMessage().contains("--state-dir"), namedOther.getMessage());
+    assertTrue(namedOther.getMessage().contains("use another state directory"), namedOther.getMessage());
   }
 
   private void commitRoundsFresh(Path fresh) throws Exception {

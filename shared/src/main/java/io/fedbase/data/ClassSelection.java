@@ -14,13 +14,13 @@ public record ClassSelection(List<Integer> classes) {
   /** Parses {@code 0-5}, {@code 6,7,9}, {@code 0-2,5,8-9} (spaces allowed). */
   public static ClassSelection parse(String text) {
     if (text == null || text.isBlank()) {
-      throw new IllegalArgumentException("--classes is empty; use e.g. 0-5 or 6,7,9");
+      throw new IllegalArgumentException("the class selection is empty; use e.g. 0-5 or 6,7,9");
     }
     TreeSet<Integer> out = new TreeSet<>();
     for (String part : text.split(",")) {
       String p = part.trim();
       if (p.isEmpty()) {
-        throw new IllegalArgumentException("--classes '" + text + "' has an empty item");
+        throw new IllegalArgumentException("class selection '" + text + "' has an empty item");
       }
       int dash = p.indexOf('-', 1);
       try {
@@ -28,7 +28,7 @@ public record ClassSelection(List<Integer> classes) {
           int from = nonNegative(p.substring(0, dash).trim(), text);
           int to = nonNegative(p.substring(dash + 1).trim(), text);
           if (to < from) {
-            throw new IllegalArgumentException("--classes '" + text + "' has a reversed range " + p);
+            throw new IllegalArgumentException("class selection '" + text + "' has a reversed range " + p);
           }
           for (int c = from; c <= to; c++) {
             out.add(c);
@@ -37,7 +37,7 @@ public record ClassSelection(List<Integer> classes) {
           out.add(nonNegative(p, text));
         }
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("--classes '" + text + "': '" + p + "' is not a class id or range");
+        throw new IllegalArgumentException("class selection '" + text + "': '" + p + "' is not a class id or range");
       }
     }
     return new ClassSelection(new ArrayList<>(out));
@@ -46,7 +46,7 @@ public record ClassSelection(List<Integer> classes) {
   private static int nonNegative(String s, String text) {
     int v = Integer.parseInt(s);
     if (v < 0) {
-      throw new IllegalArgumentException("--classes '" + text + "' has a negative class id " + v);
+      throw new IllegalArgumentException("class selection '" + text + "' has a negative class id " + v);
     }
     return v;
   }

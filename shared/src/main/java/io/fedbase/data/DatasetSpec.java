@@ -36,7 +36,7 @@ public record DatasetSpec(Format format, Path path, boolean testSplit, String te
   /** Parses with an explicit environment (for {@code FEDBASE_FASHION_MNIST_DIR}). */
   public static DatasetSpec parse(String text, Map<String, String> env) {
     if (text == null || text.isBlank()) {
-      throw new IllegalArgumentException("--data is empty; " + ACCEPTED);
+      throw new IllegalArgumentException("the dataset spec is empty; " + ACCEPTED);
     }
     String t = text.trim();
     String lower = t.toLowerCase(Locale.ROOT);
@@ -47,7 +47,7 @@ public record DatasetSpec(Format format, Path path, boolean testSplit, String te
     }
     int colon = t.indexOf(':');
     if (colon <= 0 || colon == t.length() - 1) {
-      throw new IllegalArgumentException("--data '" + t + "' is not a dataset spec; " + ACCEPTED);
+      throw new IllegalArgumentException("'" + t + "' is not a dataset spec; " + ACCEPTED);
     }
     String scheme = lower.substring(0, colon);
     String rest = t.substring(colon + 1);
@@ -61,7 +61,7 @@ public record DatasetSpec(Format format, Path path, boolean testSplit, String te
         String p = test ? rest.substring(0, rest.length() - ":test".length()) : rest;
         return new DatasetSpec(Format.CIFAR, Path.of(p), test, t);
       default:
-        throw new IllegalArgumentException("--data '" + t + "' has an unknown scheme '" + scheme + "'; " + ACCEPTED);
+        throw new IllegalArgumentException("dataset spec '" + t + "' has an unknown scheme '" + scheme + "'; " + ACCEPTED);
     }
   }
 

@@ -146,7 +146,7 @@ public final class CertificateAuthority {
    */
   public IssuedCertificate issue(Identity identity, List<String> dnsNames, List<String> ipAddresses, Duration validity) throws IOException {
     if (identity.role() == Role.COORDINATOR && dnsNames.isEmpty() && ipAddresses.isEmpty()) {
-      throw new IllegalArgumentException("a coordinator certificate needs at least one --dns name or --ip address that clients dial");
+      throw new IllegalArgumentException("a coordinator certificate needs at least one DNS name or IP address that clients dial");
     }
     KeyPair pair = newKeyPair();
     Instant now = clock.instant();
@@ -252,12 +252,12 @@ public final class CertificateAuthority {
   private static String literalAddress(String ip) {
     // only literals: resolving a name here would put whatever DNS says into the certificate
     if (!ip.matches("[0-9.]+") && !ip.contains(":")) {
-      throw new IllegalArgumentException("--ip takes an IP address literal, got '" + ip + "'");
+      throw new IllegalArgumentException("an IP address must be a literal, got '" + ip + "'");
     }
     try {
       return InetAddress.getByName(ip).getHostAddress();
     } catch (UnknownHostException e) {
-      throw new IllegalArgumentException("--ip takes an IP address literal, got '" + ip + "'");
+      throw new IllegalArgumentException("an IP address must be a literal, got '" + ip + "'");
     }
   }
 }

@@ -91,7 +91,7 @@ class CertificateAuthorityTest {
     assertThrows(IllegalArgumentException.class, () -> Role.fromKey("admin"));
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> ca.issue(new Identity("c", Role.COORDINATOR), List.of(), List.of(), Duration.ofDays(1)));
-    assertTrue(e.getMessage().contains("--dns"), e.getMessage());
+    assertTrue(e.getMessage().contains("DNS name or IP address"), e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> ca.issue(new Identity("c", Role.COORDINATOR), List.of(), List.of("example.com"), Duration.ofDays(1)));
     assertThrows(java.nio.file.NoSuchFileException.class, () -> CertificateAuthority.open(dir.resolve("none"), Clock.systemUTC()));
     Files.writeString(dir.resolve("junk.pem"), "not pem");

@@ -1,6 +1,7 @@
 package io.fedbase.learn;
 
 import io.fedbase.meta.InnerLoopConfig;
+import io.fedbase.meta.InvalidSettingException;
 import io.fedbase.meta.Schedule;
 import io.fedbase.task.TaskSpec;
 
@@ -20,7 +21,7 @@ public record MetaTrainingConfig(
 
   public MetaTrainingConfig {
     if (rounds < 1) {
-      throw new IllegalArgumentException("--rounds must be at least 1, got " + rounds);
+      throw new InvalidSettingException("rounds", "must be at least 1, got " + rounds);
     }
     if (tasksPerRound < 1) {
       throw new IllegalArgumentException("tasks per round must be at least 1, got " + tasksPerRound);

@@ -2,6 +2,7 @@ package io.fedbase.supernet;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import io.fedbase.meta.InvalidSettingException;
 import java.util.Locale;
 
 /** Maps the CLI's {@code --device auto|cpu|gpu} to a DJL device. */
@@ -19,11 +20,11 @@ public final class Devices {
         return Device.cpu();
       case "gpu":
         if (engine.getGpuCount() == 0) {
-          throw new IllegalArgumentException("--device gpu was asked for, but the engine sees no GPU");
+          throw new InvalidSettingException("device", "gpu was asked for, but the engine sees no GPU");
         }
         return Device.gpu();
       default:
-        throw new IllegalArgumentException("--device must be auto, cpu or gpu, got '" + choice + "'");
+        throw new InvalidSettingException("device", "must be auto, cpu or gpu, got '" + choice + "'");
     }
   }
 }

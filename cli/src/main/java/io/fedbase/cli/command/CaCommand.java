@@ -97,6 +97,9 @@ public final class CaCommand implements Runnable {
     public Integer call() throws Exception {
       requirePositive(days);
       Identity identity = new Identity(id, Role.fromKey(role));
+      if (identity.role() == Role.COORDINATOR && dns.isEmpty() && ips.isEmpty()) {
+        throw new IllegalArgumentException("a coordinator certificate needs --dns NAME or --ip ADDRESS: the names clients dial");
+      }
       Path certFile = out.resolve(id + ".pem");
       Path keyFile = out.resolve(id + ".key");
       if (ifMissing && Files.exists(keyFile) && Files.exists(certFile)) {

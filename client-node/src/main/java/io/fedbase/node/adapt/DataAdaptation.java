@@ -40,7 +40,7 @@ public final class DataAdaptation {
 
   public Result run(Bundle start, LabelledImages.Split data, int steps, int batch, int evalEvery, float tau, long seed, Listener listener) {
     if (steps < 1 || batch < 1 || evalEvery < 1) {
-      throw new IllegalArgumentException("--steps, --batch and --eval-every must be at least 1");
+      throw new IllegalArgumentException("adaptation steps, batch size and evaluation interval must each be at least 1");
     }
     int ways = data.adapt().classes().size();
     SplittableRandom rng = new SplittableRandom(seed);

@@ -1,6 +1,7 @@
 package io.fedbase.node.adapt;
 
 import io.fedbase.data.ImageDataset;
+import io.fedbase.meta.InvalidSettingException;
 import io.fedbase.space.InputSignature;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,7 +55,7 @@ public record LabelledImages(InputSignature signature, List<Integer> classes, fl
     List<Integer> unknown = data.classes().stream().filter(c -> !classes.contains(c)).toList();
     if (!unknown.isEmpty()) {
       throw new IllegalArgumentException(
-          data.source() + " has class(es) " + unknown + " that the model was not trained on; it knows " + classes + " (select with --classes)");
+          data.source() + " has class(es) " + unknown + " that the model was not trained on; it knows " + classes + " (select the classes it knows)");
     }
     List<int[]> rows = new ArrayList<>();
     for (int i = 0; i < data.size(); i++) {
@@ -72,7 +73,7 @@ public record LabelledImages(InputSignature signature, List<Integer> classes, fl
    */
   public static Split split(ImageDataset data, double fraction, int maxHeldOut, int maxPerClass, long seed) {
     if (!(fraction > 0 && fraction < 1)) {
-      throw new IllegalArgumentException("--holdout must lie strictly between 0 and 1, got " + fraction);
+      throw new InvalidSettingException("holdout", "must lie strictly between 0 and 1, got " + fraction);
     }
     List<Integer> classes = data.classes();
     if (classes.size() < 2) {

@@ -1,5 +1,6 @@
 package io.fedbase.node.train;
 
+import io.fedbase.meta.InvalidSettingException;
 import java.util.Locale;
 
 /**
@@ -29,20 +30,20 @@ public record TrainingConfig(
     long seed) {
 
   public TrainingConfig {
-    require(epochs >= 1, "--epochs must be at least 1, got " + epochs);
-    require(batch >= 2, "--batch must be at least 2 (BatchNorm needs a batch), got " + batch);
-    require(learningRate > 0 && Float.isFinite(learningRate), "--lr must be positive, got " + learningRate);
-    require(minLearningRate >= 0 && minLearningRate <= learningRate, "--min-lr must lie in [0, --lr], got " + minLearningRate);
-    require(momentum >= 0 && momentum < 1, "--momentum must lie in [0, 1), got " + momentum);
-    require(weightDecay >= 0, "--weight-decay must not be negative, got " + weightDecay);
-    require(gradClip >= 0, "--grad-clip must not be negative, got " + gradClip);
-    require(dropPath >= 0 && dropPath < 1, "--drop-path must lie in [0, 1), got " + dropPath);
-    require(cutout >= 0, "--cutout must not be negative, got " + cutout);
+    require(epochs >= 1, "training.epochs", "must be at least 1, got " + epochs);
+    require(batch >= 2, "training.batch", "must be at least 2 (BatchNorm needs a batch), got " + batch);
+    require(learningRate > 0 && Float.isFinite(learningRate), "training.learningRate", "must be positive, got " + learningRate);
+    require(minLearningRate >= 0 && minLearningRate <= learningRate, "training.minLearningRate", "must lie in [0, the learning rate], got " + minLearningRate);
+    require(momentum >= 0 && momentum < 1, "training.momentum", "must lie in [0, 1), got " + momentum);
+    require(weightDecay >= 0, "training.weightDecay", "must not be negative, got " + weightDecay);
+    require(gradClip >= 0, "training.gradClip", "must not be negative, got " + gradClip);
+    require(dropPath >= 0 && dropPath < 1, "training.dropPath", "must lie in [0, 1), got " + dropPath);
+    require(cutout >= 0, "training.cutout", "must not be negative, got " + cutout);
   }
 
-  private static void require(boolean ok, String message) {
+  private static void require(boolean ok, String setting, String problem) {
     if (!ok) {
-      throw new IllegalArgumentException(message);
+      throw new InvalidSettingException(setting, problem);
     }
   }
 

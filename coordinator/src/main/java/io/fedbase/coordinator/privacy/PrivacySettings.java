@@ -1,5 +1,6 @@
 package io.fedbase.coordinator.privacy;
 
+import io.fedbase.meta.InvalidSettingException;
 import io.fedbase.privacy.GaussianMechanism;
 import io.fedbase.privacy.PrivacyLedger;
 import io.fedbase.privacy.PrivacySpent;
@@ -54,19 +55,22 @@ public record PrivacySettings(
 
   public PrivacySettings {
     if (!(noiseMultiplier > 0) || Double.isInfinite(noiseMultiplier)) {
-      throw new IllegalArgumentException("--dp-noise-multiplier must be positive and finite, got " + noiseMultiplier);
+      throw new InvalidSettingException("privacy.noiseMultiplier", "must be positive and finite, got " + noiseMultiplier);
     }
-    if (!(weightClip > 0) || !(logitClip > 0) || Double.isInfinite(weightClip) || Double.isInfinite(logitClip)) {
-      throw new IllegalArgumentException("--dp-weight-clip and --dp-logit-clip must be positive and finite");
+    if (!(weightClip > 0) || Double.isInfinite(weightClip)) {
+      throw new InvalidSettingException("privacy.weightClip", "must be positive and finite, got " + weightClip);
+    }
+    if (!(logitClip > 0) || Double.isInfinite(logitClip)) {
+      throw new InvalidSettingException("privacy.logitClip", "must be positive and finite, got " + logitClip);
     }
     if (!(delta > 0 && delta < 1)) {
-      throw new IllegalArgumentException("--dp-delta must lie in (0, 1), got " + delta);
+      throw new InvalidSettingException("privacy.delta", "must lie in (0, 1), got " + delta);
     }
     if (!(budgetEpsilon > 0)) {
-      throw new IllegalArgumentException("--dp-budget must be positive, got " + budgetEpsilon);
+      throw new InvalidSettingException("privacy.budgetEpsilon", "must be positive, got " + budgetEpsilon);
     }
     if (!(sampleRate > 0 && sampleRate <= 1)) {
-      throw new IllegalArgumentException("--sample-rate must lie in (0, 1], got " + sampleRate);
+      throw new InvalidSettingException("privacy.sampleRate", "must lie in (0, 1], got " + sampleRate);
     }
   }
 

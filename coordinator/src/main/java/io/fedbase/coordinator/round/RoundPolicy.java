@@ -1,5 +1,6 @@
 package io.fedbase.coordinator.round;
 
+import io.fedbase.meta.InvalidSettingException;
 import java.time.Duration;
 
 /**
@@ -13,13 +14,13 @@ public record RoundPolicy(int minNodes, int quorum, Duration deadline) {
 
   public RoundPolicy {
     if (minNodes < 1) {
-      throw new IllegalArgumentException("--min-nodes must be at least 1, got " + minNodes);
+      throw new InvalidSettingException("policy.minNodes", "must be at least 1, got " + minNodes);
     }
     if (quorum < 1 || quorum > minNodes) {
-      throw new IllegalArgumentException("--quorum must lie in 1.." + minNodes + " (--min-nodes), got " + quorum);
+      throw new InvalidSettingException("policy.quorum", "must lie in 1.." + minNodes + " (the nodes a round needs), got " + quorum);
     }
     if (deadline.isNegative() || deadline.isZero()) {
-      throw new IllegalArgumentException("--round-deadline must be positive, got " + deadline);
+      throw new InvalidSettingException("policy.deadline", "must be positive, got " + deadline);
     }
   }
 }

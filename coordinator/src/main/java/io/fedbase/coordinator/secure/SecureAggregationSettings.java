@@ -1,5 +1,6 @@
 package io.fedbase.coordinator.secure;
 
+import io.fedbase.meta.InvalidSettingException;
 import io.fedbase.secagg.RoundConfig;
 import java.time.Duration;
 
@@ -18,10 +19,10 @@ public record SecureAggregationSettings(double thresholdFraction, float clip, Du
 
   public SecureAggregationSettings {
     if (!(thresholdFraction > 0.5 && thresholdFraction <= 1)) {
-      throw new IllegalArgumentException("--secagg-threshold must be more than 0.5 and at most 1, got " + thresholdFraction);
+      throw new InvalidSettingException("secureAggregation.thresholdFraction", "must be more than 0.5 and at most 1, got " + thresholdFraction);
     }
     if (!(clip > 0) || Float.isInfinite(clip)) {
-      throw new IllegalArgumentException("--secagg-clip must be positive and finite, got " + clip);
+      throw new InvalidSettingException("secureAggregation.clip", "must be positive and finite, got " + clip);
     }
     if (stepTimeout.isNegative() || stepTimeout.isZero()) {
       throw new IllegalArgumentException("the secure-aggregation step timeout must be positive, got " + stepTimeout);

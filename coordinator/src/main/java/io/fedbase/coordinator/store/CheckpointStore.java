@@ -171,7 +171,7 @@ public final class CheckpointStore {
       if (!specHash.equals(layout.specHash())) {
         throw new IOException(
             "state directory " + dir + " holds a federation of another model (spec " + BundleLayout.shortHash(specHash)
-                + ", expected " + BundleLayout.shortHash(layout.specHash()) + "); use another --state-dir");
+                + ", expected " + BundleLayout.shortHash(layout.specHash()) + "); use another state directory");
       }
       long version = s.get("prior_version").getAsLong();
       long lastRound = s.get("last_round").getAsLong();
@@ -193,7 +193,7 @@ public final class CheckpointStore {
       // never start a fresh federation over priors that are damaged or belong to another model
       throw new IOException(
           "state directory " + dir + " has prior files, but none is a valid prior of this model (spec "
-              + BundleLayout.shortHash(layout.specHash()) + "); use another --state-dir or remove the damaged files");
+              + BundleLayout.shortHash(layout.specHash()) + "); use another state directory or remove the damaged files");
     }
     return Optional.empty();
   }

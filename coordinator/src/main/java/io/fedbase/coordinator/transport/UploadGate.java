@@ -1,5 +1,6 @@
 package io.fedbase.coordinator.transport;
 
+import io.fedbase.meta.InvalidSettingException;
 import java.util.ArrayDeque;
 import java.util.Deque;
 
@@ -17,7 +18,7 @@ final class UploadGate {
 
   UploadGate(int permits) {
     if (permits < 1) {
-      throw new IllegalArgumentException("--max-concurrent-uploads must be at least 1, got " + permits);
+      throw new InvalidSettingException("maxConcurrentUploads", "must be at least 1, got " + permits);
     }
     this.permits = permits;
   }

@@ -30,9 +30,11 @@ class SecureAggregationSettingsTest {
   }
 
   @Test
-  void badSettingsAreRefusedWithTheFlagName() {
-    IllegalArgumentException half = assertThrows(IllegalArgumentException.class, () -> new SecureAggregationSettings(0.5, 10f, Duration.ofSeconds(5)));
-    assertTrue(half.getMessage().contains("--secagg-threshold"), half.getMessage());
+  void badSettingsAreRefusedWithTheSettingsName() {
+    io.fedbase.meta.InvalidSettingException half =
+        assertThrows(io.fedbase.meta.InvalidSettingException.class, () -> new SecureAggregationSettings(0.5, 10f, Duration.ofSeconds(5)));
+    assertEquals("secureAggregation.thresholdFraction", half.setting());
+    assertTrue(half.getMessage().contains("more than 0.5"), half.getMessage());
     assertThrows(IllegalArgumentException.class, () -> new SecureAggregationSettings(0.7, 0f, Duration.ofSeconds(5)));
     assertThrows(IllegalArgumentException.class, () -> new SecureAggregationSettings(0.7, Float.POSITIVE_INFINITY, Duration.ofSeconds(5)));
     assertThrows(IllegalArgumentException.class, () -> new SecureAggregationSettings(0.7, 1f, Duration.ZERO));
