@@ -91,12 +91,10 @@ class FederationEndToEndTest {
   private FederationSettings settings(long rounds, Duration deadline) {
     return FederationSettings.builder()
         .setPolicy(new RoundPolicy(2, 2, deadline))
-        .optTasksPerNode(2)
         .setTasks(TASKS)
         .optInner(INNER)
         .optTau(Schedule.linear(1.0, 0.3))
         .optScheduleRounds(3)
-        .optWarmupRounds(0)
         .optSeed(SEED)
         .optTargetRounds(rounds)
         .build();

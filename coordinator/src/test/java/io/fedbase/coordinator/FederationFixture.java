@@ -16,7 +16,6 @@ import io.fedbase.coordinator.transport.TransferObserver;
 import io.fedbase.encoding.DeltaEncoder;
 import io.fedbase.encoding.DeltaEncoding;
 import io.fedbase.meta.FiniteDifferenceUpdate;
-import io.fedbase.meta.InnerLoopConfig;
 import io.fedbase.meta.MetaOptimizer;
 import io.fedbase.meta.Schedule;
 import io.fedbase.proto.v1.FederationGrpc;
@@ -123,12 +122,9 @@ final class FederationFixture implements AutoCloseable {
     FederationSettings settings =
         FederationSettings.builder()
             .setPolicy(new RoundPolicy(minNodes, quorum, deadline))
-            .optTasksPerNode(2)
             .setTasks(new TaskSpec(4, 5, 5))
-            .optInner(InnerLoopConfig.defaults())
             .optTau(Schedule.linear(1.0, 0.3))
             .optScheduleRounds(SCHEDULE_ROUNDS)
-            .optWarmupRounds(0)
             .optSeed(11)
             .optTargetRounds(targetRounds)
             .optNormBound(normBound)

@@ -159,21 +159,17 @@ class PrivateRoundTest {
     FederationSettings five =
         FederationSettings.builder()
             .setPolicy(new io.fedbase.coordinator.round.RoundPolicy(5, 5, Duration.ofMinutes(1)))
-            .optTasksPerNode(2)
             .setTasks(new io.fedbase.task.TaskSpec(4, 5, 5))
-            .optInner(io.fedbase.meta.InnerLoopConfig.defaults())
             .optTau(io.fedbase.meta.Schedule.linear(1, 0.3))
             .optScheduleRounds(10)
-            .optWarmupRounds(0)
             .optSeed(1)
-            .optTargetRounds(0)
             .build();
     IllegalArgumentException delta =
         assertThrows(IllegalArgumentException.class, () -> five.toBuilder().optPrivacy(new PrivacySettings(PrivacySettings.Mode.CENTRAL, 1, 1, 1, 0.3, Double.POSITIVE_INFINITY, 1)).build());
     assertTrue(delta.getMessage().contains("not well below 1 / 5"), delta.getMessage());
     IllegalArgumentException budget = assertThrows(IllegalArgumentException.class, () -> five.toBuilder().optPrivacy(central(0.01)).build());
     assertTrue(budget.getMessage().contains("a single round already costs"), budget.getMessage());
-    assertThrows(IllegalArgumentException.class, () -> five.toBuilder().optPrivacy(central(Double.POSITIVE_INFINITY)).build().toBuilder().optAggregation(AggregationMethod.parse("median")).build());
+    assertThrows(IllegalArgumentException.class, () -> five.toBuilder().optPrivacy(central(Double.POSITIVE_INFINITY)).optAggregation(AggregationMethod.parse("median")).build());
     List<String> warnings = central(Double.POSITIVE_INFINITY).warnings(200, 5, false);
     assertTrue(warnings.get(0).startsWith("WARNING") && warnings.get(0).contains("means little"), warnings.toString());
     assertTrue(warnings.stream().anyMatch(w -> w.contains("no privacy amplification")), warnings.toString());

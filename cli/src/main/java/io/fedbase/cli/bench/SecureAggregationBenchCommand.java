@@ -14,7 +14,6 @@ import io.fedbase.coordinator.round.RoundPolicy;
 import io.fedbase.coordinator.secure.SecureAggregationSettings;
 import io.fedbase.encoding.DeltaEncoding;
 import io.fedbase.meta.FiniteDifferenceUpdate;
-import io.fedbase.meta.InnerLoopConfig;
 import io.fedbase.meta.Schedule;
 import io.fedbase.node.secure.SecureParticipant;
 import io.fedbase.node.transport.CoordinatorClient;
@@ -146,10 +145,8 @@ public final class SecureAggregationBenchCommand implements Callable<Integer> {
             .setPolicy(new RoundPolicy(n, n, Duration.ofMinutes(10)))
             .optTasksPerNode(1)
             .setTasks(new TaskSpec(2, 1, 1))
-            .optInner(InnerLoopConfig.defaults())
             .optTau(Schedule.linear(1, 0.3))
             .optScheduleRounds(rounds)
-            .optWarmupRounds(0)
             .optSeed(1)
             .optTargetRounds(rounds)
             .build();

@@ -12,7 +12,6 @@ import io.fedbase.coordinator.round.RoundPolicy;
 import io.fedbase.coordinator.transport.TransportLimits;
 import io.fedbase.encoding.DeltaEncoding;
 import io.fedbase.meta.FiniteDifferenceUpdate;
-import io.fedbase.meta.InnerLoopConfig;
 import io.fedbase.meta.Schedule;
 import io.fedbase.node.transport.CoordinatorClient;
 import io.fedbase.node.transport.UpdateUpload;
@@ -191,12 +190,9 @@ public final class TransferBenchCommand implements Callable<Integer> {
             .setPolicy(new RoundPolicy(1, 1, Duration.ofMinutes(10)))
             .optTasksPerNode(1)
             .setTasks(new TaskSpec(2, 1, 1))
-            .optInner(InnerLoopConfig.defaults())
             .optTau(Schedule.constant(1.0))
             .optScheduleRounds(10)
-            .optWarmupRounds(0)
             .optSeed(0)
-            .optTargetRounds(0)
             .build();
     try (CoordinatorRuntime coordinator =
         CoordinatorRuntime.start(

@@ -163,7 +163,6 @@ public final class DemoCommand implements Callable<Integer> {
             .optInner(inner.config())
             .optTau(Schedule.linear(1.0, 0.3))
             .optScheduleRounds(rounds)
-            .optWarmupRounds(0)
             .optSeed(seed)
             .optTargetRounds(rounds)
             .build();

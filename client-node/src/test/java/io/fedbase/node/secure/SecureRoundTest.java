@@ -18,7 +18,6 @@ import io.fedbase.coordinator.round.RoundPolicy;
 import io.fedbase.coordinator.secure.SecureAggregationSettings;
 import io.fedbase.encoding.DeltaEncoding;
 import io.fedbase.meta.FiniteDifferenceUpdate;
-import io.fedbase.meta.InnerLoopConfig;
 import io.fedbase.meta.MetaOptimizer;
 import io.fedbase.meta.Schedule;
 import io.fedbase.node.transport.CoordinatorClient;
@@ -164,12 +163,9 @@ class SecureRoundTest {
     FederationSettings settings =
         FederationSettings.builder()
             .setPolicy(new RoundPolicy(nodes, quorum, deadline))
-            .optTasksPerNode(2)
             .setTasks(new TaskSpec(4, 5, 5))
-            .optInner(InnerLoopConfig.defaults())
             .optTau(Schedule.linear(1.0, 0.3))
             .optScheduleRounds(10)
-            .optWarmupRounds(0)
             .optSeed(3)
             .optTargetRounds(rounds)
             .build()

@@ -1,8 +1,8 @@
 package io.fedbase.coordinator.privacy;
 
 import io.fedbase.bundle.Bundle;
+import io.fedbase.coordinator.aggregate.ForwardingAggregator;
 import io.fedbase.coordinator.aggregate.RoundAggregator;
-import io.fedbase.coordinator.aggregate.StagedUpdate;
 import io.fedbase.privacy.GaussianMechanism;
 import java.io.IOException;
 import java.util.List;
@@ -14,32 +14,16 @@ import java.util.random.RandomGenerator;
  * {@code σ · sensitivity} on the sum — {@code σ · sensitivity / k} on the mean of {@code k}
  * uploads. In distributed mode the nodes' noise shares are already in the uploads.
  */
-public final class PrivateAggregate implements RoundAggregator {
+public final class PrivateAggregate extends ForwardingAggregator {
 
-  private final RoundAggregator inner;
   private final PrivacySettings privacy;
   private final RandomGenerator noise;
 
   /** {@code inner} must weigh every upload alike. */
   public PrivateAggregate(RoundAggregator inner, PrivacySettings privacy, RandomGenerator noise) {
-    this.inner = inner;
+    super(inner);
     this.privacy = privacy;
     this.noise = noise;
-  }
-
-  @Override
-  public void merge(StagedUpdate update, float weightScale, float logitScale) throws IOException {
-    inner.merge(update, weightScale, logitScale);
-  }
-
-  @Override
-  public int updates() {
-    return inner.updates();
-  }
-
-  @Override
-  public long tasks() {
-    return inner.tasks();
   }
 
   /** None: a single node's clipped delta is exactly what the noise is there to hide. */
@@ -50,20 +34,15 @@ public final class PrivateAggregate implements RoundAggregator {
 
   @Override
   public Bundle result() throws IOException {
-    Bundle mean = inner.result();
+    Bundle mean = inner().result();
     if (privacy.mode() == PrivacySettings.Mode.DISTRIBUTED) {
       return mean;
     }
-    return GaussianMechanism.noised(mean, privacy.sumNoiseStddev() / inner.updates(), noise);
-  }
-
-  @Override
-  public void close() {
-    inner.close();
+    return GaussianMechanism.noised(mean, privacy.sumNoiseStddev() / inner().updates(), noise);
   }
 
   @Override
   public String toString() {
-    return "dp-" + privacy.mode().key() + "(" + inner + ")";
+    return "dp-" + privacy.mode().key() + "(" + inner() + ")";
   }
 }

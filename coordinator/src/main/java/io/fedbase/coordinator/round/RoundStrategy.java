@@ -100,5 +100,10 @@ public interface RoundStrategy {
 
     /** Nothing to commit, and why; the prior stays as it is. */
     record Nothing(String reason) implements Aggregate {}
+
+    /** The round's aggregator's result as its delta, with nothing else to record. */
+    static Delta asIs(RoundResult result) throws IOException {
+      return new Delta(result.aggregator().result(), result.aggregator().toString(), Map.of(), null);
+    }
   }
 }

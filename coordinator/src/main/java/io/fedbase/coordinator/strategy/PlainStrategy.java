@@ -11,7 +11,6 @@ import io.fedbase.coordinator.round.RoundSetup;
 import io.fedbase.coordinator.round.RoundStrategy;
 import io.fedbase.encoding.DeltaEncoding;
 import java.io.IOException;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -47,7 +46,7 @@ public final class PlainStrategy implements RoundStrategy {
 
   @Override
   public Aggregate aggregate(RoundResult result) throws IOException {
-    return new Aggregate.Delta(result.aggregator().result(), result.aggregator().toString(), Map.of(), null);
+    return Aggregate.asIs(result);
   }
 
   @Override

@@ -15,7 +15,6 @@ import io.fedbase.privacy.PrivacyTerms;
 import io.fedbase.secagg.RoundConfig;
 import io.fedbase.secagg.SecureTerms;
 import java.io.IOException;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -76,7 +75,7 @@ public final class SecureStrategy implements RoundStrategy {
 
   @Override
   public Aggregate aggregate(RoundResult result) throws IOException {
-    return new Aggregate.Delta(result.aggregator().result(), result.aggregator().toString(), Map.of(), null);
+    return Aggregate.asIs(result);
   }
 
   @Override

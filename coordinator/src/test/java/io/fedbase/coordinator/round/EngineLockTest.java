@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.fedbase.bundle.Bundle;
 import io.fedbase.bundle.ParameterInitializer;
 import io.fedbase.coordinator.aggregate.AggregationMethod;
+import io.fedbase.coordinator.aggregate.ForwardingAggregator;
 import io.fedbase.coordinator.aggregate.NormBound;
 import io.fedbase.coordinator.aggregate.PlainProtocol;
 import io.fedbase.coordinator.aggregate.RoundAggregator;
@@ -18,7 +18,6 @@ import io.fedbase.testing.Eventually;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -90,11 +89,9 @@ class EngineLockTest {
     }
   }
 
-  private final class HeldAggregator implements RoundAggregator {
-    private final RoundAggregator inner;
-
+  private final class HeldAggregator extends ForwardingAggregator {
     HeldAggregator(RoundAggregator inner) {
-      this.inner = inner;
+      super(inner);
     }
 
     @Override
@@ -103,32 +100,7 @@ class EngineLockTest {
         mergeEntered.countDown();
         await(releaseMerge);
       }
-      inner.merge(update, weightScale, logitScale);
-    }
-
-    @Override
-    public int updates() {
-      return inner.updates();
-    }
-
-    @Override
-    public long tasks() {
-      return inner.tasks();
-    }
-
-    @Override
-    public List<float[]> logitDeltas() {
-      return inner.logitDeltas();
-    }
-
-    @Override
-    public Bundle result() throws IOException {
-      return inner.result();
-    }
-
-    @Override
-    public void close() {
-      inner.close();
+      super.merge(update, weightScale, logitScale);
     }
   }
 

@@ -6,7 +6,6 @@ import io.fedbase.coordinator.aggregate.UpdateReceiver;
 import io.fedbase.coordinator.store.CheckpointStore;
 import io.fedbase.encoding.DeltaEncoding;
 import io.fedbase.meta.FiniteDifferenceUpdate;
-import io.fedbase.meta.InnerLoopConfig;
 import io.fedbase.meta.MetaOptimizer;
 import io.fedbase.meta.Schedule;
 import io.fedbase.secagg.SecureStep;
@@ -52,14 +51,10 @@ final class RoundEngineFixture implements AutoCloseable {
   static FederationSettings settings(int nodes) {
     return FederationSettings.builder()
         .setPolicy(new RoundPolicy(nodes, nodes, Duration.ofSeconds(30)))
-        .optTasksPerNode(2)
         .setTasks(new TaskSpec(4, 5, 5))
-        .optInner(InnerLoopConfig.defaults())
         .optTau(Schedule.linear(1.0, 0.3))
         .optScheduleRounds(SCHEDULE_ROUNDS)
-        .optWarmupRounds(0)
         .optSeed(11)
-        .optTargetRounds(0)
         .build();
   }
 

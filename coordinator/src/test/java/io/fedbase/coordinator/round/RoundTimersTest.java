@@ -43,14 +43,11 @@ class RoundTimersTest {
     FederationSettings settings =
         FederationSettings.builder()
             .setPolicy(new RoundPolicy(2, 1, DEADLINE))
-            .optTasksPerNode(2)
             .setTasks(RoundEngineFixture.settings(2).tasks())
             .optInner(RoundEngineFixture.settings(2).inner())
             .optTau(RoundEngineFixture.settings(2).tau())
             .optScheduleRounds(RoundEngineFixture.SCHEDULE_ROUNDS)
-            .optWarmupRounds(0)
             .optSeed(11)
-            .optTargetRounds(0)
             .build();
     RoundCoordinator coordinator = engine.coordinator(settings, Strategies.of(settings, RoundEngineFixture.LAYOUT));
     coordinator.start(ParameterInitializer.initialize(RoundEngineFixture.SPEC, 5));

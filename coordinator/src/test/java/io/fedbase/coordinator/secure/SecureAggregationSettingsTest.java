@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.fedbase.coordinator.aggregate.AggregationMethod;
 import io.fedbase.coordinator.round.FederationSettings;
 import io.fedbase.coordinator.round.RoundPolicy;
-import io.fedbase.meta.InnerLoopConfig;
 import io.fedbase.meta.Schedule;
 import io.fedbase.task.TaskSpec;
 import java.time.Duration;
@@ -40,36 +39,23 @@ class SecureAggregationSettingsTest {
     assertThrows(IllegalArgumentException.class, () -> new SecureAggregationSettings(0.7, 1f, Duration.ZERO));
   }
 
+  private static FederationSettings.Builder settings(int minNodes) {
+    return FederationSettings.builder()
+        .setPolicy(new RoundPolicy(minNodes, Math.min(2, minNodes), Duration.ofMinutes(1)))
+        .setTasks(new TaskSpec(4, 5, 5))
+        .optTau(Schedule.linear(1, 0.3))
+        .optScheduleRounds(10)
+        .optSeed(1);
+  }
+
   @Test
   void aRobustRuleOrSingleNodeRoundsCannotBeSecurelyAggregated() {
-    FederationSettings plain =
-        FederationSettings.builder()
-            .setPolicy(new RoundPolicy(3, 2, Duration.ofMinutes(1)))
-            .optTasksPerNode(2)
-            .setTasks(new TaskSpec(4, 5, 5))
-            .optInner(InnerLoopConfig.defaults())
-            .optTau(Schedule.linear(1, 0.3))
-            .optScheduleRounds(10)
-            .optWarmupRounds(0)
-            .optSeed(1)
-            .optTargetRounds(0)
-            .build();
     IllegalArgumentException robust =
-        assertThrows(IllegalArgumentException.class, () -> plain.toBuilder().optAggregation(AggregationMethod.parse("median")).build().toBuilder().optSecureAggregation(TWO_THIRDS).build());
+        assertThrows(IllegalArgumentException.class, () -> settings(3).optAggregation(AggregationMethod.parse("median")).optSecureAggregation(TWO_THIRDS).build());
     assertTrue(robust.getMessage().contains("cannot be combined"), robust.getMessage());
-    assertThrows(IllegalArgumentException.class, () -> plain.toBuilder().optSecureAggregation(TWO_THIRDS).build().toBuilder().optAggregation(AggregationMethod.parse("trimmed-mean:0.1")).build());
-    FederationSettings single =
-        FederationSettings.builder()
-            .setPolicy(new RoundPolicy(1, 1, Duration.ofMinutes(1)))
-            .optTasksPerNode(2)
-            .setTasks(new TaskSpec(4, 5, 5))
-            .optInner(InnerLoopConfig.defaults())
-            .optTau(Schedule.linear(1, 0.3))
-            .optScheduleRounds(10)
-            .optWarmupRounds(0)
-            .optSeed(1)
-            .optTargetRounds(0)
-            .build();
-    assertThrows(IllegalArgumentException.class, () -> single.toBuilder().optSecureAggregation(TWO_THIRDS).build());
+    assertThrows(
+        IllegalArgumentException.class, () -> settings(3).optSecureAggregation(TWO_THIRDS).optAggregation(AggregationMethod.parse("trimmed-mean:0.1")).build());
+    settings(3).optSecureAggregation(TWO_THIRDS).build();
+    assertThrows(IllegalArgumentException.class, () -> settings(1).optSecureAggregation(TWO_THIRDS).build());
   }
 }
