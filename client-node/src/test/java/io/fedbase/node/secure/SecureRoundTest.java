@@ -91,6 +91,8 @@ class SecureRoundTest {
     final CoordinatorClient client;
     final SigningIdentity identity;
     final Map<Long, SecureParticipant> rounds = new ConcurrentHashMap<>();
+    /** Rounds whose advertisement the coordinator has acknowledged. */
+    final Set<Long> advertised = ConcurrentHashMap.newKeySet();
     final List<ByteBuffer> sentPayloads = new CopyOnWriteArrayList<>();
     final List<String> errors = new CopyOnWriteArrayList<>();
 
@@ -120,6 +122,7 @@ class SecureRoundTest {
                 SecureParticipant p = SecureParticipant.join(task.round(), task.participants(), task.secure().orElseThrow(), LAYOUT.totalSize(), identity);
                 rounds.put(task.round(), p);
                 client.sendSecure(id, task.round(), p.advertisement());
+                advertised.add(task.round());
               }
 
               @Override
@@ -256,7 +259,8 @@ class SecureRoundTest {
     try (CoordinatorRuntime c = coordinator(name, 2, 2, 1.0, Duration.ofSeconds(30), 0)) {
       Node a = new Node(name, "node-a", randomDelta(1, 0.01f), false);
       Node b = new Node(name, "node-b", randomDelta(2, 0.01f), false);
-      Eventually.until("a secure round opening for both nodes", Duration.ofSeconds(20), () -> a.rounds.get(1L) != null && b.rounds.get(1L) != null);
+      // both advertisements are in, so what the test sends next is a repeat
+      Eventually.until("both nodes' advertisements acknowledged", Duration.ofSeconds(20), () -> a.advertised.contains(1L) && b.advertised.contains(1L));
       // b's signed keys sent again, and in another round's name: refused, nothing changes
       SecureMessage again = b.rounds.get(1L).advertisement();
       StatusRuntimeException dup = assertThrows(StatusRuntimeException.class, () -> b.client.sendSecure("node-b", 1, again));
