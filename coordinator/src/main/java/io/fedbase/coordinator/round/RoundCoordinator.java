@@ -29,20 +29,15 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Deque;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,7 +51,6 @@ import org.slf4j.LoggerFactory;
 public final class RoundCoordinator implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(RoundCoordinator.class);
-  private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
   private static final int RECENT_ROUNDS = 20;
 
   private final SupernetSpec spec;
@@ -72,9 +66,8 @@ public final class RoundCoordinator implements AutoCloseable {
   private final RoundEvents events;
   private final RoundCommitter committer;
 
-  private final Set<String> joined = new HashSet<>();
+  private final Membership members = new Membership();
   private OperatorControls controls = OperatorControls.none();
-  private final Map<String, RoundWatcher> watchers = new TreeMap<>();
   private final Deque<RoundOutcome> recent = new ArrayDeque<>();
   private final CompletableFuture<Void> finished = new CompletableFuture<>();
 
@@ -202,11 +195,11 @@ public final class RoundCoordinator implements AutoCloseable {
 
   /** Registers a node; idempotent. Returns the newest prior version. */
   public synchronized long join(String nodeId) {
-    requireValidNodeId(nodeId);
+    Membership.requireValidNodeId(nodeId);
     requireNotRemoved(nodeId);
-    if (joined.add(nodeId)) {
+    if (members.join(nodeId)) {
       LOG.info("node {} joined", nodeId);
-      events.nodes(joined.size(), watchers.size());
+      events.nodes(members.joinedCount(), members.connectedCount());
     }
     return version;
   }
@@ -217,18 +210,15 @@ public final class RoundCoordinator implements AutoCloseable {
    */
   public synchronized void watch(String nodeId, RoundWatcher watcher) {
     requireNotRemoved(nodeId);
-    if (!joined.contains(nodeId)) {
-      throw new IllegalStateException("node '" + nodeId + "' has not joined; call Join first");
-    }
-    watchers.put(nodeId, watcher);
-    events.nodes(joined.size(), watchers.size());
+    members.connect(nodeId, watcher);
+    events.nodes(members.joinedCount(), members.connectedCount());
     if (phase == RoundPhase.STOPPED) {
       if (federationDone) {
         watcher.finished();
       } else {
         watcher.shuttingDown();
       }
-      watchers.remove(nodeId);
+      members.disconnect(nodeId, watcher);
       return;
     }
     if (phase == RoundPhase.COLLECTING && current.assignments.containsKey(nodeId) && !current.accepted.containsKey(nodeId)) {
@@ -245,10 +235,9 @@ public final class RoundCoordinator implements AutoCloseable {
 
   /** Closes {@code nodeId}'s stream if {@code watcher} is still its current one. */
   public synchronized void unwatch(String nodeId, RoundWatcher watcher) {
-    if (watchers.get(nodeId) == watcher) {
-      watchers.remove(nodeId);
+    if (members.disconnect(nodeId, watcher)) {
       LOG.info("node {} disconnected", nodeId);
-      events.nodes(joined.size(), watchers.size());
+      events.nodes(members.joinedCount(), members.connectedCount());
       OpenRound round = current;
       if (round != null && phase == RoundPhase.COLLECTING && round.assignments.containsKey(nodeId) && !round.accepted.containsKey(nodeId)) {
         long lease = leaseDuration().toMillis();
@@ -271,7 +260,7 @@ public final class RoundCoordinator implements AutoCloseable {
     if (round == null || round.number != roundNumber || phase != RoundPhase.COLLECTING) {
       return;
     }
-    if (watchers.containsKey(nodeId) || round.accepted.containsKey(nodeId) || round.inProgress.contains(nodeId) || round.merging.contains(nodeId)) {
+    if (members.isConnected(nodeId) || round.accepted.containsKey(nodeId) || round.inProgress.contains(nodeId) || round.merging.contains(nodeId)) {
       return;
     }
     round.lapsed.add(nodeId);
@@ -306,7 +295,7 @@ public final class RoundCoordinator implements AutoCloseable {
         UploadAdmission.check(
             header,
             new UploadAdmission.Facts(
-                controls.removed(node), joined.contains(node), currentRoundNumber(), phase, current, clock.instant(), layout.specHash(), describeCurrent()));
+                controls.removed(node), members.hasJoined(node), currentRoundNumber(), phase, current, clock.instant(), layout.specHash(), describeCurrent()));
     if (repeat.isPresent()) {
       events.duplicate();
     } else {
@@ -437,7 +426,7 @@ public final class RoundCoordinator implements AutoCloseable {
         phase,
         version,
         layout.specHash(),
-        List.copyOf(watchers.keySet()),
+        List.copyOf(members.connected()),
         List.copyOf(recent),
         settings.targetRounds(),
         DartsNotation.format(GenotypeRule.BASE.derive(ArchitectureLogits.of(prior, spec.operations(), spec.nodes()))),
@@ -470,15 +459,13 @@ public final class RoundCoordinator implements AutoCloseable {
    * merged; one in flight is refused), and its calls are refused until {@link #readmitNode}.
    */
   public synchronized OperatorControls removeNode(String nodeId, String reason) throws IOException {
-    requireValidNodeId(nodeId);
+    Membership.requireValidNodeId(nodeId);
     setControls(controls.remove(nodeId));
     LOG.warn("operator: node {} removed ({})", nodeId, reason.isEmpty() ? "no reason given" : reason);
-    joined.remove(nodeId);
-    RoundWatcher watcher = watchers.remove(nodeId);
-    if (watcher != null) {
-      watcher.removed("node '" + nodeId + "' was removed from the federation by an operator" + (reason.isEmpty() ? "" : ": " + reason));
-    }
-    events.nodes(joined.size(), watchers.size());
+    members
+        .remove(nodeId)
+        .ifPresent(w -> w.removed("node '" + nodeId + "' was removed from the federation by an operator" + (reason.isEmpty() ? "" : ": " + reason)));
+    events.nodes(members.joinedCount(), members.connectedCount());
     if (current != null && phase == RoundPhase.COLLECTING) {
       closeIfAllUploaded(current);
     }
@@ -487,7 +474,7 @@ public final class RoundCoordinator implements AutoCloseable {
 
   /** Lets a removed node join again; persisted. */
   public synchronized OperatorControls readmitNode(String nodeId) throws IOException {
-    requireValidNodeId(nodeId);
+    Membership.requireValidNodeId(nodeId);
     if (!controls.removed(nodeId)) {
       throw new IllegalArgumentException("node '" + nodeId + "' is not removed");
     }
@@ -530,7 +517,7 @@ public final class RoundCoordinator implements AutoCloseable {
   }
 
   private void maybeOpenRound() {
-    if (phase != RoundPhase.WAITING || controls.paused() || watchers.size() < settings.policy().minNodes()) {
+    if (phase != RoundPhase.WAITING || controls.paused() || members.connectedCount() < settings.policy().minNodes()) {
       return;
     }
     Optional<String> exhausted = strategy.exhausted();
@@ -538,11 +525,11 @@ public final class RoundCoordinator implements AutoCloseable {
       stop(exhausted.get(), true);
       return;
     }
-    List<String> participants = strategy.sample(new ArrayList<>(watchers.keySet()));
+    List<String> participants = strategy.sample(members.connected());
     int needed = Math.max(settings.policy().quorum(), strategy.minimumParticipants());
     if (participants.size() < needed) {
       // too few drawn this time: nothing is released, so nothing is spent; draw again shortly
-      LOG.info("round={} drew {} of {} connected nodes, fewer than {}; drawing again", lastRound + 1, participants.size(), watchers.size(), needed);
+      LOG.info("round={} drew {} of {} connected nodes, fewer than {}; drawing again", lastRound + 1, participants.size(), members.connectedCount(), needed);
       scheduler.schedule(this::openRoundIfWaiting, keepAliveInterval.toMillis(), TimeUnit.MILLISECONDS);
       return;
     }
@@ -554,7 +541,7 @@ public final class RoundCoordinator implements AutoCloseable {
     LOG.info("round={} phase=collecting version={} participants={} deadline={}", number, version, participants.size(), deadline);
     events.phase(number, phase, version);
     for (Map.Entry<String, Assignment> e : plan.assignments().entrySet()) {
-      watchers.get(e.getKey()).assigned(e.getValue());
+      members.stream(e.getKey()).orElseThrow().assigned(e.getValue());
     }
     long delay = Math.max(0, Duration.between(clock.instant(), deadline).toMillis());
     current.deadlineTimer = scheduler.schedule(() -> closeRound(number), delay, TimeUnit.MILLISECONDS);
@@ -571,13 +558,7 @@ public final class RoundCoordinator implements AutoCloseable {
 
     @Override
     public void relay(Map<String, SecureStep> steps) {
-      steps.forEach(
-          (node, step) -> {
-            RoundWatcher w = watchers.get(node);
-            if (w != null) {
-              w.secureStep(step);
-            }
-          });
+      steps.forEach((node, step) -> members.stream(node).ifPresent(w -> w.secureStep(step)));
     }
 
     @Override
@@ -749,7 +730,7 @@ public final class RoundCoordinator implements AutoCloseable {
       return;
     }
     phase = RoundPhase.WAITING;
-    LOG.info("round={} phase=waiting version={} connected={} min_nodes={}", lastRound + 1, version, watchers.size(), settings.policy().minNodes());
+    LOG.info("round={} phase=waiting version={} connected={} min_nodes={}", lastRound + 1, version, members.connectedCount(), settings.policy().minNodes());
     events.phase(lastRound + 1, phase, version);
     maybeOpenRound();
   }
@@ -778,21 +759,13 @@ public final class RoundCoordinator implements AutoCloseable {
     phase = RoundPhase.STOPPED;
     this.federationDone = federationDone;
     events.phase(currentRoundNumber(), phase, version);
-    for (RoundWatcher w : watchers.values()) {
-      if (federationDone) {
-        w.finished();
-      } else {
-        w.shuttingDown();
-      }
-    }
-    watchers.clear();
+    members.endAll(federationDone ? RoundWatcher::finished : RoundWatcher::shuttingDown);
     finished.complete(null);
   }
 
   private synchronized void sendKeepAlives() {
-    for (RoundWatcher w : watchers.values()) {
-      w.keepAlive(currentRoundNumber(), phase, version);
-    }
+    long round = currentRoundNumber();
+    members.tellAll(w -> w.keepAlive(round, phase, version));
   }
 
   /** Stops running rounds: an open round is abandoned (its uploads never count) and streams end. */
@@ -828,12 +801,6 @@ public final class RoundCoordinator implements AutoCloseable {
       Files.deleteIfExists(file);
     } catch (IOException e) {
       LOG.warn("cannot delete {}: {}", file, e.getMessage());
-    }
-  }
-
-  private static void requireValidNodeId(String nodeId) {
-    if (nodeId == null || !NODE_ID.matcher(nodeId).matches()) {
-      throw new IllegalArgumentException("node id must be 1 to 64 of [A-Za-z0-9._-], got '" + nodeId + "'");
     }
   }
 }
