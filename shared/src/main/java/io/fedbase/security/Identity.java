@@ -1,5 +1,6 @@
 package io.fedbase.security;
 
+import io.fedbase.wire.WireText;
 import java.security.cert.X509Certificate;
 import java.util.regex.Pattern;
 import org.bouncycastle.asn1.ASN1Encodable;
@@ -21,7 +22,7 @@ public record Identity(String id, Role role) {
   public static void requireValidId(String id) {
     if (id == null || !ID.matcher(id).matches()) {
       throw new IllegalArgumentException(
-          "an id must be 1-64 letters, digits, '.', '-' or '_', starting with a letter or digit; got '" + id + "'");
+          "an id must be 1-64 letters, digits, '.', '-' or '_', starting with a letter or digit; got '" + WireText.field(id) + "'");
     }
   }
 

@@ -80,7 +80,7 @@ public enum Refusal {
     com.google.rpc.Status status =
         com.google.rpc.Status.newBuilder()
             .setCode(code.value())
-            .setMessage(description)
+            .setMessage(WireText.line(description, WireText.LINE))
             .addDetails(Any.pack(io.fedbase.proto.v1.Refusal.newBuilder().setReason(wire).setRetriable(retriable).build()))
             .build();
     return StatusProto.toStatusRuntimeException(status);

@@ -8,6 +8,7 @@ import io.fedbase.encoding.DeltaEncoding;
 import io.fedbase.encoding.DeltaFormatException;
 import io.fedbase.space.Digests;
 import io.fedbase.space.TensorSpec;
+import io.fedbase.wire.WireText;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
@@ -146,7 +147,7 @@ public final class UpdateReceiver implements AutoCloseable {
     }
     String actual = HexFormat.of().formatHex(digest.digest());
     if (!actual.equalsIgnoreCase(sha256Hex)) {
-      throw fail(Reason.CHECKSUM_MISMATCH, "payload SHA-256 is " + actual + ", the trailer says " + sha256Hex);
+      throw fail(Reason.CHECKSUM_MISMATCH, "payload SHA-256 is " + actual + ", the trailer says " + WireText.field(sha256Hex));
     }
     try {
       // no fsync: staged uploads do not outlive a crash (the coordinator clears them when it starts,

@@ -1,5 +1,7 @@
 package io.fedbase.coordinator.round;
 
+import io.fedbase.security.Identity;
+import io.fedbase.wire.WireText;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -8,7 +10,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Consumer;
-import java.util.regex.Pattern;
 
 /**
  * Who belongs to the federation and who is connected now: the nodes that joined and the round
@@ -17,16 +18,12 @@ import java.util.regex.Pattern;
  */
 final class Membership {
 
-  private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
-
   private final Set<String> joined = new HashSet<>();
   private final Map<String, RoundWatcher> streams = new TreeMap<>();
 
-  /** Refuses a node id that is not 1 to 64 of [A-Za-z0-9._-]. */
+  /** Refuses a node id that certificates could not carry (Identity's rule: 1-64 of [A-Za-z0-9._-], starting with a letter or digit). */
   static void requireValidNodeId(String nodeId) {
-    if (nodeId == null || !NODE_ID.matcher(nodeId).matches()) {
-      throw new IllegalArgumentException("node id must be 1 to 64 of [A-Za-z0-9._-], got '" + nodeId + "'");
-    }
+    Identity.requireValidId(nodeId);
   }
 
   /** Adds a node; whether it is new. */
@@ -41,7 +38,7 @@ final class Membership {
   /** Opens (or replaces) {@code nodeId}'s stream; the node must have joined. */
   void connect(String nodeId, RoundWatcher stream) {
     if (!joined.contains(nodeId)) {
-      throw new IllegalStateException("node '" + nodeId + "' has not joined; call Join first");
+      throw new IllegalStateException("node '" + WireText.field(nodeId) + "' has not joined; call Join first");
     }
     streams.put(nodeId, stream);
   }

@@ -22,6 +22,7 @@ import io.fedbase.secagg.SecureMessage;
 import io.fedbase.secagg.SecureStep;
 import io.fedbase.space.SupernetSpec;
 import io.fedbase.wire.Assignment;
+import io.fedbase.wire.WireText;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -188,7 +189,7 @@ public final class RoundCoordinator implements AutoCloseable {
   public long join(String nodeId, String expectedSpecHash) {
     if (!expectedSpecHash.isEmpty() && !expectedSpecHash.equals(spec.hash())) {
       throw new SpecMismatchException(
-          "the coordinator trains model " + BundleLayout.shortHash(spec.hash()) + ", not " + BundleLayout.shortHash(expectedSpecHash));
+          "the coordinator trains model " + BundleLayout.shortHash(spec.hash()) + ", not " + WireText.field(BundleLayout.shortHash(expectedSpecHash)));
     }
     return join(nodeId);
   }
@@ -341,7 +342,7 @@ public final class RoundCoordinator implements AutoCloseable {
     }
     round.inProgress.remove(header.nodeId());
     if (controls.removed(header.nodeId())) {
-      throw new UpdateRejectedException(Reason.REMOVED, "node '" + header.nodeId() + "' was removed by an operator during the upload");
+      throw new UpdateRejectedException(Reason.REMOVED, "node '" + WireText.field(header.nodeId()) + "' was removed by an operator during the upload");
     }
     if (!clock.instant().isBefore(round.deadline)) {
       throw new UpdateRejectedException(Reason.LATE, "the deadline of round " + round.number + " passed during the upload");
@@ -476,7 +477,7 @@ public final class RoundCoordinator implements AutoCloseable {
   public synchronized OperatorControls readmitNode(String nodeId) throws IOException {
     Membership.requireValidNodeId(nodeId);
     if (!controls.removed(nodeId)) {
-      throw new IllegalArgumentException("node '" + nodeId + "' is not removed");
+      throw new IllegalArgumentException("node '" + WireText.field(nodeId) + "' is not removed");
     }
     setControls(controls.readmit(nodeId));
     LOG.info("operator: node {} readmitted", nodeId);
@@ -614,7 +615,7 @@ public final class RoundCoordinator implements AutoCloseable {
       throw new IllegalStateException("round " + roundNumber + " is not an open secure round; " + describeCurrent());
     }
     if (!round.assignments.containsKey(nodeId)) {
-      throw new IllegalStateException("node '" + nodeId + "' is not a participant of round " + roundNumber);
+      throw new IllegalStateException("node '" + WireText.field(nodeId) + "' is not a participant of round " + roundNumber);
     }
     round.protocol.message(nodeId, message);
   }

@@ -5,6 +5,7 @@ import io.fedbase.coordinator.aggregate.UpdateHeaderFields;
 import io.fedbase.coordinator.aggregate.UpdateRejectedException.Reason;
 import io.fedbase.coordinator.aggregate.UpdateRejectedException;
 import io.fedbase.wire.Assignment;
+import io.fedbase.wire.WireText;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -34,11 +35,13 @@ final class UploadAdmission {
    */
   static Optional<Receipt> check(UpdateHeaderFields header, Facts facts) throws UpdateRejectedException {
     String node = header.nodeId();
+    // the id has not been checked yet: echo it only as one bounded line
+    String shown = WireText.field(node);
     if (facts.removed()) {
-      throw new UpdateRejectedException(Reason.REMOVED, "node '" + node + "' was removed from the federation by an operator");
+      throw new UpdateRejectedException(Reason.REMOVED, "node '" + shown + "' was removed from the federation by an operator");
     }
     if (!facts.joined()) {
-      throw new UpdateRejectedException(Reason.UNKNOWN_NODE, "node '" + node + "' has not joined");
+      throw new UpdateRejectedException(Reason.UNKNOWN_NODE, "node '" + shown + "' has not joined");
     }
     if (header.round() > facts.currentRound() || facts.round() == null && header.round() == facts.currentRound()) {
       throw new UpdateRejectedException(Reason.WRONG_ROUND, "round " + header.round() + " is not open; " + facts.roundDescription());
@@ -53,7 +56,7 @@ final class UploadAdmission {
     }
     Assignment assignment = round.assignments.get(node);
     if (assignment == null) {
-      throw new UpdateRejectedException(Reason.NOT_SELECTED, "node '" + node + "' is not a participant of round " + round.number);
+      throw new UpdateRejectedException(Reason.NOT_SELECTED, "node '" + shown + "' is not a participant of round " + round.number);
     }
     if (!facts.now().isBefore(round.deadline)) {
       throw new UpdateRejectedException(Reason.LATE, "the deadline of round " + round.number + " has passed");
@@ -65,7 +68,7 @@ final class UploadAdmission {
     }
     if (!header.specHash().equals(facts.specHash())) {
       throw new UpdateRejectedException(
-          Reason.WRONG_SHAPE, "the delta belongs to model " + BundleLayout.shortHash(header.specHash()) + ", not " + BundleLayout.shortHash(facts.specHash()));
+          Reason.WRONG_SHAPE, "the delta belongs to model " + WireText.field(BundleLayout.shortHash(header.specHash())) + ", not " + BundleLayout.shortHash(facts.specHash()));
     }
     round.protocol.admit(header, assignment.tasks());
     if (round.merging.contains(node) || round.inProgress.contains(node)) {

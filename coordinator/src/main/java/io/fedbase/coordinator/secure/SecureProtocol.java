@@ -4,14 +4,15 @@ import io.fedbase.bundle.BundleLayout;
 import io.fedbase.coordinator.aggregate.AggregationProtocol;
 import io.fedbase.coordinator.aggregate.RoundAggregator;
 import io.fedbase.coordinator.aggregate.UpdateHeaderFields;
-import io.fedbase.coordinator.aggregate.UpdateRejectedException;
 import io.fedbase.coordinator.aggregate.UpdateRejectedException.Reason;
+import io.fedbase.coordinator.aggregate.UpdateRejectedException;
 import io.fedbase.encoding.DeltaEncoding;
 import io.fedbase.secagg.RoundConfig;
 import io.fedbase.secagg.SecAggException;
 import io.fedbase.secagg.SecAggServer;
 import io.fedbase.secagg.SecureMessage;
 import io.fedbase.secagg.SecureStep;
+import io.fedbase.wire.WireText;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Optional;
@@ -67,7 +68,7 @@ public final class SecureProtocol implements AggregationProtocol {
     if (!round.acceptingUploads() || !round.uploaders().contains(header.nodeId())) {
       throw new UpdateRejectedException(
           Reason.WRONG_ROUND,
-          "node '" + header.nodeId() + "' may not upload in round " + header.round() + " now: the secure round is in step " + round.phase()
+          "node '" + WireText.field(header.nodeId()) + "' may not upload in round " + header.round() + " now: the secure round is in step " + round.phase()
               + (round.uploaders().contains(header.nodeId()) ? "" : " and the node did not share its keys"));
     }
   }

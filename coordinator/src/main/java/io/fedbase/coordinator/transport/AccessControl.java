@@ -6,6 +6,7 @@ import io.fedbase.proto.v1.UpdateChunk;
 import io.fedbase.proto.v1.WatchRoundsRequest;
 import io.fedbase.security.Identity;
 import io.fedbase.wire.Refusal;
+import io.fedbase.wire.WireText;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.ForwardingServerCallListener;
@@ -71,7 +72,7 @@ public final class AccessControl implements ServerInterceptor {
       String claimed = claimedNodeId(message);
       if (claimed != null && !claimed.equals(caller.id())) {
         refused = true;
-        Refusal.NOT_PERMITTED.close(call, "the certificate of '" + caller.id() + "' may not act as node '" + claimed + "'");
+        Refusal.NOT_PERMITTED.close(call, "the certificate of '" + caller.id() + "' may not act as node '" + WireText.field(claimed) + "'");
         super.onCancel();
         return;
       }

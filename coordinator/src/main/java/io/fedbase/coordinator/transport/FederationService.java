@@ -40,6 +40,7 @@ import io.fedbase.wire.AssignmentWire;
 import io.fedbase.wire.Chunks;
 import io.fedbase.wire.Refusal;
 import io.fedbase.wire.SecureAggregationWire;
+import io.fedbase.wire.WireText;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
@@ -490,9 +491,9 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
       LOG.info(
           "round={} update=refused node={} reason={} detail=\"{}\"",
           header == null ? "?" : header.round(),
-          header == null ? "?" : header.nodeId(),
+          header == null ? "?" : WireText.field(header.nodeId()),
           e.reason().label(),
-          e.getMessage());
+          WireText.line(e.getMessage(), WireText.LINE));
       abort();
       finish();
       response.onError(RejectionStatus.of(e));
