@@ -12,7 +12,9 @@ import io.fedbase.coordinator.round.RoundPolicy;
 import io.fedbase.coordinator.store.CheckpointStore;
 import io.fedbase.coordinator.strategy.Strategies;
 import io.fedbase.coordinator.transport.CoordinatorServer;
+import io.fedbase.coordinator.transport.FederationService;
 import io.fedbase.coordinator.transport.TransferObserver;
+import io.fedbase.coordinator.transport.UploadLimits;
 import io.fedbase.encoding.DeltaEncoder;
 import io.fedbase.encoding.DeltaEncoding;
 import io.fedbase.meta.FiniteDifferenceUpdate;
@@ -31,6 +33,7 @@ import io.fedbase.proto.v1.WatchRoundsRequest;
 import io.fedbase.space.Digests;
 import io.fedbase.space.SupernetSpec;
 import io.fedbase.task.TaskSpec;
+import io.fedbase.testing.ManualTime;
 import io.grpc.ManagedChannel;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
@@ -117,6 +120,29 @@ final class FederationFixture implements AutoCloseable {
       io.fedbase.coordinator.aggregate.NormBound normBound,
       UnaryOperator<FederationSettings> customize)
       throws Exception {
+    this(stateDir, minNodes, quorum, deadline, targetRounds, metrics, serverBuilder, channelFor, normBound, customize, null, FederationService.DEFAULT_CONCURRENT_UPLOADS, null);
+  }
+
+  /**
+   * As above; with {@code time} the round engine and the upload watchdog run on that manual
+   * timeline, uploads going silent for {@code uploadIdle} are cut off, and {@code maxConcurrentUploads}
+   * stream at once.
+   */
+  FederationFixture(
+      Path stateDir,
+      int minNodes,
+      int quorum,
+      Duration deadline,
+      long targetRounds,
+      CoordinatorMetrics metrics,
+      io.grpc.ServerBuilder<?> serverBuilder,
+      java.util.function.IntFunction<ManagedChannel> channelFor,
+      io.fedbase.coordinator.aggregate.NormBound normBound,
+      UnaryOperator<FederationSettings> customize,
+      ManualTime time,
+      int maxConcurrentUploads,
+      Duration uploadIdle)
+      throws Exception {
     this.stateDir = stateDir;
     this.initial = ParameterInitializer.initialize(SPEC, 5);
     FederationSettings settings =
@@ -132,10 +158,12 @@ final class FederationFixture implements AutoCloseable {
     settings = customize.apply(settings);
     coordinator =
         new RoundCoordinator(
-            SPEC, settings, Strategies.of(settings, LAYOUT), OPTIMIZER, new CheckpointStore(stateDir, LAYOUT), Clock.systemUTC(), scheduler, Duration.ofMillis(200), metrics == null ? RoundEvents.none() : metrics);
+            SPEC, settings, Strategies.of(settings, LAYOUT), OPTIMIZER, new CheckpointStore(stateDir, LAYOUT), time != null ? time.clock() : Clock.systemUTC(),
+            time != null ? time.scheduler() : scheduler, Duration.ofMillis(200), metrics == null ? RoundEvents.none() : metrics);
     this.name = InProcessServerBuilder.generateName();
     io.grpc.ServerBuilder<?> builder = serverBuilder != null ? serverBuilder : InProcessServerBuilder.forName(name).directExecutor();
-    server = new CoordinatorServer(builder, coordinator, Duration.ofSeconds(2), metrics == null ? TransferObserver.none() : metrics).start();
+    UploadLimits limits = time != null ? new UploadLimits(uploadIdle, time.clock(), time.scheduler()) : null;
+    server = new CoordinatorServer(builder, coordinator, Duration.ofSeconds(2), metrics == null ? TransferObserver.none() : metrics, maxConcurrentUploads, limits).start();
     channel = channelFor != null ? channelFor.apply(server.port()) : InProcessChannelBuilder.forName(name).directExecutor().build();
     restoring = io.grpc.health.v1.HealthGrpc.newBlockingStub(channel)
         .check(io.grpc.health.v1.HealthCheckRequest.newBuilder().setService("fedbase.v1.Federation").build()).getStatus();

@@ -39,7 +39,8 @@ public enum Refusal {
   OFFSET_OUT_OF_RANGE(RefusalReason.REFUSAL_OFFSET_OUT_OF_RANGE, Status.Code.OUT_OF_RANGE, false),
   SECURE_PROTOCOL(RefusalReason.REFUSAL_SECURE_PROTOCOL, Status.Code.INVALID_ARGUMENT, false),
   NOT_PERMITTED(RefusalReason.REFUSAL_NOT_PERMITTED, Status.Code.PERMISSION_DENIED, false),
-  INTERNAL(RefusalReason.REFUSAL_INTERNAL, Status.Code.INTERNAL, true);
+  INTERNAL(RefusalReason.REFUSAL_INTERNAL, Status.Code.INTERNAL, true),
+  STALLED(RefusalReason.REFUSAL_STALLED, Status.Code.DEADLINE_EXCEEDED, false);
 
   /**
    * Failures that carry no refusal, because they happen below the coordinator's services (a

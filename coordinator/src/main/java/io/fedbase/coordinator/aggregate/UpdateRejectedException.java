@@ -32,7 +32,9 @@ public final class UpdateRejectedException extends Exception {
     /** The payload does not match its SHA-256. */
     CHECKSUM_MISMATCH("checksum_mismatch"),
     /** The coordinator could not stage the upload (disk); the node may retry. */
-    UNAVAILABLE("unavailable");
+    UNAVAILABLE("unavailable"),
+    /** The upload went silent for longer than the idle timeout and was cut off. */
+    STALLED("stalled");
 
     private final String label;
 

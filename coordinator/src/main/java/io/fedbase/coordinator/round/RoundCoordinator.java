@@ -278,12 +278,18 @@ public final class RoundCoordinator implements AutoCloseable {
     if (repeat.isPresent()) {
       return new UploadStart.Repeat(repeat.get());
     }
+    Instant deadline = roundDeadline(header.round());
     try {
-      return new UploadStart.Fresh(new UpdateReceiver(header, layout, stagingDir));
+      return new UploadStart.Fresh(new UpdateReceiver(header, layout, stagingDir), deadline);
     } catch (UpdateRejectedException e) {
       abortUpload(header);
       throw e;
     }
+  }
+
+  /** The deadline of the round {@code number} if it is the open one, else now (it has closed). */
+  private synchronized Instant roundDeadline(long number) {
+    return current != null && current.number == number ? current.deadline : clock.instant();
   }
 
   /**

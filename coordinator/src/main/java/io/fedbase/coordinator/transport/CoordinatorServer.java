@@ -9,7 +9,10 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -22,6 +25,8 @@ public final class CoordinatorServer implements AutoCloseable {
   private final HealthStatusManager health = new HealthStatusManager();
   private final RoundCoordinator coordinator;
   private final Duration grace;
+  /** The upload watchdog's thread when no scheduler was injected; shut down with the server. */
+  private final ScheduledExecutorService ownedWatchdog;
 
   public CoordinatorServer(ServerBuilder<?> builder, RoundCoordinator coordinator, Duration grace, TransferObserver transfers) {
     this(builder, coordinator, grace, transfers, FederationService.DEFAULT_CONCURRENT_UPLOADS);
@@ -30,11 +35,32 @@ public final class CoordinatorServer implements AutoCloseable {
   /** @param maxConcurrentUploads uploads whose payload is read at once (see {@code UploadGate}) */
   public CoordinatorServer(
       ServerBuilder<?> builder, RoundCoordinator coordinator, Duration grace, TransferObserver transfers, int maxConcurrentUploads) {
+    this(builder, coordinator, grace, transfers, maxConcurrentUploads, null);
+  }
+
+  /**
+   * @param limits when silent uploads are cut off and on which clock and scheduler; null: {@link
+   *     UploadLimits#DEFAULT_IDLE} on the system clock and a watchdog thread this server owns
+   */
+  public CoordinatorServer(
+      ServerBuilder<?> builder, RoundCoordinator coordinator, Duration grace, TransferObserver transfers, int maxConcurrentUploads, UploadLimits limits) {
     this.coordinator = coordinator;
     this.grace = grace;
+    this.ownedWatchdog =
+        limits != null
+            ? null
+            : Executors.newSingleThreadScheduledExecutor(
+                r -> {
+                  Thread t = new Thread(r, "fedbase-upload-watchdog");
+                  t.setDaemon(true);
+                  return t;
+                });
+    UploadLimits uploadLimits = limits != null ? limits : new UploadLimits(UploadLimits.DEFAULT_IDLE, Clock.systemUTC(), ownedWatchdog);
     this.server =
         builder
-            .addService(ServerInterceptors.intercept(new FederationService(coordinator, transfers, maxConcurrentUploads), new ReadinessGate(coordinator::isStarted)))
+            .addService(
+                ServerInterceptors.intercept(
+                    new FederationService(coordinator, transfers, maxConcurrentUploads, uploadLimits), new ReadinessGate(coordinator::isStarted)))
             .addService(ServerInterceptors.intercept(new AdminService(coordinator), new ReadinessGate(coordinator::isStarted)))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
@@ -72,6 +98,9 @@ public final class CoordinatorServer implements AutoCloseable {
     if (!server.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
       server.shutdownNow();
       server.awaitTermination(5, TimeUnit.SECONDS);
+    }
+    if (ownedWatchdog != null) {
+      ownedWatchdog.shutdownNow();
     }
   }
 }

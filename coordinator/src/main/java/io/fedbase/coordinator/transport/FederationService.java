@@ -50,8 +50,12 @@ import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,16 +75,17 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
   public static final int DEFAULT_CONCURRENT_UPLOADS = 8;
 
   private final UploadGate uploads;
+  private final UploadLimits limits;
 
-  public FederationService(RoundCoordinator coordinator, TransferObserver transfers) {
-    this(coordinator, transfers, DEFAULT_CONCURRENT_UPLOADS);
-  }
-
-  /** @param maxConcurrentUploads uploads whose payload is read at once; the rest wait their turn */
-  public FederationService(RoundCoordinator coordinator, TransferObserver transfers, int maxConcurrentUploads) {
+  /**
+   * @param maxConcurrentUploads uploads whose payload is read at once; the rest wait their turn
+   * @param limits when a silent upload is cut off, and the clock and scheduler that decide it
+   */
+  public FederationService(RoundCoordinator coordinator, TransferObserver transfers, int maxConcurrentUploads, UploadLimits limits) {
     this.coordinator = coordinator;
     this.transfers = transfers;
     this.uploads = new UploadGate(maxConcurrentUploads);
+    this.limits = limits;
   }
 
   @Override
@@ -374,11 +379,51 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
 
     /** Where this upload stands with the {@link UploadGate}, guarded by this. */
     private Permit permit = Permit.NONE;
+    /** When the last message arrived (or the permit was granted), guarded by this. */
+    private Instant lastActivity;
+    /** The round's deadline, once the header named an open round; null before. */
+    private Instant roundDeadline;
+    private ScheduledFuture<?> watchdog;
 
     UploadObserver(ServerCallStreamObserver<UpdateReceipt> response) {
       this.response = response;
       response.disableAutoRequest();
+      synchronized (this) {
+        lastActivity = limits.clock().instant();
+        arm(limits.idle());
+      }
       response.request(1);
+    }
+
+    /** Checks on this upload after {@code delay}. */
+    private void arm(Duration delay) {
+      watchdog = limits.scheduler().schedule(this::watch, Math.max(1, delay.toMillis()), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Cuts the upload off when its round's deadline has passed, or when it has been silent for the
+     * idle timeout while it could send (waiting for a permit is the coordinator's doing, not the
+     * node's); else looks again when the next of those could happen.
+     */
+    private synchronized void watch() {
+      if (finished) {
+        return;
+      }
+      Instant now = limits.clock().instant();
+      if (roundDeadline != null && !now.isBefore(roundDeadline)) {
+        refuse(new UpdateRejectedException(Reason.LATE, "the round's deadline passed during the upload; it was cut off"));
+        return;
+      }
+      Instant idleUntil = permit == Permit.WAITING ? null : lastActivity.plus(limits.idle());
+      if (idleUntil != null && !now.isBefore(idleUntil)) {
+        refuse(new UpdateRejectedException(Reason.STALLED, "nothing arrived for " + limits.idle().toSeconds() + " s; the upload was cut off"));
+        return;
+      }
+      Instant next = idleUntil != null ? idleUntil : now.plus(limits.idle());
+      if (roundDeadline != null && roundDeadline.isBefore(next)) {
+        next = roundDeadline;
+      }
+      arm(Duration.between(now, next));
     }
 
     private synchronized void granted() {
@@ -387,6 +432,7 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
         return;
       }
       permit = Permit.HELD;
+      lastActivity = limits.clock().instant();
       // one chunk ahead: the next arrives while this one is checked, hashed and spooled (BENCHMARKS §7);
       // an upload still waiting for a permit holds no more than the flow-control window
       response.request(2);
@@ -419,10 +465,11 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
     }
 
     @Override
-    public void onNext(UpdateChunk chunk) {
+    public synchronized void onNext(UpdateChunk chunk) {
       if (finished) {
         return;
       }
+      lastActivity = limits.clock().instant();
       try {
         switch (chunk.getPartCase()) {
           case HEADER -> onHeader(chunk);
@@ -449,7 +496,11 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
       UploadStart start = coordinator.beginUpload(header);
       if (start instanceof UploadStart.Fresh fresh) {
         receiver = fresh.receiver();
+        roundDeadline = fresh.roundDeadline();
         holdsSlot = true;
+        // the watchdog may now have to look sooner: at the round's deadline
+        watchdog.cancel(false);
+        watch();
       } else if (start instanceof UploadStart.Repeat repeat) {
         repeatReceipt = ProtoMapping.receipt(repeat.receipt());
       }
@@ -486,7 +537,7 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
       response.onCompleted();
     }
 
-    private void refuse(UpdateRejectedException e) {
+    private synchronized void refuse(UpdateRejectedException e) {
       coordinator.refused(e);
       LOG.info(
           "round={} update=refused node={} reason={} detail=\"{}\"",
@@ -500,14 +551,14 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
     }
 
     @Override
-    public void onError(Throwable t) {
+    public synchronized void onError(Throwable t) {
       // the node cancelled or the connection broke: the partial upload never counts
       abort();
       finish();
     }
 
     @Override
-    public void onCompleted() {
+    public synchronized void onCompleted() {
       if (!finished) {
         refuse(new UpdateRejectedException(Reason.MALFORMED, "the upload ended without a trailer"));
       }
@@ -526,6 +577,9 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
 
     private synchronized void finish() {
       finished = true;
+      if (watchdog != null) {
+        watchdog.cancel(false);
+      }
       releasePermit();
     }
   }

@@ -25,6 +25,7 @@ final class RejectionStatus {
       case NORM_TOO_LARGE -> Refusal.NORM_TOO_LARGE;
       case CHECKSUM_MISMATCH -> Refusal.CHECKSUM_MISMATCH;
       case UNAVAILABLE -> Refusal.UNAVAILABLE;
+      case STALLED -> Refusal.STALLED;
     };
   }
 
