@@ -83,16 +83,6 @@ class HeldUploadTest {
     return ended;
   }
 
-  private long stagedFiles() throws Exception {
-    Path staging = dir.resolve("state").resolve("staging");
-    if (!Files.isDirectory(staging)) {
-      return 0;
-    }
-    try (Stream<Path> files = Files.list(staging)) {
-      return files.count();
-    }
-  }
-
   @Test
   void aSilentUploadIsCutOffAfterTheIdleTimeoutAndTheQueuedOneGoesThrough() throws Exception {
     Duration idle = Duration.ofSeconds(30);
@@ -104,7 +94,8 @@ class HeldUploadTest {
       RoundAssignment fair = honest.nextAssignment();
 
       CompletableFuture<Throwable> cut = holdAnUpload(f, holder, held);
-      Eventually.until("the held upload staged", Duration.ofSeconds(20), () -> uncheckedStaged() == 1);
+      // its first chunk is read only once it holds the permit: then the honest upload must queue
+      Eventually.until("the held upload's first chunk staged", Duration.ofSeconds(20), () -> stagedBytesOf("holder") > 0);
       CompletableFuture<UpdateReceipt> queued = CompletableFuture.supplyAsync(() -> submit(honest, fair));
 
       time.advance(idle.minusSeconds(1));
@@ -129,7 +120,7 @@ class HeldUploadTest {
       FederationFixture.Node honest = f.new Node("honest");
       CompletableFuture<Throwable> cut = holdAnUpload(f, holder, holder.nextAssignment());
       honest.nextAssignment();
-      Eventually.until("the held upload staged", Duration.ofSeconds(20), () -> uncheckedStaged() == 1);
+      Eventually.until("the held upload's first chunk staged", Duration.ofSeconds(20), () -> stagedBytesOf("holder") > 0);
 
       time.advance(ROUND_DEADLINE);
       Throwable error = cut.get(20, TimeUnit.SECONDS);
@@ -147,11 +138,15 @@ class HeldUploadTest {
     }
   }
 
-  private long uncheckedStaged() {
-    try {
-      return stagedFiles();
+  private long stagedBytesOf(String node) {
+    try (Stream<Path> files = Files.list(dir.resolve("state").resolve("staging"))) {
+      long bytes = 0;
+      for (Path p : files.filter(p -> p.getFileName().toString().contains("-" + node + "-")).toList()) {
+        bytes += Files.size(p);
+      }
+      return bytes;
     } catch (Exception e) {
-      return -1;
+      return 0;
     }
   }
 

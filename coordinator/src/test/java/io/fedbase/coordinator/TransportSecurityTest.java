@@ -279,6 +279,27 @@ class TransportSecurityTest {
     stub("node-a").getStatus(GetStatusRequest.getDefaultInstance());
   }
 
+  @Test
+  void aRevocationEndsTheNodesOpenStreamAndTheRoundGoesOnWithoutIt() throws Exception {
+    FederationFixture.Node a = fixture.new Node("node-a");
+    a.nextAssignment();
+    assertTrue(fixture.coordinator.status().connectedNodes().contains("node-a"));
+    ca.revoke("node-a");
+    // the stream opened before the revocation ends within one keep-alive interval (200 ms here)
+    java.util.concurrent.ExecutionException ended =
+        assertThrows(java.util.concurrent.ExecutionException.class, () -> a.ended.get(20, TimeUnit.SECONDS));
+    assertEquals(Status.Code.PERMISSION_DENIED, Status.fromThrowable(ended.getCause()).getCode());
+    assertEquals(java.util.Optional.of(Refusal.REMOVED), Refusal.of(ended.getCause()));
+    assertTrue(Status.fromThrowable(ended.getCause()).getDescription().contains("revoked"));
+    assertFalse(fixture.coordinator.status().connectedNodes().contains("node-a"), "no longer counted as connected, nor selected");
+    // the round it was selected for no longer waits for it: it ends (without a quorum) long before its 30 s deadline
+    assertFalse(
+        io.fedbase.testing.Eventually.await("the round's end", Duration.ofSeconds(20), fixture.coordinator::status, st -> !st.recentRounds().isEmpty())
+            .recentRounds()
+            .get(0)
+            .committed());
+  }
+
   private Status.Code reflect(ChannelCredentials creds) throws Exception {
     CompletableFuture<Status.Code> result = new CompletableFuture<>();
     StreamObserver<ServerReflectionRequest> requests =

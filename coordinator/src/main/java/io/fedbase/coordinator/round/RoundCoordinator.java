@@ -347,8 +347,9 @@ public final class RoundCoordinator implements AutoCloseable {
       throw new UpdateRejectedException(Reason.LATE, "round " + header.round() + " closed during the upload");
     }
     round.inProgress.remove(header.nodeId());
-    if (controls.removed(header.nodeId())) {
-      throw new UpdateRejectedException(Reason.REMOVED, "node '" + WireText.field(header.nodeId()) + "' was removed by an operator during the upload");
+    if (controls.removed(header.nodeId()) || !members.hasJoined(header.nodeId())) {
+      throw new UpdateRejectedException(
+          Reason.REMOVED, "node '" + WireText.field(header.nodeId()) + "' left the federation during the upload (removed by an operator, or its certificate revoked)");
     }
     if (!clock.instant().isBefore(round.deadline)) {
       throw new UpdateRejectedException(Reason.LATE, "the deadline of round " + round.number + " passed during the upload");
@@ -770,9 +771,32 @@ public final class RoundCoordinator implements AutoCloseable {
     finished.complete(null);
   }
 
+  /**
+   * Every keep-alive interval: nodes whose certificate was revoked since their stream opened lose
+   * their stream and their membership (a revocation reaches open streams within one interval), and
+   * the others hear that the coordinator is alive.
+   */
   private synchronized void sendKeepAlives() {
+    for (String node : members.connected()) {
+      RoundWatcher stream = members.stream(node).orElseThrow();
+      if (!stream.stillAuthorized()) {
+        revoked(node, stream);
+      }
+    }
     long round = currentRoundNumber();
     members.tellAll(w -> w.keepAlive(round, phase, version));
+  }
+
+  /** Ends a revoked node's stream and membership; an open round no longer waits for it. */
+  private void revoked(String node, RoundWatcher stream) {
+    LOG.warn("node {}: its certificate was revoked; its stream ends and it leaves the federation", node);
+    members.remove(node);
+    stream.removed("the certificate of node '" + node + "' was revoked");
+    events.nodes(members.joinedCount(), members.connectedCount());
+    if (current != null && phase == RoundPhase.COLLECTING) {
+      current.lapsed.add(node);
+      closeIfAllUploaded(current);
+    }
   }
 
   /** Stops running rounds: an open round is abandoned (its uploads never count) and streams end. */

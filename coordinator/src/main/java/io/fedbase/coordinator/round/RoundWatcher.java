@@ -26,4 +26,9 @@ public interface RoundWatcher {
 
   /** An operator removed this node; the stream ends with an error the node does not retry. */
   void removed(String message);
+
+  /** Whether the node's credentials still stand (a revoked certificate ends its stream). */
+  default boolean stillAuthorized() {
+    return true;
+  }
 }

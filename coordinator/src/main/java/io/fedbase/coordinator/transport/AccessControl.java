@@ -15,6 +15,8 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import java.security.cert.X509Certificate;
+import java.util.function.BooleanSupplier;
 
 /**
  * The one place where calls are authorised: authenticates the peer's certificate, checks its role
@@ -26,6 +28,12 @@ public final class AccessControl implements ServerInterceptor {
   /** The authenticated caller, for services that want to log or meter it. */
   public static final Context.Key<Identity> CALLER = Context.key("fedbase-caller");
 
+  /**
+   * Whether the caller's certificate still stands (not revoked since the call began), for calls
+   * that stay open: a round stream ends when it no longer does.
+   */
+  public static final Context.Key<BooleanSupplier> STILL_VALID = Context.key("fedbase-still-valid");
+
   private final CertificateAuthenticator authenticator;
 
   public AccessControl(CertificateAuthenticator authenticator) {
@@ -36,8 +44,10 @@ public final class AccessControl implements ServerInterceptor {
   public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
     String method = call.getMethodDescriptor().getFullMethodName();
     Identity caller;
+    X509Certificate certificate;
     try {
-      caller = authenticator.identify(call.getAttributes());
+      certificate = authenticator.certificate(call.getAttributes());
+      caller = Identity.of(certificate);
     } catch (CertificateAuthenticator.AuthenticationException e) {
       call.close(Status.UNAUTHENTICATED.withDescription(e.getMessage()), new Metadata());
       return new ServerCall.Listener<>() {};
@@ -48,7 +58,9 @@ public final class AccessControl implements ServerInterceptor {
           call, "'" + caller.id() + "' holds a " + caller.role().key() + " certificate, which may not call " + call.getMethodDescriptor().getBareMethodName());
       return new ServerCall.Listener<>() {};
     }
-    ServerCall.Listener<Q> listener = Contexts.interceptCall(Context.current().withValue(CALLER, caller), call, headers, next);
+    BooleanSupplier stillValid = () -> !authenticator.isRevoked(certificate);
+    ServerCall.Listener<Q> listener =
+        Contexts.interceptCall(Context.current().withValues(CALLER, caller, STILL_VALID, stillValid), call, headers, next);
     return rule.actsAsSelf() ? new ActsAsSelf<>(listener, call, caller) : listener;
   }
 

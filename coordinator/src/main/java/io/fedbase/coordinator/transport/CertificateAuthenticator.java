@@ -50,6 +50,19 @@ public final class CertificateAuthenticator {
 
   /** The identity of the peer of a call with these transport attributes. */
   public Identity identify(Attributes transport) throws AuthenticationException {
+    return Identity.of(certificate(transport));
+  }
+
+  /**
+   * Whether {@code certificate} is revoked by the current revocation list (re-read if its file
+   * changed): how a call that outlives its start, a round stream, learns of a revocation.
+   */
+  public boolean isRevoked(X509Certificate certificate) {
+    return currentCrl().isRevoked(certificate);
+  }
+
+  /** The peer's certificate, checked: presented over TLS, X.509, not revoked, naming a fedbase identity. */
+  public X509Certificate certificate(Attributes transport) throws AuthenticationException {
     SSLSession session = transport.get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
     if (session == null) {
       throw new AuthenticationException("the call did not arrive over TLS");
@@ -67,10 +80,11 @@ public final class CertificateAuthenticator {
       throw new AuthenticationException("the client certificate (serial " + leaf.getSerialNumber().toString(16) + ") has been revoked");
     }
     try {
-      return Identity.of(leaf);
+      Identity.of(leaf);
     } catch (IllegalArgumentException e) {
       throw new AuthenticationException("the client certificate names no fedbase identity: " + e.getMessage());
     }
+    return leaf;
   }
 
   private synchronized X509CRL currentCrl() {

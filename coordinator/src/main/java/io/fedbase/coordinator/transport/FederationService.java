@@ -56,6 +56,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -124,7 +125,8 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
   public void watchRounds(WatchRoundsRequest request, StreamObserver<RoundEvent> response) {
     ServerCallStreamObserver<RoundEvent> stream = (ServerCallStreamObserver<RoundEvent>) response;
     String nodeId = request.getNodeId();
-    RoundWatcher watcher = new StreamWatcher(stream);
+    BooleanSupplier stillValid = AccessControl.STILL_VALID.get();
+    RoundWatcher watcher = new StreamWatcher(stream, stillValid == null ? () -> true : stillValid);
     stream.setOnCancelHandler(() -> coordinator.unwatch(nodeId, watcher));
     try {
       coordinator.watch(nodeId, watcher);
@@ -138,10 +140,17 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
   /** Pushes round events into one node's stream; gRPC's onNext queues and never blocks. */
   private static final class StreamWatcher implements RoundWatcher {
     private final ServerCallStreamObserver<RoundEvent> stream;
+    private final BooleanSupplier stillValid;
     private boolean closed;
 
-    StreamWatcher(ServerCallStreamObserver<RoundEvent> stream) {
+    StreamWatcher(ServerCallStreamObserver<RoundEvent> stream, BooleanSupplier stillValid) {
       this.stream = stream;
+      this.stillValid = stillValid;
+    }
+
+    @Override
+    public boolean stillAuthorized() {
+      return stillValid.getAsBoolean();
     }
 
     @Override
