@@ -242,8 +242,10 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
     }
     try {
       long size = Files.size(prior.file());
-      if (request.getOffset() > size) {
-        response.onError(Refusal.OFFSET_OUT_OF_RANGE.exception("offset " + request.getOffset() + " is past the end of the " + size + "-byte prior"));
+      // the offset is a uint64: one of 2^63 or more arrives as a negative long
+      if (request.getOffset() < 0 || request.getOffset() > size) {
+        response.onError(
+            Refusal.OFFSET_OUT_OF_RANGE.exception("offset " + Long.toUnsignedString(request.getOffset()) + " is past the end of the " + size + "-byte prior"));
         return;
       }
       String sha = digestOf(prior);
@@ -382,6 +384,8 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
     private UpdateHeaderFields header;
     private UpdateReceiver receiver;
     private UpdateReceipt repeatReceipt;
+    /** Bytes of a repeated upload read so far. */
+    private long repeatBytes;
     /** Whether this call holds the node's in-progress slot for the round. */
     private boolean holdsSlot;
     private volatile boolean finished;
@@ -525,6 +529,13 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
       transfers.received(data.size());
       if (receiver != null) {
         receiver.accept(data.asReadOnlyByteBuffer());
+      } else {
+        // a repeat of an accepted upload is read and dropped, but no longer than an upload can be
+        repeatBytes += data.size();
+        if (repeatBytes > coordinator.maxUpdateBytes()) {
+          throw new UpdateRejectedException(
+              Reason.OVERSIZED, "a repeat of an accepted upload sent " + repeatBytes + " bytes, more than an upload of this model has");
+        }
       }
     }
 

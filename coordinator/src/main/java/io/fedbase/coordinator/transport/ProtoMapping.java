@@ -1,6 +1,7 @@
 package io.fedbase.coordinator.transport;
 
 import io.fedbase.coordinator.aggregate.UpdateHeaderFields;
+import io.fedbase.coordinator.aggregate.UpdateRejectedException;
 import io.fedbase.coordinator.privacy.PrivacyReport;
 import io.fedbase.coordinator.round.CoordinatorStatus;
 import io.fedbase.coordinator.round.Receipt;
@@ -42,7 +43,16 @@ final class ProtoMapping {
     };
   }
 
-  static UpdateHeaderFields header(UpdateHeader h) {
+  /**
+   * The header's fields, its unsigned ones read as unsigned: a uint64 of 2^63 or more (a negative
+   * long in Java) or a uint32 task count of 2^31 or more is no round, version, size or count
+   * fedbase could mean.
+   */
+  static UpdateHeaderFields header(UpdateHeader h) throws UpdateRejectedException {
+    requireUnsigned("round", h.getRound());
+    requireUnsigned("prior_version", h.getPriorVersion());
+    requireUnsigned("payload_bytes", h.getPayloadBytes());
+    requireUnsigned("task_count", h.getTaskCount());
     return new UpdateHeaderFields(
         h.getRound(),
         h.getNodeId(),
@@ -54,6 +64,20 @@ final class ProtoMapping {
         h.getSupportLossBefore(),
         h.getSupportLossAfter(),
         h.getQueryAccuracy());
+  }
+
+  private static void requireUnsigned(String field, long value) throws UpdateRejectedException {
+    if (value < 0) {
+      throw new UpdateRejectedException(
+          UpdateRejectedException.Reason.MALFORMED, "the header's " + field + " of " + Long.toUnsignedString(value) + " is out of range");
+    }
+  }
+
+  private static void requireUnsigned(String field, int value) throws UpdateRejectedException {
+    if (value < 0) {
+      throw new UpdateRejectedException(
+          UpdateRejectedException.Reason.MALFORMED, "the header's " + field + " of " + Integer.toUnsignedString(value) + " is out of range");
+    }
   }
 
   static UpdateReceipt receipt(Receipt r) {
