@@ -78,6 +78,14 @@ public final class FederationOptions {
       description = "Memory the robust rules may use for their per-coordinate blocks; beyond it they read the kept uploads in more passes (default: ${DEFAULT-VALUE}).")
   public long aggregationMemoryMb;
 
+  @Option(
+      names = "--max-prior-change",
+      defaultValue = "1.0",
+      description =
+          "The largest L2 change of the prior one round may make, relative to the prior's norm; a round that would move it"
+              + " further fails and the prior stays (default: ${DEFAULT-VALUE}; Infinity turns the guard off).")
+  public double maxPriorChange;
+
   @Mixin public SecureAggregationOptions secure;
   @Mixin public PrivacyOptions privacy;
 
@@ -110,6 +118,7 @@ public final class FederationOptions {
         .optAggregation(aggregationMethod())
         .optSecureAggregation(secure.settings())
         .optPrivacy(privacy.settings())
+        .optMaxRelativeChange(maxPriorChange)
         .build();
   }
 

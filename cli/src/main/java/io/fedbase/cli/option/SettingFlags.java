@@ -18,6 +18,7 @@ public final class SettingFlags {
           Map.entry("targetRounds", "--rounds"),
           Map.entry("acceptedEncodings", "--accept-encodings"),
           Map.entry("aggregation", "--aggregation"),
+          Map.entry("maxRelativeChange", "--max-prior-change"),
           Map.entry("policy.minNodes", "--min-nodes"),
           Map.entry("policy.quorum", "--quorum"),
           Map.entry("policy.deadline", "--round-deadline"),

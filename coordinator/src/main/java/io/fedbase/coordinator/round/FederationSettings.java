@@ -32,6 +32,10 @@ import java.util.Set;
  *     the sum; not combinable with a robust rule, which needs every single upload)
  * @param privacy present when the federation is differentially private (the task-weighted mean
  *     becomes the unweighted mean of clipped deltas; not combinable with a robust rule)
+ * @param maxRelativeChange the largest L2 change of the prior one round may make, relative to the
+ *     prior's L2 norm; a round that would move it further fails and the prior stays (a guard
+ *     against outliers and attacks that stay finite; private rounds, whose uploads are always
+ *     clipped, are exempt, since their calibrated noise may rightly move a small prior far)
  */
 public record FederationSettings(
     RoundPolicy policy,
@@ -47,9 +51,13 @@ public record FederationSettings(
     Set<DeltaEncoding> acceptedEncodings,
     AggregationMethod aggregation,
     Optional<SecureAggregationSettings> secureAggregation,
-    Optional<PrivacySettings> privacy) {
+    Optional<PrivacySettings> privacy,
+    double maxRelativeChange) {
 
   public FederationSettings {
+    if (!(maxRelativeChange > 0)) {
+      throw new InvalidSettingException("maxRelativeChange", "must be positive, got " + maxRelativeChange);
+    }
     if (policy == null) {
       throw new InvalidSettingException("policy", "must be set");
     }
@@ -126,7 +134,8 @@ public record FederationSettings(
         .optAcceptedEncodings(acceptedEncodings)
         .optAggregation(aggregation)
         .optSecureAggregation(secureAggregation)
-        .optPrivacy(privacy);
+        .optPrivacy(privacy)
+        .optMaxRelativeChange(maxRelativeChange);
   }
 
   /**
@@ -148,8 +157,18 @@ public record FederationSettings(
     private AggregationMethod aggregation = AggregationMethod.weightedMean();
     private Optional<SecureAggregationSettings> secureAggregation = Optional.empty();
     private Optional<PrivacySettings> privacy = Optional.empty();
+    private double maxRelativeChange = 1.0;
 
     private Builder() {}
+
+    /**
+     * The largest change of the prior one round may make, relative to its norm (default 1: no
+     * healthy meta-step comes near it; infinity turns the guard off).
+     */
+    public Builder optMaxRelativeChange(double ratio) {
+      this.maxRelativeChange = ratio;
+      return this;
+    }
 
     /** When rounds open and commit (required). */
     public Builder setPolicy(RoundPolicy policy) {
@@ -247,7 +266,21 @@ public record FederationSettings(
 
     public FederationSettings build() {
       return new FederationSettings(
-          policy, tasksPerNode, tasks, inner, tau, scheduleRounds, warmupRounds, seed, targetRounds, normBound, acceptedEncodings, aggregation, secureAggregation, privacy);
+          policy,
+          tasksPerNode,
+          tasks,
+          inner,
+          tau,
+          scheduleRounds,
+          warmupRounds,
+          seed,
+          targetRounds,
+          normBound,
+          acceptedEncodings,
+          aggregation,
+          secureAggregation,
+          privacy,
+          maxRelativeChange);
     }
   }
 
