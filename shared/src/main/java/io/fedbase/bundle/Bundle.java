@@ -112,6 +112,11 @@ public final class Bundle {
     return wrap(layout, out);
   }
 
+  /** L2 norm of every value, weights and logits together. */
+  public double norm() {
+    return Math.hypot(norm(false), norm(true));
+  }
+
   /** L2 norm of the weight part ({@code logits == false}) or of the logit part. */
   public double norm(boolean logits) {
     double sum = 0;

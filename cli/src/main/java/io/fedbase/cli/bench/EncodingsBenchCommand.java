@@ -102,16 +102,10 @@ public final class EncodingsBenchCommand implements Callable<Integer> {
 
   /** ‖a − b‖ / ‖b‖ over every value: how far rounding moved the prior from the reference one. */
   private static double relativeDistance(Bundle a, Bundle b) {
-    float[] x = a.toArray();
-    float[] y = b.toArray();
-    double diff = 0;
-    double norm = 0;
-    for (int i = 0; i < x.length; i++) {
-      diff += (double) (x[i] - y[i]) * (x[i] - y[i]);
-      norm += (double) y[i] * y[i];
-    }
-    return norm == 0 ? 0 : Math.sqrt(diff / norm);
+    double norm = b.norm();
+    return norm == 0 ? 0 : a.minus(b).norm() / norm;
   }
+
 
   private static String table(List<DeltaEncoding> encodings, BundleLayout layout, HeldOutComparison.Result r) {
     StringBuilder sb = new StringBuilder("| encoding | bytes per upload | vs " + encodings.get(0) + " |\n|---|---|---|\n");

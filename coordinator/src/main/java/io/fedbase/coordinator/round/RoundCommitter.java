@@ -72,10 +72,11 @@ final class RoundCommitter {
     if (bad != null) {
       return new Result.Failed("the meta-update made " + bad + " non-finite; the prior is unchanged");
     }
+    SearchHealth health = SearchHealth.of(spec, prior, next, round.aggregate.logitDeltas());
     // a private round is already bounded (every upload clipped to the bounds its noise is calibrated
     // to), and that noise may rightly move a small prior far: the guard is for rounds in the clear
-    double change = distance(prior, next);
-    double scale = Math.max(norm(prior), Double.MIN_NORMAL);
+    double change = Math.hypot(health.weightUpdateNorm(), health.logitUpdateNorm());
+    double scale = Math.max(prior.norm(), Double.MIN_NORMAL);
     if (delta.privacy() == null && change > settings.maxRelativeChange() * scale) {
       return new Result.Failed(
           String.format(
@@ -83,7 +84,6 @@ final class RoundCommitter {
               "the meta-update would move the prior by %.4g, %.4g times its norm (at most %.4g): an outlier or an attack; the prior is unchanged",
               change, change / scale, settings.maxRelativeChange()));
     }
-    SearchHealth health = SearchHealth.of(spec, prior, next, round.aggregate.logitDeltas());
     Map<String, String> metadata = new TreeMap<>();
     metadata.put("optimizer", optimizer.toString());
     metadata.put("aggregation", delta.method());
@@ -133,25 +133,6 @@ final class RoundCommitter {
         String.format("%.3f", outcome.queryAccuracy()),
         String.format("%.1f", seconds));
     return new Result.Committed(next, outcome);
-  }
-
-  private static double norm(Bundle b) {
-    double sum = 0;
-    for (float v : b.toArray()) {
-      sum += (double) v * v;
-    }
-    return Math.sqrt(sum);
-  }
-
-  private static double distance(Bundle a, Bundle b) {
-    float[] x = a.toArray();
-    float[] y = b.toArray();
-    double sum = 0;
-    for (int i = 0; i < x.length; i++) {
-      double d = (double) y[i] - x[i];
-      sum += d * d;
-    }
-    return Math.sqrt(sum);
   }
 
   private static long fileSize(Path file) {
