@@ -252,27 +252,31 @@ final class FederationFixture implements AutoCloseable {
     }
   }
 
+  /** Opens an upload whose receipt (or error status) completes {@code result}; the chunks are the caller's to send. */
+  StreamObserver<UpdateChunk> openUpload(CompletableFuture<UpdateReceipt> result) {
+    return async.submitUpdate(
+        new StreamObserver<>() {
+          @Override
+          public void onNext(UpdateReceipt r) {
+            result.complete(r);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            result.completeExceptionally(t);
+          }
+
+          @Override
+          public void onCompleted() {
+            // the receipt came first
+          }
+        });
+  }
+
   /** Sends raw chunks and waits for the receipt (or the error status). */
   UpdateReceipt send(List<UpdateChunk> chunks) throws Exception {
     CompletableFuture<UpdateReceipt> result = new CompletableFuture<>();
-    StreamObserver<UpdateChunk> requests =
-        async.submitUpdate(
-            new StreamObserver<>() {
-              @Override
-              public void onNext(UpdateReceipt r) {
-                result.complete(r);
-              }
-
-              @Override
-              public void onError(Throwable t) {
-                result.completeExceptionally(t);
-              }
-
-              @Override
-              public void onCompleted() {
-                // the receipt came first
-              }
-            });
+    StreamObserver<UpdateChunk> requests = openUpload(result);
     for (UpdateChunk c : chunks) {
       requests.onNext(c);
     }

@@ -60,27 +60,12 @@ class HeldUploadTest {
 
   /** Opens an upload, sends its header and first chunk, and then nothing; completes with how the call ended. */
   private static CompletableFuture<Throwable> holdAnUpload(FederationFixture f, FederationFixture.Node node, RoundAssignment a) {
-    CompletableFuture<Throwable> ended = new CompletableFuture<>();
-    StreamObserver<UpdateChunk> requests =
-        f.async.submitUpdate(
-            new StreamObserver<>() {
-              @Override
-              public void onNext(UpdateReceipt r) {
-                ended.complete(null);
-              }
-
-              @Override
-              public void onError(Throwable t) {
-                ended.complete(t);
-              }
-
-              @Override
-              public void onCompleted() {}
-            });
+    CompletableFuture<UpdateReceipt> receipt = new CompletableFuture<>();
+    StreamObserver<UpdateChunk> requests = f.openUpload(receipt);
     List<UpdateChunk> chunks = FederationFixture.chunks(node.header(a, 2).build(), FederationFixture.bytesOf(FederationFixture.randomDelta(1, 0.01f)), null);
     requests.onNext(chunks.get(0));
     requests.onNext(chunks.get(1));
-    return ended;
+    return receipt.handle((r, error) -> error);
   }
 
   @Test
