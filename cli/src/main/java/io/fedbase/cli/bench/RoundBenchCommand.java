@@ -193,14 +193,17 @@ public final class RoundBenchCommand implements Callable<Integer> {
       }
       double[] o = overheadMs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
       double[] t = roundMs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+      double roundMedian = BenchStats.median(t);
+      double overheadMedian = BenchStats.median(o);
+      double overheadP95 = BenchStats.quantile(o, 0.95);
       JsonObject json = new JsonObject();
       json.addProperty("benchmark", "round");
       json.addProperty("nodes", nodes);
       json.addProperty("rounds", rounds);
       json.addProperty("delta_kib", layout.totalSize() * Float.BYTES / 1024.0);
-      json.addProperty("round_ms_median", t[t.length / 2]);
-      json.addProperty("overhead_ms_median", o[o.length / 2]);
-      json.addProperty("overhead_ms_p95", o[(int) Math.min(o.length - 1, Math.ceil(o.length * 0.95) - 1)]);
+      json.addProperty("round_ms_median", roundMedian);
+      json.addProperty("overhead_ms_median", overheadMedian);
+      json.addProperty("overhead_ms_p95", overheadP95);
       json.addProperty("coordinator_peak_rss_mib", peakKib[0] / 1024.0);
       json.addProperty("coordinator_build", coordinatorJar == null ? "this build" : coordinatorJar.toString());
       json.addProperty("profile", profile);
@@ -209,7 +212,7 @@ public final class RoundBenchCommand implements Callable<Integer> {
       System.out.printf(
           Locale.ROOT,
           "%d simulated nodes, %d rounds of %.0f KiB deltas: round %.0f ms median; coordinator overhead %.0f ms median, %.0f ms p95; coordinator RSS %s MiB by round, peak %.0f MiB%n",
-          nodes, rounds, layout.totalSize() * Float.BYTES / 1024.0, t[t.length / 2], o[o.length / 2], o[(int) Math.min(o.length - 1, Math.ceil(o.length * 0.95) - 1)],
+          nodes, rounds, layout.totalSize() * Float.BYTES / 1024.0, roundMedian, overheadMedian, overheadP95,
           Arrays.toString(new java.util.TreeMap<>(rssAfter).values().stream().mapToLong(v -> v / 1024).toArray()), peakKib[0] / 1024.0);
       System.out.println(probe.describe());
       report.finish(json, null, null);
