@@ -86,6 +86,15 @@ public final class FederationOptions {
               + " further fails and the prior stays (default: ${DEFAULT-VALUE}; Infinity turns the guard off).")
   public double maxPriorChange;
 
+  @Option(
+      names = "--outlier-ratio",
+      defaultValue = "10",
+      description =
+          "Refuse an upload whose L2 norm is more than this many times the median of the uploads merged in the last 5 rounds"
+              + " (before any: more than the round may move the prior); not for secure or private rounds"
+              + " (default: ${DEFAULT-VALUE}; Infinity turns the guard off).")
+  public double outlierRatio;
+
   @Mixin public SecureAggregationOptions secure;
   @Mixin public PrivacyOptions privacy;
 
@@ -119,6 +128,7 @@ public final class FederationOptions {
         .optSecureAggregation(secure.settings())
         .optPrivacy(privacy.settings())
         .optMaxRelativeChange(maxPriorChange)
+        .optOutlierRatio(outlierRatio)
         .build();
   }
 

@@ -19,6 +19,7 @@ public final class SettingFlags {
           Map.entry("acceptedEncodings", "--accept-encodings"),
           Map.entry("aggregation", "--aggregation"),
           Map.entry("maxRelativeChange", "--max-prior-change"),
+          Map.entry("outlierRatio", "--outlier-ratio"),
           Map.entry("policy.minNodes", "--min-nodes"),
           Map.entry("policy.quorum", "--quorum"),
           Map.entry("policy.deadline", "--round-deadline"),

@@ -36,6 +36,8 @@ import java.util.Set;
  *     prior's L2 norm; a round that would move it further fails and the prior stays (a guard
  *     against outliers and attacks that stay finite; private rounds, whose uploads are always
  *     clipped, are exempt, since their calibrated noise may rightly move a small prior far)
+ * @param outlierRatio an upload in the clear whose L2 norm is more than this many times the median
+ *     of the uploads merged in the recent rounds is refused (infinity: no such guard)
  */
 public record FederationSettings(
     RoundPolicy policy,
@@ -52,11 +54,15 @@ public record FederationSettings(
     AggregationMethod aggregation,
     Optional<SecureAggregationSettings> secureAggregation,
     Optional<PrivacySettings> privacy,
-    double maxRelativeChange) {
+    double maxRelativeChange,
+    double outlierRatio) {
 
   public FederationSettings {
     if (!(maxRelativeChange > 0)) {
       throw new InvalidSettingException("maxRelativeChange", "must be positive, got " + maxRelativeChange);
+    }
+    if (!(outlierRatio > 1)) {
+      throw new InvalidSettingException("outlierRatio", "must be more than 1 (Infinity turns the guard off), got " + outlierRatio);
     }
     if (policy == null) {
       throw new InvalidSettingException("policy", "must be set");
@@ -135,7 +141,8 @@ public record FederationSettings(
         .optAggregation(aggregation)
         .optSecureAggregation(secureAggregation)
         .optPrivacy(privacy)
-        .optMaxRelativeChange(maxRelativeChange);
+        .optMaxRelativeChange(maxRelativeChange)
+        .optOutlierRatio(outlierRatio);
   }
 
   /**
@@ -158,8 +165,18 @@ public record FederationSettings(
     private Optional<SecureAggregationSettings> secureAggregation = Optional.empty();
     private Optional<PrivacySettings> privacy = Optional.empty();
     private double maxRelativeChange = 1.0;
+    private double outlierRatio = 10.0;
 
     private Builder() {}
+
+    /**
+     * How many times the recent uploads' median norm an upload may have (default 10: honest deltas
+     * of one federation lie within a small factor of each other; infinity turns the guard off).
+     */
+    public Builder optOutlierRatio(double ratio) {
+      this.outlierRatio = ratio;
+      return this;
+    }
 
     /**
      * The largest change of the prior one round may make, relative to its norm (default 1: no
@@ -280,7 +297,8 @@ public record FederationSettings(
           aggregation,
           secureAggregation,
           privacy,
-          maxRelativeChange);
+          maxRelativeChange,
+          outlierRatio);
     }
   }
 

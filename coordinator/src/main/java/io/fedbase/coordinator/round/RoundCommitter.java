@@ -54,9 +54,11 @@ final class RoundCommitter {
   /** Commits {@code round} on top of {@code prior} (version {@code version}), {@code seconds} after it opened. */
   Result commit(OpenRound round, Bundle prior, long version, double seconds) {
     long stepStart = System.nanoTime();
+    RoundStrategy.RoundResult result;
     RoundStrategy.Aggregate aggregate;
     try {
-      aggregate = strategy.aggregate(new RoundStrategy.RoundResult(round.number, round.aggregate, round.assignments.size()));
+      result = new RoundStrategy.RoundResult(round.number, round.aggregate, round.assignments.size(), round.uploads);
+      aggregate = strategy.aggregate(result);
     } catch (IOException e) {
       LOG.error("round {}: cannot compute the round's aggregate, the prior is unchanged", round.number, e);
       return new Result.Failed("cannot compute the round's aggregate: " + e.getMessage());
@@ -103,7 +105,7 @@ final class RoundCommitter {
       LOG.error("round {}: cannot write the checkpoint, the prior is unchanged", round.number, e);
       return new Result.Failed("checkpoint write failed: " + e.getMessage());
     }
-    strategy.committed(delta);
+    strategy.committed(result, delta);
     events.searchHealth(health);
     if (report != null) {
       events.privacy(report);

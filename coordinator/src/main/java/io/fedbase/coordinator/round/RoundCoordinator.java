@@ -543,7 +543,7 @@ public final class RoundCoordinator implements AutoCloseable {
     }
     long number = lastRound + 1;
     Instant deadline = clock.instant().plus(settings.policy().deadline());
-    RoundPlan plan = strategy.configure(new RoundSetup(settings, number, version, deadline, participants));
+    RoundPlan plan = strategy.configure(new RoundSetup(settings, number, version, prior.norm(), deadline, participants));
     current = new OpenRound(number, version, deadline, plan.assignments(), plan.protocol(), plan.aggregator(), clock.instant());
     phase = RoundPhase.COLLECTING;
     LOG.info("round={} phase=collecting version={} participants={} deadline={}", number, version, participants.size(), deadline);

@@ -11,9 +11,9 @@ import java.util.Optional;
 
 /**
  * What a strategy configures a round from: the federation's settings, the round's number, the
- * prior version its participants adapt, its deadline and the participants the strategy drew.
+ * prior version its participants adapt (and its L2 norm, a yardstick for uploads), its deadline and the participants the strategy drew.
  */
-public record RoundSetup(FederationSettings settings, long round, long priorVersion, Instant deadline, List<String> participants) {
+public record RoundSetup(FederationSettings settings, long round, long priorVersion, double priorNorm, Instant deadline, List<String> participants) {
 
   public RoundSetup {
     participants = List.copyOf(participants);

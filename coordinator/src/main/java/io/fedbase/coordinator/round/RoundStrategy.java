@@ -6,6 +6,7 @@ import io.fedbase.coordinator.aggregate.StagedUpdate;
 import io.fedbase.coordinator.aggregate.UpdateRejectedException;
 import io.fedbase.coordinator.privacy.PrivacyReport;
 import io.fedbase.coordinator.store.CheckpointStore;
+import io.fedbase.coordinator.store.CommitManifest;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -55,8 +56,8 @@ public interface RoundStrategy {
    */
   Aggregate aggregate(RoundResult result) throws IOException;
 
-  /** {@code aggregate} was committed as a new prior version. */
-  default void committed(Aggregate.Delta aggregate) {}
+  /** {@code aggregate}, the outcome of {@code result}, was committed as a new prior version. */
+  default void committed(RoundResult result, Aggregate.Delta aggregate) {}
 
   /**
    * Restores what the strategy accounts across rounds (a privacy ledger) when the coordinator
@@ -78,8 +79,13 @@ public interface RoundStrategy {
    * @param round the round's number
    * @param aggregator what its uploads were merged into
    * @param selected how many nodes were assigned work
+   * @param uploads the uploads merged, as the manifest records them
    */
-  record RoundResult(long round, RoundAggregator aggregator, int selected) {}
+  record RoundResult(long round, RoundAggregator aggregator, int selected, List<CommitManifest.Upload> uploads) {
+    public RoundResult {
+      uploads = List.copyOf(uploads);
+    }
+  }
 
   /** What {@link #aggregate} decided. */
   sealed interface Aggregate {

@@ -134,9 +134,9 @@ public final class PrivateStrategy implements RoundStrategy {
   }
 
   @Override
-  public void committed(Aggregate.Delta aggregate) {
+  public void committed(RoundResult result, Aggregate.Delta aggregate) {
     report = aggregate.privacy();
-    inner.committed(aggregate);
+    inner.committed(result, aggregate);
   }
 
   /** The privacy spent so far, from the newest manifest: a restart must not forget a round's cost. */

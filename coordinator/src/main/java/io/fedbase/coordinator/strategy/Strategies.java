@@ -12,7 +12,8 @@ public final class Strategies {
 
   /**
    * Secure or plain aggregation (a private federation takes every upload alike, so its plain rule
-   * is the unweighted mean), inside differential privacy when it is on.
+   * is the unweighted mean), inside differential privacy when it is on; uploads in the clear pass
+   * the {@link OutlierGuard} unless it is turned off.
    */
   public static RoundStrategy of(FederationSettings settings, BundleLayout layout) {
     RoundStrategy base =
@@ -23,6 +24,10 @@ public final class Strategies {
                 settings.privacy().isPresent() ? AggregationMethod.unweightedMean() : settings.aggregation(),
                 settings.normBound(),
                 settings.acceptedEncodings());
-    return settings.privacy().<RoundStrategy>map(dp -> new PrivateStrategy(base, dp)).orElse(base);
+    if (settings.privacy().isPresent()) {
+      return new PrivateStrategy(base, settings.privacy().get());
+    }
+    boolean inTheClear = settings.secureAggregation().isEmpty();
+    return inTheClear && Double.isFinite(settings.outlierRatio()) ? new OutlierGuard(base, settings.outlierRatio(), settings.maxRelativeChange()) : base;
   }
 }

@@ -28,7 +28,7 @@ class UploadAdmissionTest {
   private final OpenRound round = openRound();
 
   private static OpenRound openRound() {
-    RoundSetup setup = new RoundSetup(RoundEngineFixture.settings(2), 4, 3, OPENED.plus(Duration.ofMinutes(1)), List.of("a", "b"));
+    RoundSetup setup = new RoundSetup(RoundEngineFixture.settings(2), 4, 3, 1.0, OPENED.plus(Duration.ofMinutes(1)), List.of("a", "b"));
     Map<String, Assignment> assignments = setup.assignments(Optional.empty(), Optional.empty());
     PlainProtocol protocol =
         new PlainProtocol(RoundEngineFixture.LAYOUT, Set.of(DeltaEncoding.FLOAT32), setup.participants(), AggregationMethod.weightedMean().open(RoundEngineFixture.LAYOUT));
