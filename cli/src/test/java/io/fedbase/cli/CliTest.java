@@ -55,7 +55,8 @@ class CliTest {
             List.of("ca", "list"),
             List.of("admin"),
             List.of("admin", "pause"),
-            List.of("admin", "remove-node"))) {
+            List.of("admin", "remove-node"),
+            List.of("admin", "rollback"))) {
       String[] args = new java.util.ArrayList<>(cmd) {{ add("--help"); }}.toArray(String[]::new);
       CliRun r = run(args);
       assertEquals(0, r.exit(), String.join(" ", args));
@@ -294,6 +295,9 @@ class CliTest {
       assertEquals(1, again.exit());
       assertTrue(again.err().contains("is not removed"), again.err());
       assertTrue(run("admin", "resume", "--insecure", "--coordinator", target).out().contains("rounds running"));
+      CliRun rollback = run("admin", "rollback", "--insecure", "--coordinator", target, "--to-version", "0", "--reason", "bad round");
+      assertEquals(1, rollback.exit(), "nothing is older than version 0");
+      assertTrue(rollback.err().contains("is not older than the current version 0"), rollback.err());
 
       CliRun info = run("prior", "info", fetched.toString());
       assertEquals(0, info.exit(), info.err());

@@ -11,6 +11,9 @@ public interface MetaOptimizer {
   /** The new prior after round {@code round} of {@code totalRounds}, given the mean delta. */
   Bundle step(Bundle prior, Bundle meanDelta, int round, int totalRounds);
 
+  /** Forgets what it carried from round to round (momentum): the prior was replaced by an operator. */
+  default void reset() {}
+
   /** The step sizes used at a round, for logs: {weights, logits}. */
   double[] stepSizes(int round, int totalRounds);
 }

@@ -21,9 +21,14 @@ public final class ServerMomentumUpdate implements MetaOptimizer {
   }
 
   @Override
-  public Bundle step(Bundle prior, Bundle meanDelta, int round, int totalRounds) {
+  public synchronized Bundle step(Bundle prior, Bundle meanDelta, int round, int totalRounds) {
     velocity = velocity == null ? meanDelta : velocity.scaled(momentum).plusScaled(meanDelta, 1f);
     return steps.step(prior, velocity, round, totalRounds);
+  }
+
+  @Override
+  public synchronized void reset() {
+    velocity = null;
   }
 
   @Override

@@ -8,6 +8,8 @@ import io.fedbase.proto.v1.PauseRoundsRequest;
 import io.fedbase.proto.v1.ReadmitNodeRequest;
 import io.fedbase.proto.v1.RemoveNodeRequest;
 import io.fedbase.proto.v1.ResumeRoundsRequest;
+import io.fedbase.proto.v1.RollbackPriorRequest;
+import io.fedbase.proto.v1.RollbackPriorResponse;
 import io.grpc.ManagedChannel;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -21,8 +23,14 @@ import picocli.CommandLine;
 @Command(
     name = "admin",
     mixinStandardHelpOptions = true,
-    description = "Operator calls on a running coordinator: pause, resume, remove-node, readmit-node.",
-    subcommands = {AdminCommand.Pause.class, AdminCommand.Resume.class, AdminCommand.RemoveNode.class, AdminCommand.ReadmitNode.class})
+    description = "Operator calls on a running coordinator: pause, resume, remove-node, readmit-node, rollback.",
+    subcommands = {
+      AdminCommand.Pause.class,
+      AdminCommand.Resume.class,
+      AdminCommand.RemoveNode.class,
+      AdminCommand.ReadmitNode.class,
+      AdminCommand.Rollback.class
+    })
 public final class AdminCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -40,13 +48,19 @@ public final class AdminCommand implements Runnable {
     @Mixin ClientTlsOptions tls;
 
     Integer call(Function<AdminGrpc.AdminBlockingStub, AdminState> call) throws Exception {
+      AdminState state = answer(call);
+      System.out.println(
+          (state.getPaused() ? "rounds paused" + (state.getPauseReason().isEmpty() ? "" : " (" + state.getPauseReason() + ")") : "rounds running")
+              + "; removed nodes: " + (state.getRemovedNodesCount() == 0 ? "none" : String.join(", ", state.getRemovedNodesList())));
+      return 0;
+    }
+
+    /** The coordinator's answer to {@code call}, over a channel opened for it. */
+    <T> T answer(Function<AdminGrpc.AdminBlockingStub, T> call) throws Exception {
       ManagedChannel channel = CoordinatorChannels.open(coordinator, tls);
       try {
-        AdminState state = call.apply(AdminGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS));
-        System.out.println(
-            (state.getPaused() ? "rounds paused" + (state.getPauseReason().isEmpty() ? "" : " (" + state.getPauseReason() + ")") : "rounds running")
-                + "; removed nodes: " + (state.getRemovedNodesCount() == 0 ? "none" : String.join(", ", state.getRemovedNodesList())));
-        return 0;
+        // a rollback may wait for a committing round and writes a whole prior
+        return call.apply(AdminGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.MINUTES));
       } finally {
         CoordinatorChannels.close(channel);
       }
@@ -108,6 +122,34 @@ public final class AdminCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       return target.call(s -> s.readmitNode(ReadmitNodeRequest.newBuilder().setNodeId(nodeId).build()));
+    }
+  }
+
+  @Command(
+      name = "rollback",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Make an earlier prior version current again, as a new version recorded as a rollback.",
+        "A round that is collecting is abandoned; the privacy already spent stays spent."
+      })
+  static final class Rollback implements Callable<Integer> {
+    @Mixin Target target;
+
+    @Option(names = "--to-version", required = true, description = "The committed version whose parameters become current again.")
+    long toVersion;
+
+    @Option(names = "--reason", defaultValue = "", description = "Why, for the log and the new version's manifest.")
+    String reason;
+
+    @Override
+    public Integer call() throws Exception {
+      if (toVersion < 0) {
+        throw new CommandLine.ParameterException(new CommandLine(this), "--to-version must be a version number (0 or more), got " + toVersion);
+      }
+      RollbackPriorResponse r = target.answer(s -> s.rollbackPrior(RollbackPriorRequest.newBuilder().setToVersion(toVersion).setReason(reason).build()));
+      System.out.println(
+          "version " + r.getVersion() + " is current and has the parameters of version " + r.getRestoredVersion() + " (sha256 " + r.getSha256() + ")");
+      return 0;
     }
   }
 }

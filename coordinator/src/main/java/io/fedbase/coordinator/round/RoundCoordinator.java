@@ -80,6 +80,17 @@ public final class RoundCoordinator implements AutoCloseable {
   private OpenRound current;
   private ScheduledFuture<?> keepAlive;
   private volatile boolean started;
+  /** An operator's rollback, waiting for the round in progress to end or being written. */
+  private PendingRollback rollback;
+
+  /** A rollback asked for and the caller waiting for it. */
+  private record PendingRollback(long toVersion, String reason, CompletableFuture<RolledBack> done) {}
+
+  /**
+   * What a rollback made: the new current version, whose parameters are those of {@code restored},
+   * and its file's SHA-256.
+   */
+  public record RolledBack(long version, long restored, String sha256) {}
 
   /**
    * Builds a coordinator that runs its rounds with {@code strategy}; call {@link #start(Bundle)}
@@ -733,6 +744,10 @@ public final class RoundCoordinator implements AutoCloseable {
     events.closed(outcome, round.assignments.size());
     current = null;
     lastRound = round.number;
+    if (rollback != null) {
+      writeRollback();
+      return;
+    }
     if (settings.targetRounds() > 0 && version >= settings.targetRounds()) {
       stop("committed " + version + " rounds (--rounds " + settings.targetRounds() + ")", true);
       return;
@@ -741,6 +756,78 @@ public final class RoundCoordinator implements AutoCloseable {
     LOG.info("round={} phase=waiting version={} connected={} min_nodes={}", lastRound + 1, version, members.connectedCount(), settings.policy().minNodes());
     events.phase(lastRound + 1, phase, version);
     maybeOpenRound();
+  }
+
+  /**
+   * Makes committed version {@code toVersion} current again, as a new version with its parameters
+   * (versions only grow, so a node's cache is never wrong). A collecting round is abandoned first,
+   * a committing one finishes first; no round opens until the rollback is on disk. The meta-optimiser's
+   * momentum is dropped; the privacy spent stays spent.
+   *
+   * @throws IllegalArgumentException if {@code toVersion} is not older than the current version
+   * @throws java.util.NoSuchElementException if no prior file of {@code toVersion} is kept
+   * @throws IllegalStateException if another rollback is under way or the coordinator is stopping
+   */
+  public synchronized CompletableFuture<RolledBack> rollback(long toVersion, String reason) {
+    if (toVersion < 0 || toVersion >= version) {
+      throw new IllegalArgumentException("version " + Long.toUnsignedString(toVersion) + " is not older than the current version " + version);
+    }
+    if (!Files.exists(store.priorFile(toVersion))) {
+      throw new java.util.NoSuchElementException("prior version " + toVersion + " is not kept in the state directory");
+    }
+    if (rollback != null) {
+      throw new IllegalStateException("a rollback to version " + rollback.toVersion() + " is already under way");
+    }
+    if (phase == RoundPhase.STOPPED) {
+      throw new IllegalStateException("the coordinator is stopping");
+    }
+    rollback = new PendingRollback(toVersion, reason, new CompletableFuture<>());
+    LOG.warn("operator: rolling the prior back to version {} ({})", toVersion, reason.isEmpty() ? "no reason given" : reason);
+    if (phase == RoundPhase.COLLECTING && current != null) {
+      failRound(current, "the operator rolled the prior back to version " + toVersion);
+    } else if (phase == RoundPhase.WAITING) {
+      writeRollback();
+    }
+    // COMMITTING: the round's end starts it
+    return rollback.done();
+  }
+
+  /** Writes the pending rollback off the engine's lock, then moves the engine on. */
+  private void writeRollback() {
+    PendingRollback request = rollback;
+    long from = version;
+    long round = lastRound;
+    phase = RoundPhase.COMMITTING;
+    events.phase(round + 1, phase, version);
+    scheduler.execute(
+        () -> {
+          CheckpointStore.Rollback written = null;
+          IOException failure = null;
+          try {
+            written = store.rollback(from, from + 1, round, request.toVersion(), spec, request.reason());
+          } catch (IOException e) {
+            failure = e;
+          }
+          synchronized (this) {
+            rollback = null;
+            if (written != null) {
+              prior = written.checkpoint().prior();
+              version = written.checkpoint().version();
+              optimizer.reset();
+              LOG.warn("operator: version {} has the parameters of version {} ({})", version, request.toVersion(), request.reason());
+              request.done().complete(new RolledBack(version, request.toVersion(), written.sha256()));
+            } else {
+              LOG.error("operator: cannot roll back to version {}; the prior stays at version {}", request.toVersion(), from, failure);
+              request.done().completeExceptionally(failure);
+            }
+            if (phase == RoundPhase.STOPPED) {
+              return;
+            }
+            phase = RoundPhase.WAITING;
+            events.phase(lastRound + 1, phase, version);
+            maybeOpenRound();
+          }
+        });
   }
 
   /** The outcome of a failed round, recorded in the state file (off the engine's lock). */
@@ -810,6 +897,9 @@ public final class RoundCoordinator implements AutoCloseable {
     }
     if (phase != RoundPhase.STOPPED) {
       stop("shutting down", false);
+    }
+    if (rollback != null && phase != RoundPhase.COMMITTING) {
+      rollback.done().completeExceptionally(new IllegalStateException("the coordinator shut down before the rollback"));
     }
     if (current != null && !current.concluding) {
       current.aggregate.close();

@@ -8,6 +8,7 @@ import io.fedbase.bundle.AtomicFiles;
 import io.fedbase.bundle.BundleFiles;
 import io.fedbase.bundle.BundleLayout;
 import io.fedbase.bundle.StoredBundle;
+import io.fedbase.coordinator.privacy.PrivacyReport;
 import io.fedbase.space.Digests;
 import io.fedbase.space.SupernetSpec;
 import java.io.IOException;
@@ -80,11 +81,39 @@ public final class CheckpointStore {
       CommitManifest manifest =
           new CommitManifest(
               checkpoint.version(), draft.round(), draft.baseVersion(), baseSha, sha, draft.aggregation(), draft.metaOptimizer(), draft.scheduleIndex(),
-              draft.scheduleRounds(), draft.uploads(), draft.privacy(), java.time.Instant.now().toString());
+              draft.scheduleRounds(), draft.uploads(), draft.privacy(), java.time.Instant.now().toString(), null, null);
       AtomicFiles.writeString(manifestFile(checkpoint.version()), GSON.toJson(manifest) + "\n");
     }
     writeState(checkpoint.version(), checkpoint.lastRound(), sha);
   }
+
+  /**
+   * Makes version {@code restored}'s parameters current again as version {@code version} (newer
+   * than {@code current}), durably and in the same order as a commit: the prior, a manifest that
+   * records the rollback (and carries the privacy spent so far, which a rollback does not undo),
+   * then the state. Returns the new checkpoint and its file's SHA-256.
+   *
+   * @throws IOException if {@code restored}'s file is missing or damaged; nothing is written then
+   */
+  public Rollback rollback(long current, long version, long lastRound, long restored, SupernetSpec spec, String reason) throws IOException {
+    StoredBundle old = BundleFiles.read(priorFile(restored), layout);
+    Map<String, String> meta = new java.util.TreeMap<>(old.metadata());
+    meta.put("version", Long.toString(version));
+    meta.put("round", Long.toString(lastRound));
+    meta.put("rolled_back_to", Long.toString(restored));
+    String baseSha = fileSha(current);
+    PrivacyReport spent = readManifest(current).map(CommitManifest::privacy).orElse(null);
+    String sha = BundleFiles.write(priorFile(version), StoredBundle.parameters(old.bundle(), spec, meta));
+    CommitManifest manifest =
+        new CommitManifest(
+            version, lastRound, current, baseSha, sha, CommitManifest.ROLLBACK, "", 0, 0, List.of(), spent, java.time.Instant.now().toString(), restored, reason);
+    AtomicFiles.writeString(manifestFile(version), GSON.toJson(manifest) + "\n");
+    writeState(version, lastRound, sha);
+    return new Rollback(new Checkpoint(version, lastRound, old.bundle()), sha);
+  }
+
+  /** A rollback's new checkpoint and the SHA-256 of its file. */
+  public record Rollback(Checkpoint checkpoint, String sha256) {}
 
   /**
    * The whole-file SHA-256 of a committed version (what an auditor's {@code sha256sum} prints):

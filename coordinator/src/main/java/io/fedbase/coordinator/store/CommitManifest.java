@@ -8,7 +8,8 @@ import java.util.List;
  * was computed from and that file's SHA-256, every accepted upload (node, payload SHA-256, task
  * weight, norms and any clipping), the aggregation rule, the meta-optimiser and its schedule
  * position, and the SHA-256 of the resulting file; for a private federation, what the version cost
- * in privacy (null otherwise). With the uploads' payloads, anyone can replay the meta-update and
+ * in privacy (null otherwise). A version an operator made by rolling back names the version whose
+ * parameters it restores and why, and merges no uploads. With the uploads' payloads, anyone can replay the meta-update and
  * compare hashes (not in central DP mode: the coordinator's noise is deliberately not recorded).
  */
 public record CommitManifest(
@@ -23,7 +24,12 @@ public record CommitManifest(
     int scheduleRounds,
     List<Upload> uploads,
     PrivacyReport privacy,
-    String committedAt) {
+    String committedAt,
+    Long rolledBackTo,
+    String rollbackReason) {
+
+  /** The aggregation a rollback's manifest names. */
+  public static final String ROLLBACK = "rollback";
 
   /** One accepted upload as merged: its weight is {@code tasks}, each part scaled as recorded. */
   public record Upload(String node, String sha256, int tasks, double weightNorm, double logitNorm, float weightScale, float logitScale) {}
