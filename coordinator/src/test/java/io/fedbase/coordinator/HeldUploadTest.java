@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fedbase.coordinator.aggregate.NormBound;
 import io.fedbase.coordinator.transport.TransportLimits;
+import io.fedbase.proto.v1.AdminGrpc;
+import io.fedbase.proto.v1.RemoveNodeRequest;
 import io.fedbase.proto.v1.RoundAssignment;
 import io.fedbase.proto.v1.UpdateChunk;
 import io.fedbase.proto.v1.UpdateReceipt;
@@ -114,6 +116,26 @@ class HeldUploadTest {
       RoundAssignment next = honest.nextAssignment();
       assertEquals(2, next.getRound());
       assertTrue(submit(honest, next).getAcceptedInRound() >= 1);
+    }
+  }
+
+  @Test
+  void removingANodeCutsItsUploadOffAtOnceAndItsPermitGoesToTheNext() throws Exception {
+    try (ManualTime time = new ManualTime();
+        FederationFixture f = fixture(time, Duration.ofHours(1))) {
+      FederationFixture.Node holder = f.new Node("holder");
+      FederationFixture.Node honest = f.new Node("honest");
+      CompletableFuture<Throwable> cut = holdAnUpload(f, holder, holder.nextAssignment());
+      RoundAssignment fair = honest.nextAssignment();
+      Eventually.until("the held upload's first chunk staged", Duration.ofSeconds(20), () -> stagedBytesOf("holder") > 0);
+      CompletableFuture<UpdateReceipt> queued = CompletableFuture.supplyAsync(() -> submit(honest, fair));
+
+      // no time passes: neither the idle timeout nor the round's deadline can be what ends it
+      AdminGrpc.newBlockingStub(f.channel).removeNode(RemoveNodeRequest.newBuilder().setNodeId("holder").setReason("holds uploads").build());
+      Throwable error = cut.get(20, TimeUnit.SECONDS);
+      assertEquals(Optional.of(Refusal.REMOVED), Refusal.of(error), String.valueOf(error));
+      assertEquals(1, queued.get(20, TimeUnit.SECONDS).getAcceptedInRound(), "the honest upload got the permit and was merged");
+      assertEquals(0, stagedFilesOf("holder"), "the cut-off upload's staging file is gone");
     }
   }
 

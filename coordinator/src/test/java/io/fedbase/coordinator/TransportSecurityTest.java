@@ -300,6 +300,24 @@ class TransportSecurityTest {
             .committed());
   }
 
+  @Test
+  void aRevocationEndsTheNodesUploadInFlight() throws Exception {
+    FederationFixture.Node a = fixture.new Node("node-a");
+    io.fedbase.proto.v1.RoundAssignment assignment = a.nextAssignment();
+    CompletableFuture<io.fedbase.proto.v1.UpdateReceipt> receipt = new CompletableFuture<>();
+    StreamObserver<io.fedbase.proto.v1.UpdateChunk> upload = fixture.openUpload(receipt);
+    List<io.fedbase.proto.v1.UpdateChunk> chunks =
+        FederationFixture.chunks(a.header(assignment, 2).build(), FederationFixture.bytesOf(FederationFixture.randomDelta(1, 0.01f)), null);
+    upload.onNext(chunks.get(0));
+    upload.onNext(chunks.get(1));
+    ca.revoke("node-a");
+    // cut off by the revocation, not by its 30 s idle timeout or the round's deadline
+    java.util.concurrent.ExecutionException cut =
+        assertThrows(java.util.concurrent.ExecutionException.class, () -> receipt.get(20, TimeUnit.SECONDS));
+    assertEquals(java.util.Optional.of(Refusal.REMOVED), Refusal.of(cut.getCause()), String.valueOf(cut.getCause()));
+    assertTrue(Status.fromThrowable(cut.getCause()).getDescription().contains("revoked"));
+  }
+
   private Status.Code reflect(ChannelCredentials creds) throws Exception {
     CompletableFuture<Status.Code> result = new CompletableFuture<>();
     StreamObserver<ServerReflectionRequest> requests =

@@ -11,6 +11,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.concurrent.ScheduledFuture;
 
 /**
@@ -29,7 +30,8 @@ final class OpenRound {
   final RoundAggregator aggregate;
   final Instant opened;
   final Map<String, Receipt> accepted = new HashMap<>();
-  final Set<String> inProgress = new HashSet<>();
+  /** Nodes whose upload is streaming, each with the way to cut it off (revoked, removed). */
+  final Map<String, Consumer<String>> inProgress = new HashMap<>();
   /** Nodes whose complete upload is being merged outside the engine's lock. */
   final Set<String> merging = new HashSet<>();
   /** Collection ended while uploads were merging: it is finished by the last merge to complete. */

@@ -39,6 +39,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -272,7 +273,7 @@ public final class RoundCoordinator implements AutoCloseable {
     if (round == null || round.number != roundNumber || phase != RoundPhase.COLLECTING) {
       return;
     }
-    if (members.isConnected(nodeId) || round.accepted.containsKey(nodeId) || round.inProgress.contains(nodeId) || round.merging.contains(nodeId)) {
+    if (members.isConnected(nodeId) || round.accepted.containsKey(nodeId) || round.inProgress.containsKey(nodeId) || round.merging.contains(nodeId)) {
       return;
     }
     round.lapsed.add(nodeId);
@@ -285,7 +286,16 @@ public final class RoundCoordinator implements AutoCloseable {
    * file of a new upload is created after the checks, outside the engine's lock.
    */
   public UploadStart beginUpload(UpdateHeaderFields header) throws UpdateRejectedException {
-    Optional<Receipt> repeat = admit(header);
+    return beginUpload(header, reason -> {});
+  }
+
+  /**
+   * As {@link #beginUpload(UpdateHeaderFields)}; {@code cutOff} ends the upload with a reason when
+   * its node leaves the federation while it streams (removed by an operator, certificate revoked).
+   * It is called off the engine's lock, so it may call back into the engine.
+   */
+  public UploadStart beginUpload(UpdateHeaderFields header, Consumer<String> cutOff) throws UpdateRejectedException {
+    Optional<Receipt> repeat = admit(header, cutOff);
     if (repeat.isPresent()) {
       return new UploadStart.Repeat(repeat.get());
     }
@@ -307,7 +317,7 @@ public final class RoundCoordinator implements AutoCloseable {
    * The checks of {@link #beginUpload}: the receipt to repeat for an upload already accepted, or
    * empty when a new upload may start (its node is then marked in progress).
    */
-  private synchronized Optional<Receipt> admit(UpdateHeaderFields header) throws UpdateRejectedException {
+  private synchronized Optional<Receipt> admit(UpdateHeaderFields header, Consumer<String> cutOff) throws UpdateRejectedException {
     String node = header.nodeId();
     Optional<Receipt> repeat =
         UploadAdmission.check(
@@ -317,7 +327,7 @@ public final class RoundCoordinator implements AutoCloseable {
     if (repeat.isPresent()) {
       events.duplicate();
     } else {
-      current.inProgress.add(node);
+      current.inProgress.put(node, cutOff);
     }
     return repeat;
   }
@@ -485,6 +495,7 @@ public final class RoundCoordinator implements AutoCloseable {
         .remove(nodeId)
         .ifPresent(w -> w.removed("node '" + nodeId + "' was removed from the federation by an operator" + (reason.isEmpty() ? "" : ": " + reason)));
     events.nodes(members.joinedCount(), members.connectedCount());
+    cutOffUpload(nodeId, "node '" + nodeId + "' was removed from the federation by an operator during the upload");
     if (current != null && phase == RoundPhase.COLLECTING) {
       closeIfAllUploaded(current);
     }
@@ -880,9 +891,19 @@ public final class RoundCoordinator implements AutoCloseable {
     members.remove(node);
     stream.removed("the certificate of node '" + node + "' was revoked");
     events.nodes(members.joinedCount(), members.connectedCount());
+    cutOffUpload(node, "the certificate of node '" + node + "' was revoked during the upload");
     if (current != null && phase == RoundPhase.COLLECTING) {
       current.lapsed.add(node);
       closeIfAllUploaded(current);
+    }
+  }
+
+  /** Ends {@code node}'s streaming upload, if any, at once rather than when its last chunk arrives. */
+  private void cutOffUpload(String node, String reason) {
+    Consumer<String> cutOff = current == null ? null : current.inProgress.get(node);
+    if (cutOff != null) {
+      // the upload calls back into the engine: not under its lock
+      scheduler.execute(() -> cutOff.accept(reason));
     }
   }
 

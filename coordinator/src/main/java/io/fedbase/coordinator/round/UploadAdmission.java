@@ -71,7 +71,7 @@ final class UploadAdmission {
           Reason.WRONG_SHAPE, "the delta belongs to model " + WireText.field(BundleLayout.shortHash(header.specHash())) + ", not " + BundleLayout.shortHash(facts.specHash()));
     }
     round.protocol.admit(header, assignment.tasks());
-    if (round.merging.contains(node) || round.inProgress.contains(node)) {
+    if (round.merging.contains(node) || round.inProgress.containsKey(node)) {
       throw new UpdateRejectedException(Reason.IN_PROGRESS, "an upload from node '" + node + "' for round " + round.number + " is in progress");
     }
     return Optional.empty();

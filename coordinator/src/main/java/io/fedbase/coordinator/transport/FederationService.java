@@ -380,6 +380,8 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
 
   private final class UploadObserver implements StreamObserver<UpdateChunk> {
     private final ServerCallStreamObserver<UpdateReceipt> response;
+    /** Whether the caller's certificate still stands; checked on every message. */
+    private final BooleanSupplier stillValid;
     private final Runnable granted = this::granted;
     private UpdateHeaderFields header;
     private UpdateReceiver receiver;
@@ -400,6 +402,8 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
 
     UploadObserver(ServerCallStreamObserver<UpdateReceipt> response) {
       this.response = response;
+      BooleanSupplier valid = AccessControl.STILL_VALID.get();
+      this.stillValid = valid == null ? () -> true : valid;
       response.disableAutoRequest();
       synchronized (this) {
         lastActivity = limits.clock().instant();
@@ -484,6 +488,9 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
       }
       lastActivity = limits.clock().instant();
       try {
+        if (!stillValid.getAsBoolean()) {
+          throw new UpdateRejectedException(Reason.REMOVED, "the node's certificate was revoked during the upload");
+        }
         switch (chunk.getPartCase()) {
           case HEADER -> onHeader(chunk);
           case DATA -> onData(chunk.getData());
@@ -506,7 +513,7 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
         throw new UpdateRejectedException(Reason.MALFORMED, "a second header");
       }
       header = ProtoMapping.header(chunk.getHeader());
-      UploadStart start = coordinator.beginUpload(header);
+      UploadStart start = coordinator.beginUpload(header, this::cutOff);
       if (start instanceof UploadStart.Fresh fresh) {
         receiver = fresh.receiver();
         roundDeadline = fresh.roundDeadline();
@@ -555,6 +562,13 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
       finish();
       response.onNext(receipt);
       response.onCompleted();
+    }
+
+    /** The engine ends this upload: its node left the federation while it streamed. */
+    private synchronized void cutOff(String reason) {
+      if (!finished) {
+        refuse(new UpdateRejectedException(Reason.REMOVED, reason));
+      }
     }
 
     private synchronized void refuse(UpdateRejectedException e) {

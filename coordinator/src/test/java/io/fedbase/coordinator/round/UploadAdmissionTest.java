@@ -66,7 +66,7 @@ class UploadAdmissionTest {
     assertEquals(Reason.STALE_VERSION, refusal(header("a", 4, 2, SPEC, 2), collecting()));
     assertEquals(Reason.WRONG_SHAPE, refusal(header("a", 4, 3, "0".repeat(64), 2), collecting()));
     assertEquals(Reason.WRONG_SHAPE, refusal(header("a", 4, 3, SPEC, 3), collecting()), "more tasks than assigned (the protocol's check)");
-    round.inProgress.add("a");
+    round.inProgress.put("a", reason -> {});
     assertEquals(Reason.IN_PROGRESS, refusal(good, collecting()));
   }
 
