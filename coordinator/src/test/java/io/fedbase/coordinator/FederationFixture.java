@@ -190,10 +190,19 @@ final class FederationFixture implements AutoCloseable {
     final BlockingQueue<RoundEvent> events = new LinkedBlockingQueue<>();
     final CompletableFuture<Void> ended = new CompletableFuture<>();
 
+    /** Its calls go over the fixture's channel (with mutual TLS: the fixture's certificate). */
+    private final FederationGrpc.FederationStub calls;
+
     Node(String id) {
+      this(id, channel);
+    }
+
+    /** A node calling over {@code over}, e.g. a channel with a certificate of its own. */
+    Node(String id, ManagedChannel over) {
       this.id = id;
-      blocking.join(JoinRequest.newBuilder().setNodeId(id).build());
-      async.watchRounds(
+      this.calls = FederationGrpc.newStub(over);
+      FederationGrpc.newBlockingStub(over).withDeadlineAfter(30, TimeUnit.SECONDS).join(JoinRequest.newBuilder().setNodeId(id).build());
+      calls.watchRounds(
           WatchRoundsRequest.newBuilder().setNodeId(id).build(),
           new StreamObserver<>() {
             @Override
@@ -243,6 +252,16 @@ final class FederationFixture implements AutoCloseable {
       return send(chunks(header(a, tasks).build(), bytesOf(delta), null));
     }
 
+    /** Sends raw chunks as this node and waits for the receipt (or the error status). */
+    UpdateReceipt send(List<UpdateChunk> chunks) throws Exception {
+      return FederationFixture.send(calls, chunks);
+    }
+
+    /** Opens an upload as this node; the chunks are the caller's to send. */
+    StreamObserver<UpdateChunk> openUpload(CompletableFuture<UpdateReceipt> result) {
+      return FederationFixture.openUpload(calls, result);
+    }
+
     /** Uploads {@code delta} in {@code encoding}, rounded with {@code seed}. */
     UpdateReceipt submit(RoundAssignment a, Bundle delta, int tasks, DeltaEncoding encoding, long seed) throws Exception {
       ByteBuffer payload = DeltaEncoder.encode(delta, encoding, seed);
@@ -254,6 +273,10 @@ final class FederationFixture implements AutoCloseable {
 
   /** Opens an upload whose receipt (or error status) completes {@code result}; the chunks are the caller's to send. */
   StreamObserver<UpdateChunk> openUpload(CompletableFuture<UpdateReceipt> result) {
+    return openUpload(async, result);
+  }
+
+  private static StreamObserver<UpdateChunk> openUpload(FederationGrpc.FederationStub async, CompletableFuture<UpdateReceipt> result) {
     return async.submitUpdate(
         new StreamObserver<>() {
           @Override
@@ -275,8 +298,12 @@ final class FederationFixture implements AutoCloseable {
 
   /** Sends raw chunks and waits for the receipt (or the error status). */
   UpdateReceipt send(List<UpdateChunk> chunks) throws Exception {
+    return send(async, chunks);
+  }
+
+  private static UpdateReceipt send(FederationGrpc.FederationStub async, List<UpdateChunk> chunks) throws Exception {
     CompletableFuture<UpdateReceipt> result = new CompletableFuture<>();
-    StreamObserver<UpdateChunk> requests = openUpload(result);
+    StreamObserver<UpdateChunk> requests = openUpload(async, result);
     for (UpdateChunk c : chunks) {
       requests.onNext(c);
     }
