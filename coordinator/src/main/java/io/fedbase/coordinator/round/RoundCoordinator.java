@@ -83,6 +83,8 @@ public final class RoundCoordinator implements AutoCloseable {
   private volatile boolean started;
   /** An operator's rollback, waiting for the round in progress to end or being written. */
   private PendingRollback rollback;
+  /** Whether the pending rollback is being written (it then completes whatever else happens). */
+  private boolean rollbackWriting;
 
   /** A rollback asked for and the caller waiting for it. */
   private record PendingRollback(long toVersion, String reason, CompletableFuture<RolledBack> done) {}
@@ -808,6 +810,7 @@ public final class RoundCoordinator implements AutoCloseable {
     PendingRollback request = rollback;
     long from = version;
     long round = lastRound;
+    rollbackWriting = true;
     phase = RoundPhase.COMMITTING;
     events.phase(round + 1, phase, version);
     scheduler.execute(
@@ -821,6 +824,7 @@ public final class RoundCoordinator implements AutoCloseable {
           }
           synchronized (this) {
             rollback = null;
+            rollbackWriting = false;
             if (written != null) {
               prior = written.checkpoint().prior();
               version = written.checkpoint().version();
@@ -919,7 +923,7 @@ public final class RoundCoordinator implements AutoCloseable {
     if (phase != RoundPhase.STOPPED) {
       stop("shutting down", false);
     }
-    if (rollback != null && phase != RoundPhase.COMMITTING) {
+    if (rollback != null && !rollbackWriting) {
       rollback.done().completeExceptionally(new IllegalStateException("the coordinator shut down before the rollback"));
     }
     if (current != null && !current.concluding) {
