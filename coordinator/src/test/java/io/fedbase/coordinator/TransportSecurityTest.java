@@ -168,7 +168,7 @@ class TransportSecurityTest {
     java.nio.ByteBuffer.wrap(nan).order(java.nio.ByteOrder.LITTLE_ENDIAN).putFloat(400, Float.NaN);
     assertEquals(Status.Code.INVALID_ARGUMENT, submitAs("node-a", FederationFixture.chunks(header, nan, null)));
     // bytes that are not an UpdateChunk at all
-    assertTrue(malformedProtobuf() != Status.Code.OK, "a malformed message is refused");
+    assertEquals(Status.Code.INVALID_ARGUMENT, malformedProtobuf(), "a malformed message is refused as such");
 
     assertArrayEquals(before, FederationFixture.bytesOf(fixture.coordinator.current().prior()), "the prior is bit-identical");
     assertEquals(1, a.submit(assignment, FederationFixture.randomDelta(5, 0.01f), 2).getAcceptedInRound(), "the server still serves");

@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The coordinator's gRPC server: the Federation and Admin services plus health and reflection, built from an
- * injected {@link ServerBuilder} so tests pass an in-process one and production a Netty one.
+ * injected {@link ServerBuilder} so tests pass an in-process one and production a Netty one. Every
+ * service refuses requests that do not decode ({@link UndecodableMessages}).
  */
 public final class CoordinatorServer implements AutoCloseable {
 
@@ -59,11 +60,12 @@ public final class CoordinatorServer implements AutoCloseable {
     this.server =
         builder
             .addService(
-                ServerInterceptors.intercept(
-                    new FederationService(coordinator, transfers, maxConcurrentUploads, uploadLimits), new ReadinessGate(coordinator::isStarted)))
-            .addService(ServerInterceptors.intercept(new AdminService(coordinator), new ReadinessGate(coordinator::isStarted)))
-            .addService(health.getHealthService())
-            .addService(ProtoReflectionServiceV1.newInstance())
+                UndecodableMessages.guard(
+                    ServerInterceptors.intercept(
+                        new FederationService(coordinator, transfers, maxConcurrentUploads, uploadLimits), new ReadinessGate(coordinator::isStarted))))
+            .addService(UndecodableMessages.guard(ServerInterceptors.intercept(new AdminService(coordinator), new ReadinessGate(coordinator::isStarted))))
+            .addService(UndecodableMessages.guard(health.getHealthService().bindService()))
+            .addService(UndecodableMessages.guard(ProtoReflectionServiceV1.newInstance().bindService()))
             .build();
   }
 
