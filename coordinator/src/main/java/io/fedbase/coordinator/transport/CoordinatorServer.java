@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The coordinator's gRPC server: the Federation and Admin services plus health and reflection, built from an
  * injected {@link ServerBuilder} so tests pass an in-process one and production a Netty one. Every
- * service refuses requests that do not decode ({@link UndecodableMessages}).
+ * service refuses requests that do not decode ({@link UndecodableMessages}), and what the transport
+ * logs about peers that break the protocol takes one line each ({@link TransportNoise}).
  */
 public final class CoordinatorServer implements AutoCloseable {
 
@@ -47,6 +48,7 @@ public final class CoordinatorServer implements AutoCloseable {
       ServerBuilder<?> builder, RoundCoordinator coordinator, Duration grace, TransferObserver transfers, int maxConcurrentUploads, UploadLimits limits) {
     this.coordinator = coordinator;
     this.grace = grace;
+    TransportNoise.install();
     this.ownedWatchdog =
         limits != null
             ? null
