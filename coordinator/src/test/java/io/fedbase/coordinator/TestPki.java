@@ -2,6 +2,7 @@ package io.fedbase.coordinator;
 
 import io.fedbase.coordinator.transport.AccessControl;
 import io.fedbase.coordinator.transport.CertificateAuthenticator;
+import io.fedbase.coordinator.transport.SecurityAudit;
 import io.fedbase.coordinator.transport.TransportLimits;
 import io.fedbase.security.CertificateAuthority;
 import io.fedbase.security.Identity;
@@ -40,8 +41,11 @@ final class TestPki {
     }
   }
 
-  /** A Netty server on a free loopback port: mutual TLS, access control and the transport limits, as in production. */
-  NettyServerBuilder server() throws IOException {
+  /**
+   * A Netty server on a free loopback port: mutual TLS, access control recording its refusals in
+   * {@code audit}, and the transport limits, as in production.
+   */
+  NettyServerBuilder server(SecurityAudit audit) throws IOException {
     return TransportLimits.apply(
             NettyServerBuilder.forAddress(
                 new InetSocketAddress("127.0.0.1", 0),
@@ -50,7 +54,7 @@ final class TestPki {
                     .trustManager(caPem().toFile())
                     .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE)
                     .build()))
-        .intercept(new AccessControl(new CertificateAuthenticator(ca.certificate(), crl())));
+        .intercept(new AccessControl(new CertificateAuthenticator(ca.certificate(), crl()), audit));
   }
 
   /** A channel to {@code port} presenting {@code id}'s certificate. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import io.fedbase.coordinator.aggregate.NormBound;
+import io.fedbase.coordinator.transport.SecurityAudit;
 import io.fedbase.proto.v1.GetStatusRequest;
 import io.fedbase.proto.v1.UpdateChunk;
 import io.fedbase.security.Identity;
@@ -43,7 +44,7 @@ class TransportNoiseTest {
   void aPeerBreakingTheProtocolCostsOneLogLineAndNoStackTrace() throws Exception {
     TestPki pki = new TestPki(dir, new Identity("node-a", Role.NODE));
     try (FederationFixture f =
-            new FederationFixture(dir.resolve("state"), 1, 1, Duration.ofSeconds(30), 0, null, pki.server(), port -> pki.channel(port, "node-a"), NormBound.none());
+            new FederationFixture(dir.resolve("state"), 1, 1, Duration.ofSeconds(30), 0, null, pki.server(SecurityAudit.toLog()), port -> pki.channel(port, "node-a"), NormBound.none());
         LogCapture log = new LogCapture()) {
       // HTTP/1 over a TLS connection with a valid certificate: an HTTP/2 connection error
       try (SSLSocket socket = (SSLSocket) tls(pki, "node-a").getSocketFactory().createSocket("127.0.0.1", f.server.port())) {

@@ -79,7 +79,7 @@ class TransportSecurityTest {
                     .trustManager(caPem().toFile())
                     .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE)
                     .build()))
-            .intercept(new AccessControl(new CertificateAuthenticator(ca.certificate(), dir.resolve("ca").resolve(CertificateAuthority.CRL))));
+            .intercept(new AccessControl(new CertificateAuthenticator(ca.certificate(), dir.resolve("ca").resolve(CertificateAuthority.CRL)), io.fedbase.coordinator.transport.SecurityAudit.toLog()));
     fixture = new FederationFixture(dir.resolve("state"), 1, 1, Duration.ofSeconds(30), 0, null, server, port -> channel(port, credentials("node-a")), io.fedbase.coordinator.aggregate.NormBound.none());
   }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fedbase.coordinator.aggregate.NormBound;
+import io.fedbase.coordinator.transport.SecurityAudit;
 import io.fedbase.proto.v1.AdminGrpc;
 import io.fedbase.proto.v1.FederationGrpc;
 import io.fedbase.proto.v1.GetStatusRequest;
@@ -69,7 +70,7 @@ class UndecodableMessagesTest {
   @BeforeEach
   void start() throws Exception {
     pki = new TestPki(dir, new Identity("node-a", Role.NODE), new Identity("analyst", Role.READER), new Identity("ops", Role.OPERATOR));
-    fixture = new FederationFixture(dir.resolve("state"), 1, 1, Duration.ofSeconds(30), 0, null, pki.server(), port -> pki.channel(port, "node-a"), NormBound.none());
+    fixture = new FederationFixture(dir.resolve("state"), 1, 1, Duration.ofSeconds(30), 0, null, pki.server(SecurityAudit.toLog()), port -> pki.channel(port, "node-a"), NormBound.none());
   }
 
   @AfterEach

@@ -2,6 +2,7 @@ package io.fedbase.cli.option;
 
 import io.fedbase.coordinator.transport.AccessControl;
 import io.fedbase.coordinator.transport.CertificateAuthenticator;
+import io.fedbase.coordinator.transport.SecurityAudit;
 import io.fedbase.coordinator.transport.TransportLimits;
 import io.fedbase.security.CertificateAuthority;
 import io.fedbase.security.Pem;
@@ -83,7 +84,7 @@ public final class ServerTlsOptions {
       throw new IllegalArgumentException("cannot load the TLS files: " + e.getMessage(), e);
     }
     CertificateAuthenticator authenticator = new CertificateAuthenticator(Pem.readCertificate(ca), crlFile());
-    return TransportLimits.apply(NettyServerBuilder.forAddress(address, credentials)).intercept(new AccessControl(authenticator));
+    return TransportLimits.apply(NettyServerBuilder.forAddress(address, credentials)).intercept(new AccessControl(authenticator, SecurityAudit.toLog()));
   }
 
   public String mode() {
