@@ -1,7 +1,7 @@
 package io.fedbase.coordinator;
 
-import io.fedbase.coordinator.transport.AccessControl;
 import io.fedbase.coordinator.transport.CertificateAuthenticator;
+import io.fedbase.coordinator.transport.MutualTls;
 import io.fedbase.coordinator.transport.SecurityAudit;
 import io.fedbase.coordinator.transport.TransportLimits;
 import io.fedbase.security.CertificateAuthority;
@@ -12,7 +12,6 @@ import io.fedbase.security.Role;
 import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.TlsChannelCredentials;
-import io.grpc.TlsServerCredentials;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
@@ -47,14 +46,12 @@ final class TestPki {
    */
   NettyServerBuilder server(SecurityAudit audit) throws IOException {
     return TransportLimits.apply(
-            NettyServerBuilder.forAddress(
-                new InetSocketAddress("127.0.0.1", 0),
-                TlsServerCredentials.newBuilder()
-                    .keyManager(pem("coordinator").toFile(), key("coordinator").toFile())
-                    .trustManager(caPem().toFile())
-                    .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE)
-                    .build()))
-        .intercept(new AccessControl(new CertificateAuthenticator(ca.certificate(), crl()), audit));
+        MutualTls.serverBuilder(
+            new InetSocketAddress("127.0.0.1", 0),
+            pem("coordinator").toFile(),
+            key("coordinator").toFile(),
+            new CertificateAuthenticator(ca.certificate(), crl()),
+            audit));
   }
 
   /** A channel to {@code port} presenting {@code id}'s certificate. */

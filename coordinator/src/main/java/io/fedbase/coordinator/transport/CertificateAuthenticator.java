@@ -56,6 +56,11 @@ public final class CertificateAuthenticator {
     this.crlModified = Files.getLastModifiedTime(crlFile);
   }
 
+  /** The federation's CA, which signed every certificate this accepts. */
+  public X509Certificate authority() {
+    return authority;
+  }
+
   /** The identity of the peer of a call with these transport attributes. */
   public Identity identify(Attributes transport) throws AuthenticationException {
     return Identity.of(certificate(transport));
