@@ -66,7 +66,7 @@ class HandshakeAuditTest {
         FederationFixture f =
             new FederationFixture(
                 dir.resolve("state"), 1, 1, Duration.ofSeconds(30), 0, null,
-                pki.server(new SecurityAudit(time.clock(), time.scheduler(), 20, audit::add)), port -> pki.channel(port, "node-a"), NormBound.none())) {
+                pki.server(new SecurityAudit(time.clock(), time.scheduler(), 20, audit::add, kind -> {})), port -> pki.channel(port, "node-a"), NormBound.none())) {
       int port = f.server.port();
 
       // a certificate from another CA: a client picks none for the CA the server asks for

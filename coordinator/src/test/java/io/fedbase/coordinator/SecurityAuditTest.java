@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fedbase.coordinator.aggregate.NormBound;
+import io.fedbase.coordinator.metrics.CoordinatorMetrics;
 import io.fedbase.coordinator.transport.SecurityAudit;
 import io.fedbase.proto.v1.FederationGrpc;
 import io.fedbase.proto.v1.GetStatusRequest;
@@ -15,6 +16,7 @@ import io.fedbase.testing.ManualTime;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.prometheus.client.CollectorRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Refused calls over mutual TLS on loopback leave one structured audit line each, naming the
  * certificate, the peer, the method and the reason; successful calls leave none; and a flood
- * leaves at most the minute's budget and one summary. The audit's minute is a manual clock.
+ * leaves at most the minute's budget and one summary, while the metric counts every refusal. The
+ * audit's minute is a manual clock.
  */
 class SecurityAuditTest {
 
@@ -40,6 +43,8 @@ class SecurityAuditTest {
   private final ManualTime time = new ManualTime();
   private final List<String> audit = new CopyOnWriteArrayList<>();
   private final List<ManagedChannel> channels = new ArrayList<>();
+  private final CollectorRegistry registry = new CollectorRegistry(true);
+  private final CoordinatorMetrics metrics = new CoordinatorMetrics(registry);
   private TestPki pki;
   private FederationFixture fixture;
 
@@ -54,7 +59,7 @@ class SecurityAuditTest {
             Duration.ofSeconds(30),
             0,
             null,
-            pki.server(new SecurityAudit(time.clock(), time.scheduler(), 20, audit::add)),
+            pki.server(new SecurityAudit(time.clock(), time.scheduler(), 20, audit::add, metrics)),
             port -> pki.channel(port, "node-a"),
             NormBound.none());
   }
@@ -132,11 +137,17 @@ class SecurityAuditTest {
     time.advance(Duration.ofSeconds(1));
     time.settle();
     assertEquals(List.of("audit suppressed=980 kind=authorization in the last minute"), audit.subList(21, audit.size()));
+    assertEquals(1000.0, refusals("authorization"), "the metric counts what the log suppressed");
+    assertEquals(1.0, refusals("authentication"));
 
     // and the next minute writes again
     assertThrows(StatusRuntimeException.class, () -> reader.join(JoinRequest.newBuilder().setNodeId("analyst").build()));
     assertEquals(23, audit.size());
     assertTrue(audit.get(22).startsWith("audit outcome=refused kind=authorization who=analyst "), audit.get(22));
+  }
+
+  private double refusals(String kind) {
+    return registry.getSampleValue("fedbase_access_refused_total", new String[] {"kind"}, new String[] {kind});
   }
 
   private static void assertMatches(String regex, String line) {

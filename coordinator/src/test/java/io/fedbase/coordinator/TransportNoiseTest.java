@@ -44,7 +44,7 @@ class TransportNoiseTest {
   void aPeerBreakingTheProtocolCostsOneLogLineAndNoStackTrace() throws Exception {
     TestPki pki = new TestPki(dir, new Identity("node-a", Role.NODE));
     try (FederationFixture f =
-            new FederationFixture(dir.resolve("state"), 1, 1, Duration.ofSeconds(30), 0, null, pki.server(SecurityAudit.toLog()), port -> pki.channel(port, "node-a"), NormBound.none());
+            new FederationFixture(dir.resolve("state"), 1, 1, Duration.ofSeconds(30), 0, null, pki.server(SecurityAudit.toLog(kind -> {})), port -> pki.channel(port, "node-a"), NormBound.none());
         LogCapture log = new LogCapture()) {
       // HTTP/1 over a TLS connection with a valid certificate: an HTTP/2 connection error
       try (SSLSocket socket = (SSLSocket) tls(pki, "node-a").getSocketFactory().createSocket("127.0.0.1", f.server.port())) {

@@ -71,7 +71,7 @@ class TransportSecurityTest {
     ca = pki.ca;
     fixture =
         new FederationFixture(
-            dir.resolve("state"), 1, 1, Duration.ofSeconds(30), 0, null, pki.server(SecurityAudit.toLog()), port -> channel(port, credentials("node-a")),
+            dir.resolve("state"), 1, 1, Duration.ofSeconds(30), 0, null, pki.server(SecurityAudit.toLog(kind -> {})), port -> channel(port, credentials("node-a")),
             io.fedbase.coordinator.aggregate.NormBound.none());
   }
 

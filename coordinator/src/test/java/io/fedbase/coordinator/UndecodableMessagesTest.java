@@ -70,7 +70,7 @@ class UndecodableMessagesTest {
   @BeforeEach
   void start() throws Exception {
     pki = new TestPki(dir, new Identity("node-a", Role.NODE), new Identity("analyst", Role.READER), new Identity("ops", Role.OPERATOR));
-    fixture = new FederationFixture(dir.resolve("state"), 1, 1, Duration.ofSeconds(30), 0, null, pki.server(SecurityAudit.toLog()), port -> pki.channel(port, "node-a"), NormBound.none());
+    fixture = new FederationFixture(dir.resolve("state"), 1, 1, Duration.ofSeconds(30), 0, null, pki.server(SecurityAudit.toLog(kind -> {})), port -> pki.channel(port, "node-a"), NormBound.none());
   }
 
   @AfterEach

@@ -66,9 +66,10 @@ public final class ServerTlsOptions {
 
   /**
    * A Netty server builder bound to {@code address}, with TLS and access control unless insecure,
-   * and the coordinator's transport limits.
+   * and the coordinator's transport limits; refused handshakes and calls are audited and counted
+   * in {@code refusals}.
    */
-  public NettyServerBuilder serverBuilder(InetSocketAddress address) throws IOException {
+  public NettyServerBuilder serverBuilder(InetSocketAddress address, SecurityAudit.Tally refusals) throws IOException {
     validate();
     if (insecure) {
       return TransportLimits.apply(NettyServerBuilder.forAddress(address, InsecureServerCredentials.create()));
@@ -81,7 +82,7 @@ public final class ServerTlsOptions {
     }
     CertificateAuthenticator authenticator = new CertificateAuthenticator(authority, crlFile());
     try {
-      return TransportLimits.apply(MutualTls.serverBuilder(address, cert.toFile(), key.toFile(), authenticator, SecurityAudit.toLog()));
+      return TransportLimits.apply(MutualTls.serverBuilder(address, cert.toFile(), key.toFile(), authenticator, SecurityAudit.toLog(refusals)));
     } catch (IOException | IllegalArgumentException e) {
       throw new IllegalArgumentException("cannot load the TLS files: " + e.getMessage(), e);
     }

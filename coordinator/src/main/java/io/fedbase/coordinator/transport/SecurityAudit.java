@@ -48,6 +48,14 @@ public final class SecurityAudit {
     }
   }
 
+  /**
+   * Counts every refusal, written to the log or not: the true volume for a dashboard or an alert
+   * while the log is rate-limited.
+   */
+  public interface Tally {
+    void accessRefused(Kind kind);
+  }
+
   /** The logger audit lines go to, for operators who route them elsewhere. */
   public static final String LOGGER = "fedbase.audit";
 
@@ -67,6 +75,7 @@ public final class SecurityAudit {
   private final Clock clock;
   private final ScheduledExecutorService scheduler;
   private final Consumer<String> out;
+  private final Tally tally;
   private final Map<Kind, LineBudget> budgets = new EnumMap<>(Kind.class);
 
   /**
@@ -74,20 +83,25 @@ public final class SecurityAudit {
    * @param scheduler where the summary of a minute that suppressed lines is written when it ends
    * @param linesPerMinute lines written per kind and minute
    * @param out where the lines go
+   * @param tally what counts every refusal
    */
-  public SecurityAudit(Clock clock, ScheduledExecutorService scheduler, int linesPerMinute, Consumer<String> out) {
+  public SecurityAudit(Clock clock, ScheduledExecutorService scheduler, int linesPerMinute, Consumer<String> out, Tally tally) {
     this.clock = clock;
     this.scheduler = scheduler;
     this.out = out;
+    this.tally = tally;
     for (Kind kind : Kind.values()) {
       budgets.put(kind, new LineBudget(linesPerMinute, WINDOW));
     }
   }
 
-  /** The coordinator's audit: {@link #LINES_PER_MINUTE} lines per kind and minute to {@link #LOGGER} at WARN. */
-  public static SecurityAudit toLog() {
+  /**
+   * The coordinator's audit: {@link #LINES_PER_MINUTE} lines per kind and minute to {@link
+   * #LOGGER} at WARN, every refusal counted in {@code tally}.
+   */
+  public static SecurityAudit toLog(Tally tally) {
     Logger log = LoggerFactory.getLogger(LOGGER);
-    return new SecurityAudit(Clock.systemUTC(), summaryThread(), LINES_PER_MINUTE, line -> log.warn("{}", line));
+    return new SecurityAudit(Clock.systemUTC(), summaryThread(), LINES_PER_MINUTE, line -> log.warn("{}", line), tally);
   }
 
   /** One daemon thread for the whole process: it only ever writes a summary line a minute. */
@@ -113,6 +127,7 @@ public final class SecurityAudit {
    * @param reason why, as the refusal says it
    */
   public void refused(Kind kind, String who, String peer, String what, String reason) {
+    tally.accessRefused(kind);
     String line =
         "audit outcome=refused kind=" + kind.key() + " who=" + value(who) + " peer=" + value(peer) + " what=" + value(what) + " reason=" + quoted(reason);
     synchronized (this) {
