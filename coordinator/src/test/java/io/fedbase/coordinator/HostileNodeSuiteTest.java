@@ -13,6 +13,7 @@ import io.fedbase.coordinator.aggregate.NormBound;
 import io.fedbase.coordinator.store.CheckpointStore;
 import io.fedbase.coordinator.store.CommitManifest;
 import io.fedbase.coordinator.transport.FederationService;
+import io.fedbase.coordinator.transport.SecurityAudit;
 import io.fedbase.proto.v1.AdminGrpc;
 import io.fedbase.proto.v1.FederationGrpc;
 import io.fedbase.proto.v1.JoinRequest;
@@ -22,6 +23,7 @@ import io.fedbase.proto.v1.ResumeRoundsRequest;
 import io.fedbase.proto.v1.RoundAssignment;
 import io.fedbase.proto.v1.UpdateChunk;
 import io.fedbase.proto.v1.UpdateReceipt;
+import io.fedbase.security.Identity;
 import io.fedbase.security.Role;
 import io.fedbase.testing.Eventually;
 import io.fedbase.testing.ManualTime;
@@ -65,14 +67,13 @@ class HostileNodeSuiteTest {
 
   @Test
   void honestNodesCommitAtTheirOwnPaceWhileHostileOnesAreRefused() throws Exception {
-    Map<String, Role> identities = new LinkedHashMap<>();
-    NODES.forEach(n -> identities.put(n, Role.NODE));
-    identities.put("ops", Role.OPERATOR);
-    try (TestPki pki = new TestPki(dir.resolve("pki"), identities);
+    List<Identity> identities = new java.util.ArrayList<>(NODES.stream().map(n -> new Identity(n, Role.NODE)).toList());
+    identities.add(new Identity("ops", Role.OPERATOR));
+    try (TestPki pki = new TestPki(dir.resolve("pki"), identities.toArray(Identity[]::new));
         ManualTime time = new ManualTime();
         FederationFixture f =
             new FederationFixture(
-                dir.resolve("state"), 2, 2, DEADLINE, 0, null, pki.serverBuilder(), port -> pki.channel(port, "ops"), NormBound.none(),
+                dir.resolve("state"), 2, 2, DEADLINE, 0, null, pki.server(SecurityAudit.toLog(kind -> {})), port -> pki.channel(port, "ops"), NormBound.none(),
                 UnaryOperator.identity(), time, FederationService.DEFAULT_CONCURRENT_UPLOADS, IDLE)) {
       AdminGrpc.AdminBlockingStub admin = AdminGrpc.newBlockingStub(f.channel);
       admin.pauseRounds(PauseRoundsRequest.newBuilder().setReason("everyone joins first").build());
@@ -82,7 +83,7 @@ class HostileNodeSuiteTest {
       }
 
       // a revoked node's open stream ends, and it is neither counted nor selected
-      pki.revoke("revokee");
+      pki.ca.revoke("revokee");
       time.advance(Duration.ofSeconds(1));
       ExecutionException revoked = assertThrows(ExecutionException.class, () -> nodes.get("revokee").ended.get(20, TimeUnit.SECONDS));
       assertEquals(Optional.of(Refusal.REMOVED), Refusal.of(revoked.getCause()));

@@ -6,8 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.fedbase.coordinator.transport.AccessControl;
-import io.fedbase.coordinator.transport.CertificateAuthenticator;
+import io.fedbase.coordinator.transport.SecurityAudit;
 import io.fedbase.proto.v1.FederationGrpc;
 import io.fedbase.proto.v1.GetStatusRequest;
 import io.fedbase.proto.v1.JoinRequest;
@@ -25,15 +24,12 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
-import io.grpc.TlsServerCredentials;
 import io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.NettyServerBuilder;
 import io.grpc.reflection.v1.ServerReflectionGrpc;
 import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -58,29 +54,25 @@ class TransportSecurityTest {
 
   @TempDir Path dir;
 
+  private TestPki pki;
   private CertificateAuthority ca;
   private FederationFixture fixture;
   private final List<ManagedChannel> channels = new ArrayList<>();
 
   @BeforeEach
   void start() throws Exception {
-    ca = CertificateAuthority.init(dir.resolve("ca"), "test CA", Duration.ofDays(30), Clock.systemUTC());
-    write(ca.issue(new Identity("coordinator", Role.COORDINATOR), List.of("localhost"), List.of("127.0.0.1"), Duration.ofDays(1)));
-    for (String node : List.of("node-a", "node-b")) {
-      write(ca.issue(new Identity(node, Role.NODE), List.of(), List.of(), Duration.ofDays(1)));
-    }
-    write(ca.issue(new Identity("analyst", Role.READER), List.of(), List.of(), Duration.ofDays(1)));
-    write(ca.issue(new Identity("ops", Role.OPERATOR), List.of(), List.of(), Duration.ofDays(1)));
-    NettyServerBuilder server =
-        io.fedbase.coordinator.transport.TransportLimits.apply(NettyServerBuilder.forAddress(
-                new InetSocketAddress("127.0.0.1", 0),
-                TlsServerCredentials.newBuilder()
-                    .keyManager(pem("coordinator").toFile(), key("coordinator").toFile())
-                    .trustManager(caPem().toFile())
-                    .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE)
-                    .build()))
-            .intercept(new AccessControl(new CertificateAuthenticator(ca.certificate(), dir.resolve("ca").resolve(CertificateAuthority.CRL))));
-    fixture = new FederationFixture(dir.resolve("state"), 1, 1, Duration.ofSeconds(30), 0, null, server, port -> channel(port, credentials("node-a")), io.fedbase.coordinator.aggregate.NormBound.none());
+    pki =
+        new TestPki(
+            dir,
+            new Identity("node-a", Role.NODE),
+            new Identity("node-b", Role.NODE),
+            new Identity("analyst", Role.READER),
+            new Identity("ops", Role.OPERATOR));
+    ca = pki.ca;
+    fixture =
+        new FederationFixture(
+            dir.resolve("state"), 1, 1, Duration.ofSeconds(30), 0, null, pki.server(SecurityAudit.toLog(kind -> {})), port -> channel(port, credentials("node-a")),
+            io.fedbase.coordinator.aggregate.NormBound.none());
   }
 
   @AfterEach
@@ -168,7 +160,7 @@ class TransportSecurityTest {
     java.nio.ByteBuffer.wrap(nan).order(java.nio.ByteOrder.LITTLE_ENDIAN).putFloat(400, Float.NaN);
     assertEquals(Status.Code.INVALID_ARGUMENT, submitAs("node-a", FederationFixture.chunks(header, nan, null)));
     // bytes that are not an UpdateChunk at all
-    assertTrue(malformedProtobuf() != Status.Code.OK, "a malformed message is refused");
+    assertEquals(Status.Code.INVALID_ARGUMENT, malformedProtobuf(), "a malformed message is refused as such");
 
     assertArrayEquals(before, FederationFixture.bytesOf(fixture.coordinator.current().prior()), "the prior is bit-identical");
     assertEquals(1, a.submit(assignment, FederationFixture.randomDelta(5, 0.01f), 2).getAcceptedInRound(), "the server still serves");
@@ -356,27 +348,14 @@ class TransportSecurityTest {
   }
 
   private ChannelCredentials credentials(String id) {
-    try {
-      return TlsChannelCredentials.newBuilder().trustManager(caPem().toFile()).keyManager(pem(id).toFile(), key(id).toFile()).build();
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
+    return pki.credentials(id);
   }
 
   private void write(IssuedCertificate issued) throws IOException {
-    Pem.write(pem(issued.identity().id()), issued.certificate());
-    Pem.writePrivateKey(key(issued.identity().id()), issued.key());
-  }
-
-  private Path pem(String id) {
-    return dir.resolve("pki").resolve(id + ".pem");
-  }
-
-  private Path key(String id) {
-    return dir.resolve("pki").resolve(id + ".key");
+    pki.write(issued);
   }
 
   private Path caPem() {
-    return dir.resolve("ca").resolve(CertificateAuthority.CERTIFICATE);
+    return pki.caPem();
   }
 }

@@ -85,6 +85,7 @@ public final class CoordinatorCommand implements Callable<Integer> {
         init == null ? ParameterInitializer.initialize(spec, federation.seed) : BundleFiles.read(init, BundleLayout.of(spec)).bundle();
     CountDownLatch stopped = new CountDownLatch(1);
     CollectorRegistry registry = new CollectorRegistry(true);
+    CoordinatorMetrics coordinatorMetrics = new CoordinatorMetrics(registry);
     CoordinatorRuntime started;
     try {
       started =
@@ -94,8 +95,8 @@ public final class CoordinatorCommand implements Callable<Integer> {
               meta.optimizer(),
               stateDir,
               initial,
-              tls.serverBuilder(new InetSocketAddress(bind, port)),
-              new CoordinatorMetrics(registry),
+              tls.serverBuilder(new InetSocketAddress(bind, port), coordinatorMetrics),
+              coordinatorMetrics,
               maxConcurrentUploads);
     } catch (IOException e) {
       throw Ports.explainBind(e, "port " + port + " on " + bind, "--port PORT");

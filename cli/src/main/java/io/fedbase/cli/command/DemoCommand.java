@@ -170,6 +170,7 @@ public final class DemoCommand implements Callable<Integer> {
       settings = settings.toBuilder().optSecureAggregation(SecureAggregationOptions.defaults()).build();
     }
     Bundle prior;
+    CoordinatorMetrics metrics = new CoordinatorMetrics(new CollectorRegistry(true));
     try (CoordinatorRuntime coordinator =
         CoordinatorRuntime.start(
             spec,
@@ -177,8 +178,8 @@ public final class DemoCommand implements Callable<Integer> {
             FiniteDifferenceUpdate.defaults(),
             stateDir,
             ParameterInitializer.initialize(spec, seed),
-            pki.server().serverBuilder(new InetSocketAddress("127.0.0.1", 0)),
-            new CoordinatorMetrics(new CollectorRegistry(true)))) {
+            pki.server().serverBuilder(new InetSocketAddress("127.0.0.1", 0), metrics),
+            metrics)) {
       String target = "127.0.0.1:" + coordinator.port();
       TrainingGate gate = new TrainingGate();
       List<Thread> threads = new ArrayList<>();

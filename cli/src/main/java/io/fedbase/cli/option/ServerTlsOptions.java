@@ -2,24 +2,26 @@ package io.fedbase.cli.option;
 
 import io.fedbase.coordinator.transport.AccessControl;
 import io.fedbase.coordinator.transport.CertificateAuthenticator;
+import io.fedbase.coordinator.transport.MutualTls;
+import io.fedbase.coordinator.transport.SecurityAudit;
 import io.fedbase.coordinator.transport.TransportLimits;
 import io.fedbase.security.CertificateAuthority;
 import io.fedbase.security.Pem;
 import io.grpc.InsecureServerCredentials;
-import io.grpc.ServerCredentials;
-import io.grpc.TlsServerCredentials;
 import io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import picocli.CommandLine.Option;
 
 /**
  * How the coordinator serves: mutual TLS with the federation's CA (client certificates required,
- * checked against the revocation list on every call, roles enforced by {@link AccessControl}),
- * or an explicit {@code --insecure} for plaintext without any access control.
+ * checked against the revocation list on every call, roles enforced by {@link AccessControl},
+ * refusals audited; see {@link MutualTls}), or an explicit {@code --insecure} for plaintext without
+ * any access control.
  */
 public final class ServerTlsOptions {
 
@@ -64,26 +66,26 @@ public final class ServerTlsOptions {
 
   /**
    * A Netty server builder bound to {@code address}, with TLS and access control unless insecure,
-   * and the coordinator's transport limits.
+   * and the coordinator's transport limits; refused handshakes and calls are audited and counted
+   * in {@code refusals}.
    */
-  public NettyServerBuilder serverBuilder(InetSocketAddress address) throws IOException {
+  public NettyServerBuilder serverBuilder(InetSocketAddress address, SecurityAudit.Tally refusals) throws IOException {
     validate();
     if (insecure) {
       return TransportLimits.apply(NettyServerBuilder.forAddress(address, InsecureServerCredentials.create()));
     }
-    ServerCredentials credentials;
+    X509Certificate authority;
     try {
-      credentials =
-          TlsServerCredentials.newBuilder()
-              .keyManager(cert.toFile(), key.toFile())
-              .trustManager(ca.toFile())
-              .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE)
-              .build();
+      authority = Pem.readCertificate(ca);
     } catch (IOException | IllegalArgumentException e) {
       throw new IllegalArgumentException("cannot load the TLS files: " + e.getMessage(), e);
     }
-    CertificateAuthenticator authenticator = new CertificateAuthenticator(Pem.readCertificate(ca), crlFile());
-    return TransportLimits.apply(NettyServerBuilder.forAddress(address, credentials)).intercept(new AccessControl(authenticator));
+    CertificateAuthenticator authenticator = new CertificateAuthenticator(authority, crlFile());
+    try {
+      return TransportLimits.apply(MutualTls.serverBuilder(address, cert.toFile(), key.toFile(), authenticator, SecurityAudit.toLog(refusals)));
+    } catch (IOException | IllegalArgumentException e) {
+      throw new IllegalArgumentException("cannot load the TLS files: " + e.getMessage(), e);
+    }
   }
 
   public String mode() {

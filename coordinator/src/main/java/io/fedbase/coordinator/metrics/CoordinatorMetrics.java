@@ -6,6 +6,7 @@ import io.fedbase.coordinator.round.RoundEvents;
 import io.fedbase.coordinator.round.RoundOutcome;
 import io.fedbase.coordinator.round.RoundPhase;
 import io.fedbase.coordinator.round.SearchHealth;
+import io.fedbase.coordinator.transport.SecurityAudit;
 import io.fedbase.coordinator.transport.TransferObserver;
 import io.fedbase.space.CellType;
 import io.prometheus.client.CollectorRegistry;
@@ -18,7 +19,7 @@ import java.util.Locale;
  * The coordinator's Prometheus metrics (listed in README.md, "Watching a coordinator"), fed by the round state machine's events. Every
  * label set is bounded (outcomes, refusal reasons, phases, cell types, parts); node ids never appear.
  */
-public final class CoordinatorMetrics implements RoundEvents, TransferObserver {
+public final class CoordinatorMetrics implements RoundEvents, TransferObserver, SecurityAudit.Tally {
 
   private final Counter rounds;
   private final Gauge phase;
@@ -32,6 +33,7 @@ public final class CoordinatorMetrics implements RoundEvents, TransferObserver {
   private final Counter updates;
   private final Counter tasks;
   private final Counter bytes;
+  private final Counter accessRefused;
   private final Histogram aggregation;
   private final Histogram metaUpdate;
   private final Histogram checkpoint;
@@ -65,6 +67,10 @@ public final class CoordinatorMetrics implements RoundEvents, TransferObserver {
             .register(registry);
     tasks = Counter.build("fedbase_update_tasks_total", "Tasks behind accepted updates.").register(registry);
     bytes = Counter.build("fedbase_transfer_bytes_total", "Payload bytes received (uploads) and sent (priors).").labelNames("direction").register(registry);
+    accessRefused =
+        Counter.build("fedbase_access_refused_total", "Refused TLS handshakes and calls, by kind (authentication, authorization); the audit log is rate-limited, this is not.")
+            .labelNames("kind")
+            .register(registry);
     aggregation = Histogram.build("fedbase_aggregation_seconds", "Time to fold one accepted update into the round's sum.").register(registry);
     metaUpdate = Histogram.build("fedbase_meta_update_seconds", "Time of the meta-update at a commit.").register(registry);
     checkpoint = Histogram.build("fedbase_checkpoint_seconds", "Time to write a committed prior durably.").register(registry);
@@ -103,6 +109,9 @@ public final class CoordinatorMetrics implements RoundEvents, TransferObserver {
     }
     bytes.labels("in");
     bytes.labels("out");
+    for (SecurityAudit.Kind kind : SecurityAudit.Kind.values()) {
+      accessRefused.labels(kind.key());
+    }
   }
 
   @Override
@@ -190,6 +199,11 @@ public final class CoordinatorMetrics implements RoundEvents, TransferObserver {
   @Override
   public void sent(long n) {
     bytes.labels("out").inc(n);
+  }
+
+  @Override
+  public void accessRefused(SecurityAudit.Kind kind) {
+    accessRefused.labels(kind.key()).inc();
   }
 
   private static String label(RoundPhase p) {

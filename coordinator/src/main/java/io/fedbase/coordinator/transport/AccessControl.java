@@ -10,6 +10,7 @@ import io.fedbase.wire.WireText;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.ForwardingServerCallListener;
+import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -21,7 +22,8 @@ import java.util.function.BooleanSupplier;
 /**
  * The one place where calls are authorised: authenticates the peer's certificate, checks its role
  * against {@link AccessPolicy}, and for calls a node makes as itself, refuses the first message
- * that names another node id. Install it on the server builder so it guards every service.
+ * that names another node id. Install it on the server builder so it guards every service. Every
+ * refusal is recorded in the {@link SecurityAudit}.
  */
 public final class AccessControl implements ServerInterceptor {
 
@@ -35,9 +37,11 @@ public final class AccessControl implements ServerInterceptor {
   public static final Context.Key<BooleanSupplier> STILL_VALID = Context.key("fedbase-still-valid");
 
   private final CertificateAuthenticator authenticator;
+  private final SecurityAudit audit;
 
-  public AccessControl(CertificateAuthenticator authenticator) {
+  public AccessControl(CertificateAuthenticator authenticator, SecurityAudit audit) {
     this.authenticator = authenticator;
+    this.audit = audit;
   }
 
   @Override
@@ -49,31 +53,39 @@ public final class AccessControl implements ServerInterceptor {
       certificate = authenticator.certificate(call.getAttributes());
       caller = Identity.of(certificate);
     } catch (CertificateAuthenticator.AuthenticationException e) {
+      audit.refused(SecurityAudit.Kind.AUTHENTICATION, e.who(), peer(call), method, e.getMessage());
       call.close(Status.UNAUTHENTICATED.withDescription(e.getMessage()), new Metadata());
       return new ServerCall.Listener<>() {};
     }
     AccessPolicy.Rule rule = AccessPolicy.ruleFor(method);
     if (!rule.roles().contains(caller.role())) {
-      Refusal.NOT_PERMITTED.close(
-          call, "'" + caller.id() + "' holds a " + caller.role().key() + " certificate, which may not call " + call.getMethodDescriptor().getBareMethodName());
+      String why = "'" + caller.id() + "' holds a " + caller.role().key() + " certificate, which may not call " + call.getMethodDescriptor().getBareMethodName();
+      audit.refused(SecurityAudit.Kind.AUTHORIZATION, caller.id(), peer(call), method, why);
+      Refusal.NOT_PERMITTED.close(call, why);
       return new ServerCall.Listener<>() {};
     }
     BooleanSupplier stillValid = () -> !authenticator.isRevoked(certificate);
     ServerCall.Listener<Q> listener =
         Contexts.interceptCall(Context.current().withValues(CALLER, caller, STILL_VALID, stillValid), call, headers, next);
-    return rule.actsAsSelf() ? new ActsAsSelf<>(listener, call, caller) : listener;
+    return rule.actsAsSelf() ? new ActsAsSelf<>(listener, call, caller, audit) : listener;
+  }
+
+  private static String peer(ServerCall<?, ?> call) {
+    return PeerAddress.of(call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
   }
 
   /** Refuses a request that names a node other than the caller; nothing after it is delivered. */
   private static final class ActsAsSelf<Q> extends ForwardingServerCallListener.SimpleForwardingServerCallListener<Q> {
     private final ServerCall<Q, ?> call;
     private final Identity caller;
+    private final SecurityAudit audit;
     private boolean refused;
 
-    ActsAsSelf(ServerCall.Listener<Q> delegate, ServerCall<Q, ?> call, Identity caller) {
+    ActsAsSelf(ServerCall.Listener<Q> delegate, ServerCall<Q, ?> call, Identity caller, SecurityAudit audit) {
       super(delegate);
       this.call = call;
       this.caller = caller;
+      this.audit = audit;
     }
 
     @Override
@@ -84,7 +96,9 @@ public final class AccessControl implements ServerInterceptor {
       String claimed = claimedNodeId(message);
       if (claimed != null && !claimed.equals(caller.id())) {
         refused = true;
-        Refusal.NOT_PERMITTED.close(call, "the certificate of '" + caller.id() + "' may not act as node '" + WireText.field(claimed) + "'");
+        String why = "the certificate of '" + caller.id() + "' may not act as node '" + WireText.field(claimed) + "'";
+        audit.refused(SecurityAudit.Kind.AUTHORIZATION, caller.id(), peer(call), call.getMethodDescriptor().getFullMethodName(), why);
+        Refusal.NOT_PERMITTED.close(call, why);
         super.onCancel();
         return;
       }

@@ -28,8 +28,16 @@ public final class CertificateAuthenticator {
 
   /** Why a call has no usable identity. */
   public static final class AuthenticationException extends Exception {
-    AuthenticationException(String message) {
+    private final String who;
+
+    AuthenticationException(String message, String who) {
       super(message);
+      this.who = who;
+    }
+
+    /** Whom the refused certificate names, for the audit: its fedbase id, else its subject, else "unknown". */
+    public String who() {
+      return who;
     }
   }
 
@@ -46,6 +54,11 @@ public final class CertificateAuthenticator {
     this.crlFile = crlFile;
     this.crl = verified(Pem.readCrl(crlFile));
     this.crlModified = Files.getLastModifiedTime(crlFile);
+  }
+
+  /** The federation's CA, which signed every certificate this accepts. */
+  public X509Certificate authority() {
+    return authority;
   }
 
   /** The identity of the peer of a call with these transport attributes. */
@@ -65,26 +78,35 @@ public final class CertificateAuthenticator {
   public X509Certificate certificate(Attributes transport) throws AuthenticationException {
     SSLSession session = transport.get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
     if (session == null) {
-      throw new AuthenticationException("the call did not arrive over TLS");
+      throw new AuthenticationException("the call did not arrive over TLS", "unknown");
     }
     Certificate[] chain;
     try {
       chain = session.getPeerCertificates();
     } catch (SSLPeerUnverifiedException e) {
-      throw new AuthenticationException("no client certificate was presented; issue one with `fedbase ca issue`");
+      throw new AuthenticationException("no client certificate was presented; issue one with `fedbase ca issue`", "unknown");
     }
     if (chain.length == 0 || !(chain[0] instanceof X509Certificate leaf)) {
-      throw new AuthenticationException("the client certificate is not an X.509 certificate");
+      throw new AuthenticationException("the client certificate is not an X.509 certificate", "unknown");
     }
     if (currentCrl().isRevoked(leaf)) {
-      throw new AuthenticationException("the client certificate (serial " + leaf.getSerialNumber().toString(16) + ") has been revoked");
+      throw new AuthenticationException("the client certificate (serial " + leaf.getSerialNumber().toString(16) + ") has been revoked", nameOf(leaf));
     }
     try {
       Identity.of(leaf);
     } catch (IllegalArgumentException e) {
-      throw new AuthenticationException("the client certificate names no fedbase identity: " + e.getMessage());
+      throw new AuthenticationException("the client certificate names no fedbase identity: " + e.getMessage(), nameOf(leaf));
     }
     return leaf;
+  }
+
+  /** The certificate's fedbase id, or its subject if it names none. */
+  static String nameOf(X509Certificate certificate) {
+    try {
+      return Identity.of(certificate).id();
+    } catch (IllegalArgumentException e) {
+      return certificate.getSubjectX500Principal().getName();
+    }
   }
 
   private synchronized X509CRL currentCrl() {

@@ -17,7 +17,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The coordinator's gRPC server: the Federation and Admin services plus health and reflection, built from an
- * injected {@link ServerBuilder} so tests pass an in-process one and production a Netty one.
+ * injected {@link ServerBuilder} so tests pass an in-process one and production a Netty one. Every
+ * service refuses requests that do not decode ({@link UndecodableMessages}), and what the transport
+ * logs about peers that break the protocol takes one line each ({@link TransportNoise}).
  */
 public final class CoordinatorServer implements AutoCloseable {
 
@@ -46,6 +48,7 @@ public final class CoordinatorServer implements AutoCloseable {
       ServerBuilder<?> builder, RoundCoordinator coordinator, Duration grace, TransferObserver transfers, int maxConcurrentUploads, UploadLimits limits) {
     this.coordinator = coordinator;
     this.grace = grace;
+    TransportNoise.install();
     this.ownedWatchdog =
         limits != null
             ? null
@@ -59,11 +62,12 @@ public final class CoordinatorServer implements AutoCloseable {
     this.server =
         builder
             .addService(
-                ServerInterceptors.intercept(
-                    new FederationService(coordinator, transfers, maxConcurrentUploads, uploadLimits), new ReadinessGate(coordinator::isStarted)))
-            .addService(ServerInterceptors.intercept(new AdminService(coordinator), new ReadinessGate(coordinator::isStarted)))
-            .addService(health.getHealthService())
-            .addService(ProtoReflectionServiceV1.newInstance())
+                UndecodableMessages.guard(
+                    ServerInterceptors.intercept(
+                        new FederationService(coordinator, transfers, maxConcurrentUploads, uploadLimits), new ReadinessGate(coordinator::isStarted))))
+            .addService(UndecodableMessages.guard(ServerInterceptors.intercept(new AdminService(coordinator), new ReadinessGate(coordinator::isStarted))))
+            .addService(UndecodableMessages.guard(health.getHealthService().bindService()))
+            .addService(UndecodableMessages.guard(ProtoReflectionServiceV1.newInstance().bindService()))
             .build();
   }
 
