@@ -51,7 +51,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The hostile-node suite: one coordinator over mutual TLS on loopback, two honest nodes and a crowd
  * of hostile or careless ones acting at once, round after round: an upload held silent, one
  * trickled byte by byte, a delta scaled by 1,000 (and later by 20), one of 3e38 everywhere, a
- * trailer that tries to forge a log line, an impostor, a node revoked with its stream open and one
+ * trailer that tries to forge a log line, an impostor, a message of nested groups, a node revoked with its stream open and one
  * removed with its upload open. Time is moved by hand. The honest uploads are taken at once, each
  * round commits at its deadline with only them merged (the manifests say so), and the prior is
  * exactly the meta-update of the honest deltas.
@@ -97,6 +97,9 @@ class HostileNodeSuiteTest {
                   .withDeadlineAfter(10, TimeUnit.SECONDS)
                   .join(JoinRequest.newBuilder().setNodeId("honest-a").build()));
       assertEquals(Status.Code.PERMISSION_DENIED, impostor.getStatus().getCode());
+      // bytes that are no protobuf message: 200 nested groups
+      StatusRuntimeException nested = RawCalls.send(pki.channel(f.server.port(), "forger"), FederationGrpc.getSubmitUpdateMethod(), RawCalls.DEEP_GROUPS);
+      assertEquals(Status.Code.INVALID_ARGUMENT, nested.getStatus().getCode());
 
       admin.resumeRounds(ResumeRoundsRequest.getDefaultInstance());
       Bundle[] honestDeltas = new Bundle[2];

@@ -13,11 +13,7 @@ import io.fedbase.proto.v1.PauseRoundsRequest;
 import io.fedbase.security.Identity;
 import io.fedbase.security.Role;
 import io.fedbase.wire.Refusal;
-import io.grpc.CallOptions;
-import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthGrpc;
@@ -26,14 +22,9 @@ import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.reflection.v1.ServiceResponse;
 import io.grpc.stub.StreamObserver;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -54,12 +45,7 @@ class UndecodableMessagesTest {
   private static final byte[] INVALID_UTF8 = {0x0A, 0x02, (byte) 0xC3, 0x28};
   /** Field 1 as a varint whose last byte never comes. */
   private static final byte[] TRUNCATED_VARINT = {0x08, (byte) 0xFF, (byte) 0xFF};
-  /** 200 nested groups (field 15), past protobuf's recursion limit of 100. */
-  private static final byte[] DEEP_GROUPS = new byte[200];
-
-  static {
-    Arrays.fill(DEEP_GROUPS, (byte) ((15 << 3) | 3));
-  }
+  private static final byte[] DEEP_GROUPS = RawCalls.DEEP_GROUPS;
 
   @TempDir Path dir;
 
@@ -87,14 +73,14 @@ class UndecodableMessagesTest {
     try (LogCapture log = new LogCapture()) {
       List<StatusRuntimeException> refusals =
           List.of(
-              send(node, FederationGrpc.getJoinMethod(), INVALID_UTF8),
-              send(node, FederationGrpc.getSubmitUpdateMethod(), TRUNCATED_VARINT),
-              send(node, FederationGrpc.getWatchRoundsMethod(), DEEP_GROUPS),
-              send(reader, FederationGrpc.getGetStatusMethod(), TRUNCATED_VARINT),
-              send(reader, FederationGrpc.getFetchPriorMethod(), DEEP_GROUPS),
-              send(reader, HealthGrpc.getCheckMethod(), TRUNCATED_VARINT),
-              send(operator, AdminGrpc.getPauseRoundsMethod(), INVALID_UTF8),
-              send(operator, AdminGrpc.getRemoveNodeMethod(), DEEP_GROUPS));
+              RawCalls.send(node, FederationGrpc.getJoinMethod(), INVALID_UTF8),
+              RawCalls.send(node, FederationGrpc.getSubmitUpdateMethod(), TRUNCATED_VARINT),
+              RawCalls.send(node, FederationGrpc.getWatchRoundsMethod(), DEEP_GROUPS),
+              RawCalls.send(reader, FederationGrpc.getGetStatusMethod(), TRUNCATED_VARINT),
+              RawCalls.send(reader, FederationGrpc.getFetchPriorMethod(), DEEP_GROUPS),
+              RawCalls.send(reader, HealthGrpc.getCheckMethod(), TRUNCATED_VARINT),
+              RawCalls.send(operator, AdminGrpc.getPauseRoundsMethod(), INVALID_UTF8),
+              RawCalls.send(operator, AdminGrpc.getRemoveNodeMethod(), DEEP_GROUPS));
       for (StatusRuntimeException e : refusals) {
         String description = e.getStatus().getDescription();
         assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.getStatus().toString());
@@ -146,48 +132,6 @@ class UndecodableMessagesTest {
     List<String> names = services.get(15, TimeUnit.SECONDS);
     assertTrue(names.containsAll(List.of("fedbase.v1.Federation", "fedbase.v1.Admin", "grpc.health.v1.Health")), names.toString());
   }
-
-  /** Sends {@code bytes} as the one request of {@code method} and half-closes; the call's failure. */
-  private static StatusRuntimeException send(ManagedChannel channel, MethodDescriptor<?, ?> method, byte[] bytes) throws Exception {
-    MethodDescriptor<byte[], byte[]> raw =
-        MethodDescriptor.<byte[], byte[]>newBuilder()
-            .setType(MethodDescriptor.MethodType.BIDI_STREAMING)
-            .setFullMethodName(method.getFullMethodName())
-            .setRequestMarshaller(RAW)
-            .setResponseMarshaller(RAW)
-            .build();
-    ClientCall<byte[], byte[]> call = channel.newCall(raw, CallOptions.DEFAULT.withDeadlineAfter(20, TimeUnit.SECONDS));
-    CompletableFuture<StatusRuntimeException> closed = new CompletableFuture<>();
-    call.start(
-        new ClientCall.Listener<>() {
-          @Override
-          public void onClose(Status status, Metadata trailers) {
-            closed.complete(status.asRuntimeException(trailers));
-          }
-        },
-        new Metadata());
-    call.request(1);
-    call.sendMessage(bytes);
-    call.halfClose();
-    return closed.get(30, TimeUnit.SECONDS);
-  }
-
-  private static final MethodDescriptor.Marshaller<byte[]> RAW =
-      new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-          return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-          try {
-            return stream.readAllBytes();
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        }
-      };
 
   private ManagedChannel channel(String id) {
     ManagedChannel c = pki.channel(fixture.server.port(), id);
