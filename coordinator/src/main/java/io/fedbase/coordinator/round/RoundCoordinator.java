@@ -399,7 +399,7 @@ public final class RoundCoordinator implements AutoCloseable {
           new CommitManifest.Upload(
               header.nodeId(), staged.sha256(), header.taskCount(), staged.weightNorm(), staged.logitNorm(), scales.weight(), scales.logit()));
       events.accepted(header.taskCount(), mergeSeconds);
-      Receipt receipt = new Receipt(round.number, false, round.accepted.size() + 1);
+      Receipt receipt = new Receipt(round.number, false, round.accepted.size() + 1, header.payloadBytes());
       round.accepted.put(header.nodeId(), receipt);
       round.lossAfter += header.supportLossAfter() * header.taskCount();
       round.accuracy += header.queryAccuracy() * header.taskCount();

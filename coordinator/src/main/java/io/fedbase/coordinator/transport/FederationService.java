@@ -386,6 +386,8 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
     private UpdateHeaderFields header;
     private UpdateReceiver receiver;
     private UpdateReceipt repeatReceipt;
+    /** The size of the accepted upload a repeat repeats. */
+    private long repeatedBytes;
     /** Bytes of a repeated upload read so far. */
     private long repeatBytes;
     /** Whether this call holds the node's in-progress slot for the round. */
@@ -523,6 +525,7 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
         watch();
       } else if (start instanceof UploadStart.Repeat repeat) {
         repeatReceipt = ProtoMapping.receipt(repeat.receipt());
+        repeatedBytes = repeat.receipt().payloadBytes();
       }
     }
 
@@ -537,11 +540,11 @@ public final class FederationService extends FederationGrpc.FederationImplBase {
       if (receiver != null) {
         receiver.accept(data.asReadOnlyByteBuffer());
       } else {
-        // a repeat of an accepted upload is read and dropped, but no longer than an upload can be
+        // a repeat of an accepted upload is read and dropped, but no longer than the original was
         repeatBytes += data.size();
-        if (repeatBytes > coordinator.maxUpdateBytes()) {
+        if (repeatBytes > repeatedBytes) {
           throw new UpdateRejectedException(
-              Reason.OVERSIZED, "a repeat of an accepted upload sent " + repeatBytes + " bytes, more than an upload of this model has");
+              Reason.OVERSIZED, "a repeat of an accepted upload sent " + repeatBytes + " bytes, more than the " + repeatedBytes + " bytes of the original");
         }
       }
     }

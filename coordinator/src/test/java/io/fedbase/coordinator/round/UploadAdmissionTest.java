@@ -72,7 +72,7 @@ class UploadAdmissionTest {
 
   @Test
   void anAcceptedUploadIsAnsweredWithItsReceiptAgainWhateverTheRestSays() throws Exception {
-    round.accepted.put("b", new Receipt(4, false, 1));
+    round.accepted.put("b", new Receipt(4, false, 1, 100));
     Optional<Receipt> again = UploadAdmission.check(header("b", 4, 3, SPEC, 2), facts(false, true, RoundPhase.COLLECTING, round.deadline.plusSeconds(5)));
     assertTrue(again.orElseThrow().duplicate());
     assertEquals(1, again.get().acceptedInRound());
