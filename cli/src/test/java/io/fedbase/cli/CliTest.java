@@ -66,6 +66,15 @@ class CliTest {
 
   @Test
   void badInputGivesOneClearLineAndExitTwo() throws IOException {
+    // this machine has no GPU and the default build's libtorch is CPU-only
+    CliRun gpu = run("bench", "inner-step", "--device", "gpu", "--steps", "1", "--warmup", "0");
+    assertEquals(2, gpu.exit(), gpu.err());
+    assertTrue(gpu.err().contains("error: --device gpu was asked for, but this build's libtorch") && gpu.err().contains("CPU-only: build with -Pcuda"), gpu.err());
+    assertTrue(!gpu.err().contains("\tat "), "no stack trace");
+    CliRun auto = run("bench", "inner-step", "--steps", "1", "--warmup", "0");
+    assertEquals(0, auto.exit(), auto.err());
+    assertTrue(auto.err().contains("device: cpu (auto; libtorch ") && auto.err().contains("(CPU build) sees no GPU)"), "auto says what it picked: " + auto.err());
+
     CliRun missing = run("meta-train", "--data", "idx:" + dir.resolve("none"), "--rounds", "1", "--out", dir.resolve("o").toString());
     assertEquals(2, missing.exit());
     assertTrue(missing.err().contains("error: missing IDX file"), missing.err());

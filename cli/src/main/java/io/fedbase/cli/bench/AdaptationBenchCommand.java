@@ -16,7 +16,6 @@ import io.fedbase.cli.option.ThreadsOption;
 import io.fedbase.learn.HeldOutComparison;
 import io.fedbase.learn.PairedStats;
 import io.fedbase.space.SupernetSpec;
-import io.fedbase.supernet.Devices;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -71,7 +70,7 @@ public final class AdaptationBenchCommand implements Callable<Integer> {
     }
     report.inputData("held-out data", heldOut.testData, heldOut.testClasses);
     String table;
-    try (NDManager root = NDManager.newBaseManager(Devices.select(run.device))) {
+    try (NDManager root = run.device.newManager()) {
       Bundle w;
       if (prior != null) {
         w = BundleFiles.read(prior, BundleLayout.of(spec)).bundle();

@@ -1,6 +1,8 @@
 package io.fedbase.cli.bench;
 
+import io.fedbase.cli.option.DeviceOption;
 import java.nio.file.Path;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Where a learning benchmark writes its results, its seed and its device. */
@@ -12,6 +14,5 @@ public final class BenchRunOptions {
   @Option(names = "--seed", defaultValue = "0", description = "Seed (default: ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
-  String device;
+  @Mixin DeviceOption device;
 }

@@ -16,7 +16,6 @@ import io.fedbase.encoding.WireRoundTrip;
 import io.fedbase.learn.HeldOutComparison;
 import io.fedbase.learn.PairedStats;
 import io.fedbase.space.SupernetSpec;
-import io.fedbase.supernet.Devices;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -69,7 +68,7 @@ public final class EncodingsBenchCommand implements Callable<Integer> {
     json.addProperty("spec", spec.toString());
     json.addProperty("rounds", metaTraining.rounds);
     json.addProperty("tasks", heldOut.tasks);
-    try (NDManager root = NDManager.newBaseManager(Devices.select(run.device))) {
+    try (NDManager root = run.device.newManager()) {
       List<HeldOutComparison.Arm> arms = new ArrayList<>();
       List<Bundle> priors = new ArrayList<>();
       JsonArray perEncoding = new JsonArray();

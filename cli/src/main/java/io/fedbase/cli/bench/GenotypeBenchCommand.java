@@ -6,6 +6,7 @@ import io.fedbase.cli.GenotypeSource;
 import io.fedbase.cli.command.TrainCommand;
 import io.fedbase.cli.option.DataOptions;
 import io.fedbase.cli.option.DerivedNetworkOptions;
+import io.fedbase.cli.option.DeviceOption;
 import io.fedbase.cli.option.ThreadsOption;
 import io.fedbase.cli.option.TrainingOptions;
 import io.fedbase.data.ImageDataset;
@@ -19,7 +20,6 @@ import io.fedbase.node.train.ModelLabels;
 import io.fedbase.node.train.Predictions;
 import io.fedbase.node.train.TrainingCheckpoint;
 import io.fedbase.supernet.DerivedNetworkSpec;
-import io.fedbase.supernet.Devices;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -75,8 +75,7 @@ public final class GenotypeBenchCommand implements Callable<Integer> {
   @Option(names = "--max-per-class", defaultValue = "0", description = "At most this many training images per class; 0 = all (default: ${DEFAULT-VALUE}).")
   int maxPerClass;
 
-  @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
-  String device;
+  @Mixin DeviceOption device;
 
   /** One trained network's score. */
   record Run(String name, String genotype, long seed, long weights, double testAccuracy, double heldOutAccuracy, double seconds) {}
@@ -105,7 +104,7 @@ public final class GenotypeBenchCommand implements Callable<Integer> {
         Locale.ROOT, "bench genotypes: %d genotypes x %d seeds, %d cells, C=%d, %d epochs of batch %d on %s, scored on %s (%d images)%n",
         genotypes.size(), seeds.size(), network.cells, network.channels, training.epochs, training.batch, train.source(), test.source(), testImages.size());
     List<Run> runs = new ArrayList<>();
-    try (NDManager root = NDManager.newBaseManager(Devices.select(device))) {
+    try (NDManager root = device.newManager()) {
       for (long seed : seeds) {
         // one split per seed, shared by every genotype
         LabelledImages.Split split = LabelledImages.split(train, 0.02, 500, maxPerClass == 0 ? Integer.MAX_VALUE : maxPerClass, seed);

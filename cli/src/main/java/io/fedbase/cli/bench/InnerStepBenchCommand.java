@@ -9,6 +9,7 @@ import io.fedbase.bundle.Bundle;
 import io.fedbase.bundle.ParameterInitializer;
 import io.fedbase.cli.ProcStatus;
 import io.fedbase.cli.Progress;
+import io.fedbase.cli.option.DeviceOption;
 import io.fedbase.cli.option.SupernetOptions;
 import io.fedbase.cli.option.ThreadsOption;
 import io.fedbase.learn.AdaptationSession;
@@ -16,7 +17,6 @@ import io.fedbase.learn.InnerLoop;
 import io.fedbase.meta.InnerLoopConfig;
 import io.fedbase.space.InputSignature;
 import io.fedbase.space.SupernetSpec;
-import io.fedbase.supernet.Devices;
 import io.fedbase.supernet.Supernet;
 import java.io.IOException;
 import java.util.Arrays;
@@ -59,8 +59,7 @@ public final class InnerStepBenchCommand implements Callable<Integer> {
   @Option(names = "--memory-every", defaultValue = "0", description = "Sample heap and RSS every N steps; 0 = at start and end only.")
   int memoryEvery;
 
-  @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
-  String device;
+  @Mixin DeviceOption device;
 
   @Spec CommandSpec command;
 
@@ -85,7 +84,7 @@ public final class InnerStepBenchCommand implements Callable<Integer> {
     }
     double[] ms = new double[steps];
     JsonArray memory = new JsonArray();
-    try (NDManager root = NDManager.newBaseManager(Devices.select(device))) {
+    try (NDManager root = device.newManager()) {
       InnerLoop loop = new InnerLoop(new Supernet(spec), InnerLoopConfig.defaults(), root);
       try (AdaptationSession s = loop.open(w, sig, 1f, 1);
           Progress progress = Progress.start("inner-step", warmup + steps)) {

@@ -17,7 +17,6 @@ import io.fedbase.privacy.PrivacyLedger;
 import io.fedbase.privacy.PrivacySpent;
 import io.fedbase.privacy.PrivateMean;
 import io.fedbase.space.SupernetSpec;
-import io.fedbase.supernet.Devices;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -93,7 +92,7 @@ public final class PrivacyBenchCommand implements Callable<Integer> {
     List<HeldOutComparison.Arm> arms = new ArrayList<>();
     JsonArray priors = new JsonArray();
     List<String> names = new ArrayList<>();
-    try (NDManager root = NDManager.newBaseManager(Devices.select(run.device))) {
+    try (NDManager root = run.device.newManager()) {
       Bundle plain = metaTraining.train(spec, inner.config(), AggregationRule.weightedMean(), run.seed, root, "meta-train no DP");
       arms.add(new HeldOutComparison.Arm("no-dp", t -> plain));
       names.add("no DP");

@@ -10,6 +10,7 @@ import io.fedbase.cli.Progress;
 import io.fedbase.cli.ShellWords;
 import io.fedbase.cli.option.ClientTlsOptions;
 import io.fedbase.cli.option.DataOptions;
+import io.fedbase.cli.option.DeviceOption;
 import io.fedbase.cli.option.ThreadsOption;
 import io.fedbase.data.ImageDataset;
 import io.fedbase.genotype.ArchitectureLogits;
@@ -25,7 +26,6 @@ import io.fedbase.node.adapt.LabelledImages;
 import io.fedbase.node.adapt.PriorTransfer;
 import io.fedbase.node.transport.CoordinatorClient;
 import io.fedbase.space.SupernetSpec;
-import io.fedbase.supernet.Devices;
 import io.fedbase.supernet.Supernet;
 import io.grpc.ManagedChannel;
 import java.nio.file.Files;
@@ -108,8 +108,7 @@ public final class AdaptCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "0", description = "Seed of the split, batches and Gumbel noise (default: ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
-  String device;
+  @Mixin DeviceOption device;
 
   @Override
   public Integer call() throws Exception {
@@ -142,7 +141,7 @@ public final class AdaptCommand implements Callable<Integer> {
             .build();
     long t0 = System.nanoTime();
     DataAdaptation.Result result;
-    try (NDManager root = NDManager.newBaseManager(Devices.select(device));
+    try (NDManager root = device.newManager();
         Progress progress = Progress.start("adapt", steps)) {
       double[] lastHeld = {Double.NaN};
       result =

@@ -10,6 +10,7 @@ import io.fedbase.cli.HeldOutRun;
 import io.fedbase.cli.OutputDirectory;
 import io.fedbase.cli.Progress;
 import io.fedbase.cli.option.DataOptions;
+import io.fedbase.cli.option.DeviceOption;
 import io.fedbase.cli.option.InnerLoopOptions;
 import io.fedbase.cli.option.SecureAggregationOptions;
 import io.fedbase.cli.option.SupernetOptions;
@@ -36,7 +37,6 @@ import io.fedbase.node.runtime.NodeRuntime;
 import io.fedbase.node.runtime.TrainingGate;
 import io.fedbase.node.transport.CoordinatorClient;
 import io.fedbase.space.SupernetSpec;
-import io.fedbase.supernet.Devices;
 import io.fedbase.task.TaskSpec;
 import io.grpc.ManagedChannel;
 import io.prometheus.client.CollectorRegistry;
@@ -119,8 +119,7 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--encoding", defaultValue = "fp32", description = "Nodes' upload encoding: fp32, fp16, bf16 or int8 (default: ${DEFAULT-VALUE}).")
   String encoding;
 
-  @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
-  String device;
+  @Mixin DeviceOption device;
 
   @Override
   public Integer call() throws Exception {
@@ -190,7 +189,7 @@ public final class DemoCommand implements Callable<Integer> {
         ImageDataset share = train.select(new ClassSelection(shares.get(i)));
         System.out.printf("  %s: classes %s (%d images), never sent anywhere%n", id, shares.get(i), share.size());
         ManagedChannel channel = CoordinatorChannels.open(target, pki.client(id));
-        NDManager manager = NDManager.newBaseManager(Devices.select(device));
+        NDManager manager = device.newManager();
         channels.add(channel);
         managers.add(manager);
         NodeRuntime node =
@@ -247,7 +246,7 @@ public final class DemoCommand implements Callable<Integer> {
     System.out.printf(
         "adapting the federated prior and a fresh supernet to %d held-out %d-way 5-shot tasks of classes %s%n", tasks, ways, testClasses);
     HeldOutComparison.Result result;
-    try (NDManager root = NDManager.newBaseManager(Devices.select(device))) {
+    try (NDManager root = device.newManager()) {
       result = HeldOutRun.compare(spec, prior, test, new TaskSpec(ways, 5, 15), inner.config(), 0.3f, tasks, steps, false, seed, root);
     }
     String table = HeldOutRun.table(result);

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import com.google.gson.Gson;
 import io.fedbase.bundle.AtomicFiles;
 import io.fedbase.cli.option.DataOptions;
+import io.fedbase.cli.option.DeviceOption;
 import io.fedbase.cli.option.ThreadsOption;
 import io.fedbase.data.ImageDataset;
 import io.fedbase.node.adapt.LabelledImages;
@@ -11,7 +12,6 @@ import io.fedbase.node.train.DerivedModel;
 import io.fedbase.node.train.ModelFiles;
 import io.fedbase.node.train.ModelLabels;
 import io.fedbase.node.train.Predictions;
-import io.fedbase.supernet.Devices;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -44,8 +44,7 @@ public final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Also write the scores as JSON to this file.")
   Path json;
 
-  @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
-  String device;
+  @Mixin DeviceOption device;
 
   @Override
   public Integer call() throws Exception {
@@ -58,7 +57,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     ModelLabels labels = trained.labels();
     LabelledImages images = LabelledImages.of(dataset.withNormalization(labels.normalization()), labels.classes());
     Predictions predictions;
-    try (NDManager root = NDManager.newBaseManager(Devices.select(device))) {
+    try (NDManager root = device.newManager()) {
       predictions = Predictions.of(trained, images, root);
     }
     int ways = labels.classes().size();

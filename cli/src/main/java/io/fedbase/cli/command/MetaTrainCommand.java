@@ -9,6 +9,7 @@ import io.fedbase.bundle.ParameterInitializer;
 import io.fedbase.cli.OutputDirectory;
 import io.fedbase.cli.Progress;
 import io.fedbase.cli.option.DataOptions;
+import io.fedbase.cli.option.DeviceOption;
 import io.fedbase.cli.option.InnerLoopOptions;
 import io.fedbase.cli.option.MetaUpdateOptions;
 import io.fedbase.cli.option.SupernetOptions;
@@ -21,7 +22,6 @@ import io.fedbase.learn.MetaTrainingConfig;
 import io.fedbase.learn.MetaTrainingLog;
 import io.fedbase.meta.MetaOptimizer;
 import io.fedbase.space.SupernetSpec;
-import io.fedbase.supernet.Devices;
 import io.fedbase.supernet.Supernet;
 import io.fedbase.task.TaskSampler;
 import io.fedbase.task.TaskSpec;
@@ -75,8 +75,7 @@ public final class MetaTrainCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "0", description = "Seed of initialisation, task sampling and Gumbel noise (default: ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
-  String device;
+  @Mixin DeviceOption device;
 
   @Override
   public Integer call() throws Exception {
@@ -116,7 +115,7 @@ public final class MetaTrainCommand implements Callable<Integer> {
         dataset.classes());
     Supernet net = new Supernet(spec);
     output.create();
-    try (NDManager root = NDManager.newBaseManager(Devices.select(device));
+    try (NDManager root = device.newManager();
         MetaTrainingLog log = MetaTrainingLog.create(out, spec, config, optimizer.toString());
         Progress progress = Progress.start("meta-train", rounds)) {
       MetaTrainer trainer =

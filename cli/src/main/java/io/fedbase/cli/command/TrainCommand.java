@@ -8,6 +8,7 @@ import io.fedbase.cli.Progress;
 import io.fedbase.cli.ShellWords;
 import io.fedbase.cli.option.DataOptions;
 import io.fedbase.cli.option.DerivedNetworkOptions;
+import io.fedbase.cli.option.DeviceOption;
 import io.fedbase.cli.option.ThreadsOption;
 import io.fedbase.cli.option.TrainingOptions;
 import io.fedbase.data.ImageDataset;
@@ -22,7 +23,6 @@ import io.fedbase.node.train.ModelLabels;
 import io.fedbase.node.train.TrainingCheckpoint;
 import io.fedbase.node.train.TrainingConfig;
 import io.fedbase.supernet.DerivedNetworkSpec;
-import io.fedbase.supernet.Devices;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,8 +69,7 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "0", description = "Seed of the split, initial weights, batch order and augmentation (default: ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
-  String device;
+  @Mixin DeviceOption device;
 
   @Option(names = "--out", required = true, description = "Output directory (model, checkpoint, curve, report).")
   Path out;
@@ -114,7 +113,7 @@ public final class TrainCommand implements Callable<Integer> {
     output.create();
     long t0 = System.nanoTime();
     DerivedTraining.Result result;
-    try (NDManager root = NDManager.newBaseManager(Devices.select(device));
+    try (NDManager root = device.newManager();
         Progress progress = Progress.start("train", (long) config.epochs() * stepsPerEpoch)) {
       double[] lastHeld = {checkpoint == null || checkpoint.history().isEmpty() ? Double.NaN : checkpoint.history().get(checkpoint.history().size() - 1).heldOutAccuracy()};
       int[] epochsSaved = {checkpoint == null ? 0 : checkpoint.epochsDone()};
