@@ -6,6 +6,7 @@ import io.fedbase.cli.Ports;
 import io.fedbase.cli.SelfCommand;
 import io.fedbase.cli.option.ClientTlsOptions;
 import io.fedbase.cli.option.DataOptions;
+import io.fedbase.cli.option.DeviceOption;
 import io.fedbase.cli.option.ThreadsOption;
 import io.fedbase.data.ImageDataset;
 import io.fedbase.encoding.DeltaEncoding;
@@ -15,6 +16,7 @@ import io.fedbase.metrics.MetricsEndpoint;
 import io.fedbase.node.metrics.NodeMetrics;
 import io.fedbase.node.runtime.NodeListener;
 import io.fedbase.node.runtime.NodeRuntime;
+import io.fedbase.node.runtime.TrainingDevice;
 import io.fedbase.node.transport.CoordinatorClient;
 import io.fedbase.node.worker.WorkerProcess;
 import io.fedbase.supernet.Devices;
@@ -57,8 +59,7 @@ public final class NodeCommand implements Callable<Integer> {
   @Option(names = "--cache-dir", defaultValue = ".cache/fedbase-priors", description = "Where fetched priors are kept (default: ${DEFAULT-VALUE}).")
   Path cacheDir;
 
-  @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
-  String device;
+  @Mixin DeviceOption device;
 
   @Option(
       names = "--encoding",
@@ -102,7 +103,8 @@ public final class NodeCommand implements Callable<Integer> {
       case "process" -> false;
       default -> throw new IllegalArgumentException("--worker must be process or inline, got '" + (worker.length() > 16 ? worker.substring(0, 16) + "..." : worker) + "'");
     };
-    try (NDManager manager = inline ? NDManager.newBaseManager(Devices.select(device)) : null;
+    Devices.Selected inlineDevice = inline ? device.select(System.err) : null;
+    try (NDManager manager = inline ? NDManager.newBaseManager(inlineDevice.device()) : null;
         WorkerProcess workerProcess = inline ? null : workerProcess(listener);
         MetricsEndpoint metrics = Ports.metrics(null, metricsPort, registry, () -> !channel.isShutdown())) {
       NodeRuntime.Builder builder =
@@ -115,6 +117,9 @@ public final class NodeCommand implements Callable<Integer> {
               .optSigningIdentity(tls.signingIdentity().orElse(null))
               .optListener(listener);
       NodeRuntime node = inline ? builder.setManager(manager).build() : builder.optAdapter(workerProcess).build();
+      if (inlineDevice != null) {
+        listener.deviceSelected(TrainingDevice.of(inlineDevice));
+      }
       if (workerProcess != null) {
         // the engine loads while the node joins
         workerProcess.warmUp();
@@ -157,7 +162,7 @@ public final class NodeCommand implements Callable<Integer> {
     Path crashes = Files.createDirectories(base.resolve("worker-crashes"));
     List<String> command = SelfCommand.of(null, crashes);
     command.add("node-worker");
-    command.addAll(List.of("--data", data.data, "--device", device, "--threads", threads.threads));
+    command.addAll(List.of("--data", data.data, "--device", device.choice, "--threads", threads.threads));
     if (data.classes != null) {
       command.addAll(List.of("--classes", data.classes));
     }
@@ -179,6 +184,11 @@ public final class NodeCommand implements Callable<Integer> {
     @Override
     public void joined(String coordinator, long priorVersion) {
       System.out.printf("node %s: joined %s (prior version %d)%n", nodeId, coordinator, priorVersion);
+    }
+
+    @Override
+    public void deviceSelected(TrainingDevice device) {
+      System.out.printf("node %s: adapts on %s%n", nodeId, device.description());
     }
 
     @Override

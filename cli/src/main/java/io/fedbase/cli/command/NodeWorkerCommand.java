@@ -2,10 +2,12 @@ package io.fedbase.cli.command;
 
 import ai.djl.ndarray.NDManager;
 import io.fedbase.cli.option.DataOptions;
+import io.fedbase.cli.option.DeviceOption;
 import io.fedbase.cli.option.ThreadsOption;
 import io.fedbase.data.ImageDataset;
 import io.fedbase.engine.StopRequest;
 import io.fedbase.node.runtime.InProcessAdapter;
+import io.fedbase.node.runtime.TrainingDevice;
 import io.fedbase.node.runtime.TrainingGate;
 import io.fedbase.node.worker.WorkerLoop;
 import io.fedbase.supernet.Devices;
@@ -18,7 +20,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 /** {@code node-worker}: the child process a node runs its adaptations in (not for direct use). */
 @Command(
@@ -35,8 +36,7 @@ public final class NodeWorkerCommand implements Callable<Integer> {
 
   @Mixin DataOptions data;
 
-  @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
-  String device;
+  @Mixin DeviceOption device;
 
   @Override
   public Integer call() throws Exception {
@@ -48,8 +48,9 @@ public final class NodeWorkerCommand implements Callable<Integer> {
         .parent()
         .ifPresent(node -> node.onExit().thenRun(() -> StopRequest.request(new StopRequest.Reason("the node's exit", 143))));
     ImageDataset dataset = data.load();
-    try (NDManager manager = NDManager.newBaseManager(Devices.select(device))) {
-      new WorkerLoop(new InProcessAdapter(dataset, manager, new TrainingGate()))
+    Devices.Selected selected = device.select(System.err);
+    try (NDManager manager = NDManager.newBaseManager(selected.device())) {
+      new WorkerLoop(new InProcessAdapter(dataset, manager, new TrainingGate()), TrainingDevice.of(selected))
           .serve(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), replies);
     }
     return 0;

@@ -2,6 +2,7 @@ package io.fedbase.node.metrics;
 
 import io.fedbase.learn.BatchResult;
 import io.fedbase.node.runtime.NodeListener;
+import io.fedbase.node.runtime.TrainingDevice;
 import io.fedbase.wire.Assignment;
 import io.prometheus.client.CollectorRegistry;
 import io.prometheus.client.Counter;
@@ -22,6 +23,7 @@ public final class NodeMetrics implements NodeListener {
   private final Counter workerCrashes;
   private final Counter workerStarts;
   private final Gauge workerCrashesInARow;
+  private final Gauge deviceInfo;
 
   public NodeMetrics(CollectorRegistry registry) {
     rounds = Counter.build("fedbase_node_rounds_total", "Rounds this node worked on, by outcome.").labelNames("outcome").register(registry);
@@ -43,10 +45,21 @@ public final class NodeMetrics implements NodeListener {
     workerCrashesInARow =
         Gauge.build("fedbase_node_worker_crashes_in_a_row", "Worker crashes since the last round that went well (restarts back off while above 1).")
             .register(registry);
+    deviceInfo =
+        Gauge.build("fedbase_node_device_info", "1 for the device this node's adaptations run on (cpu or gpuN), what --device asked and the libtorch version.")
+            .labelNames("device", "choice", "libtorch")
+            .register(registry);
     rounds.labels("done");
     rounds.labels("skipped");
     retries.labels("reconnect");
     retries.labels("upload");
+  }
+
+  @Override
+  public synchronized void deviceSelected(TrainingDevice device) {
+    // a replacement worker may pick another device (a GPU that came back): one series at a time
+    deviceInfo.clear();
+    deviceInfo.labels(device.name(), device.choice(), device.libtorch()).set(1);
   }
 
   @Override

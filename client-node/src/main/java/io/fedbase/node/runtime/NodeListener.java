@@ -8,6 +8,9 @@ public interface NodeListener {
 
   default void joined(String coordinator, long priorVersion) {}
 
+  /** The engine that adapts this node's tasks started on {@code device}. */
+  default void deviceSelected(TrainingDevice device) {}
+
   /** A round's update was accepted; adapting took {@code adaptSeconds}, the payload was {@code uploadBytes}. */
   default void roundDone(Assignment task, BatchResult result, double adaptSeconds, long uploadBytes) {}
 

@@ -7,6 +7,7 @@ import io.fedbase.bundle.StoredBundle;
 import io.fedbase.engine.StoppedException;
 import io.fedbase.learn.BatchResult;
 import io.fedbase.node.runtime.Adapter;
+import io.fedbase.node.runtime.TrainingDevice;
 import io.fedbase.node.worker.WorkerProtocol.AdaptReply;
 import io.fedbase.node.worker.WorkerProtocol.AdaptRequest;
 import io.fedbase.node.worker.WorkerProtocol.Outcome;
@@ -24,14 +25,23 @@ import java.util.Map;
 public final class WorkerLoop {
 
   private final Adapter adapter;
+  private final TrainingDevice device;
 
-  /** @param adapter the in-process adaptation this worker runs */
-  public WorkerLoop(Adapter adapter) {
+  /**
+   * @param adapter the in-process adaptation this worker runs
+   * @param device where its engine runs, told to the node first
+   */
+  public WorkerLoop(Adapter adapter, TrainingDevice device) {
     this.adapter = adapter;
+    this.device = device;
   }
 
-  /** Serves until {@code in} ends. A stop request ends the current step, is answered, and rethrown. */
+  /**
+   * Says it is ready (and on which device), then serves until {@code in} ends. A stop request ends
+   * the current step, is answered, and rethrown.
+   */
   public void serve(BufferedReader in, PrintStream out) throws IOException, InterruptedException {
+    answer(out, AdaptReply.ready(device));
     String line;
     while ((line = in.readLine()) != null) {
       if (line.isBlank()) {

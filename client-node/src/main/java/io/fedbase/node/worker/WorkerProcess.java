@@ -7,6 +7,7 @@ import io.fedbase.learn.BatchResult;
 import io.fedbase.node.runtime.Adapter;
 import io.fedbase.node.runtime.AdapterFailure;
 import io.fedbase.node.runtime.NodeListener;
+import io.fedbase.node.runtime.TrainingDevice;
 import io.fedbase.node.worker.WorkerProtocol.AdaptReply;
 import io.fedbase.node.worker.WorkerProtocol.AdaptRequest;
 import io.fedbase.space.SupernetSpec;
@@ -102,6 +103,8 @@ public final class WorkerProcess implements Adapter {
           throw new AdapterFailure(AdapterFailure.Kind.CRASHED, "the worker process was stopped by a signal");
         }
         case FAILED -> throw new IllegalStateException("the worker could not adapt: " + reply.message());
+        // never queued: the reader hands it to the listener
+        case READY -> throw new IllegalStateException("the worker answered a request with its ready message");
       };
     } catch (IOException e) {
       // the pipe broke (the worker died under the request) or the delta file is damaged
@@ -288,7 +291,7 @@ public final class WorkerProcess implements Adapter {
   }
 
   /** Sorts the worker's standard output into replies and log lines, bounded per line. */
-  private static void readReplies(InputStream raw, BlockingQueue<String> replies) {
+  private void readReplies(InputStream raw, BlockingQueue<String> replies) {
     try (InputStream in = new BufferedInputStream(raw)) {
       StringBuilder line = new StringBuilder();
       boolean overlong = false;
@@ -313,12 +316,29 @@ public final class WorkerProcess implements Adapter {
     }
   }
 
-  private static void route(String line, BlockingQueue<String> replies) {
+  /** A reply goes to the queue the request waits on; the worker's ready message straight to the listener. */
+  private void route(String line, BlockingQueue<String> replies) {
     if (line.startsWith(WorkerProtocol.PREFIX)) {
       LOG.debug("worker reply: {}", line);
+      TrainingDevice device = readyOn(line);
+      if (device != null) {
+        LOG.info("worker: training on {}", device.description());
+        listener.deviceSelected(device);
+        return;
+      }
       replies.add(line);
     } else if (!line.isBlank()) {
       LOG.info("worker: {}", line.length() > 300 ? line.substring(0, 300) + "..." : line);
+    }
+  }
+
+  /** The device of a ready message; null for any other line. */
+  private static TrainingDevice readyOn(String line) {
+    try {
+      AdaptReply reply = WorkerProtocol.parseReply(line);
+      return reply.outcome() == WorkerProtocol.Outcome.READY ? reply.device() : null;
+    } catch (IllegalArgumentException e) {
+      return null;
     }
   }
 

@@ -3,6 +3,7 @@ package io.fedbase.node.worker;
 import com.google.gson.Gson;
 import com.google.gson.JsonParseException;
 import io.fedbase.meta.InnerLoopConfig;
+import io.fedbase.node.runtime.TrainingDevice;
 import io.fedbase.task.TaskSpec;
 import io.fedbase.wire.Assignment;
 import java.time.Instant;
@@ -55,8 +56,10 @@ public final class WorkerProtocol {
     }
   }
 
-  /** How a request ended. */
+  /** How a request ended, or ({@link #READY}) that the worker is up. */
   public enum Outcome {
+    /** Not an answer: the worker's engine started, on the reply's device; sent once, first. */
+    READY,
     /** The delta is in the request's file. */
     DONE,
     /** This node's data cannot serve the round, or the adaptation diverged. */
@@ -67,15 +70,20 @@ public final class WorkerProtocol {
     FAILED
   }
 
-  /** The worker's answer to one request. */
-  public record AdaptReply(long round, Outcome outcome, String message, int tasks, double supportLossBefore, double supportLossAfter, double queryAccuracy) {
+  /** The worker's answer to one request; {@code device} is set on {@link Outcome#READY} only. */
+  public record AdaptReply(
+      long round, Outcome outcome, String message, int tasks, double supportLossBefore, double supportLossAfter, double queryAccuracy, TrainingDevice device) {
 
     static AdaptReply done(long round, int tasks, double before, double after, double accuracy) {
-      return new AdaptReply(round, Outcome.DONE, "", tasks, before, after, accuracy);
+      return new AdaptReply(round, Outcome.DONE, "", tasks, before, after, accuracy, null);
     }
 
     static AdaptReply not(long round, Outcome outcome, String message) {
-      return new AdaptReply(round, outcome, message == null ? "" : message, 0, 0, 0, 0);
+      return new AdaptReply(round, outcome, message == null ? "" : message, 0, 0, 0, 0, null);
+    }
+
+    static AdaptReply ready(TrainingDevice device) {
+      return new AdaptReply(-1, Outcome.READY, "", 0, 0, 0, 0, device);
     }
   }
 

@@ -22,10 +22,12 @@ import io.fedbase.learn.InnerLoop;
 import io.fedbase.learn.TaskBatch;
 import io.fedbase.meta.InnerLoopConfig;
 import io.fedbase.node.runtime.InProcessAdapter;
+import io.fedbase.node.runtime.TrainingDevice;
 import io.fedbase.node.runtime.TrainingGate;
 import io.fedbase.node.worker.WorkerProtocol.AdaptReply;
 import io.fedbase.node.worker.WorkerProtocol.Outcome;
 import io.fedbase.space.SupernetSpec;
+import io.fedbase.supernet.Devices;
 import io.fedbase.supernet.Supernet;
 import io.fedbase.task.TaskSampler;
 import io.fedbase.task.TaskSpec;
@@ -62,12 +64,18 @@ class WorkerLoopTest {
     String good = WorkerProtocol.requestLine(WorkerProtocol.AdaptRequest.of(task, spec.canonicalText(), priorFile.toString(), deltaFile.toString()));
     String input = "not json\n" + good + "\n";
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (NDManager manager = NDManager.newBaseManager()) {
-      new WorkerLoop(new InProcessAdapter(data, manager, new TrainingGate()))
+    Devices.Selected cpu = Devices.resolve("cpu");
+    try (NDManager manager = NDManager.newBaseManager(cpu.device())) {
+      new WorkerLoop(new InProcessAdapter(data, manager, new TrainingGate()), TrainingDevice.of(cpu))
           .serve(new BufferedReader(new StringReader(input)), new PrintStream(out, true, StandardCharsets.UTF_8));
       List<AdaptReply> replies = out.toString(StandardCharsets.UTF_8).lines().map(WorkerProtocol::parseReply).toList();
-      assertEquals(Outcome.FAILED, replies.get(0).outcome(), "an unreadable request is answered, not fatal");
-      AdaptReply done = replies.get(1);
+      AdaptReply ready = replies.get(0);
+      assertEquals(Outcome.READY, ready.outcome(), "the worker first says it is up, and where");
+      assertEquals("cpu", ready.device().name());
+      assertEquals("cpu", ready.device().choice());
+      assertTrue(ready.device().description().startsWith("cpu (cpu; libtorch "), ready.device().description());
+      assertEquals(Outcome.FAILED, replies.get(1).outcome(), "an unreadable request is answered, not fatal");
+      AdaptReply done = replies.get(2);
       assertEquals(Outcome.DONE, done.outcome(), done.message());
       assertEquals(3, done.round());
       assertEquals(2, done.tasks());
@@ -86,12 +94,13 @@ class WorkerLoopTest {
         assertThrows(
             StoppedException.class,
             () ->
-                new WorkerLoop(new InProcessAdapter(data, manager, new TrainingGate()))
+                new WorkerLoop(new InProcessAdapter(data, manager, new TrainingGate()), TrainingDevice.of(cpu))
                     .serve(new BufferedReader(new StringReader(good + "\n")), new PrintStream(stoppedOut, true, StandardCharsets.UTF_8)));
       } finally {
         StopRequest.clearForTests();
       }
-      AdaptReply stopped = WorkerProtocol.parseReply(stoppedOut.toString(StandardCharsets.UTF_8).strip());
+      List<String> stoppedLines = stoppedOut.toString(StandardCharsets.UTF_8).lines().toList();
+      AdaptReply stopped = WorkerProtocol.parseReply(stoppedLines.get(stoppedLines.size() - 1));
       assertEquals(Outcome.STOPPED, stopped.outcome());
       assertEquals(3, stopped.round());
     }

@@ -6,12 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fedbase.bundle.ParameterInitializer;
 import io.fedbase.meta.InnerLoopConfig;
+import io.fedbase.node.metrics.NodeMetrics;
 import io.fedbase.node.runtime.AdapterFailure;
 import io.fedbase.node.runtime.NodeListener;
+import io.fedbase.node.runtime.TrainingDevice;
+import io.fedbase.node.worker.WorkerProtocol.AdaptReply;
 import io.fedbase.space.SupernetSpec;
 import io.fedbase.task.TaskSpec;
+import io.fedbase.testing.Eventually;
 import io.fedbase.testing.ManualTime;
 import io.fedbase.wire.Assignment;
+import io.prometheus.client.CollectorRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -124,5 +129,25 @@ class WorkerProcessTest {
     assertEquals("exit 137 (SIGKILL)", WorkerProcess.describeExit(137));
     assertEquals("exit 134 (SIGABRT)", WorkerProcess.describeExit(134));
     assertEquals("exit 1", WorkerProcess.describeExit(1));
+  }
+
+  @Test
+  void theDeviceTheWorkerStartedOnReachesTheNodesMetricsBeforeAnyRound() throws Exception {
+    CollectorRegistry registry = new CollectorRegistry(true);
+    TrainingDevice gpu = new TrainingDevice("gpu0", "auto", "2.5.1", "gpu0 (auto; libtorch 2.5.1 (CUDA build) sees 1 GPU)");
+    String ready = WorkerProtocol.replyLine(AdaptReply.ready(gpu));
+    try (WorkerProcess w =
+        WorkerProcess.builder()
+            .setCommand(List.of("bash", "-c", "echo '" + ready + "'; read line; exit 7"))
+            .setWorkDir(dir.resolve("work"))
+            .optListener(new NodeMetrics(registry))
+            .build()) {
+      w.warmUp();
+      String[] labels = {"device", "choice", "libtorch"};
+      Eventually.until(
+          "fedbase_node_device_info for gpu0",
+          Duration.ofSeconds(20),
+          () -> Double.valueOf(1).equals(registry.getSampleValue("fedbase_node_device_info", labels, new String[] {"gpu0", "auto", "2.5.1"})));
+    }
   }
 }
