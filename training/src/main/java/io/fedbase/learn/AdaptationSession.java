@@ -2,10 +2,14 @@ package io.fedbase.learn;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
 import io.fedbase.bundle.Bundle;
+import io.fedbase.engine.DeviceTransfers;
 import io.fedbase.engine.EngineWork;
 import io.fedbase.meta.InnerLoopConfig;
 import io.fedbase.meta.Relaxation;
@@ -19,6 +23,8 @@ import io.fedbase.supernet.Losses;
 import io.fedbase.supernet.ParameterSet;
 import io.fedbase.supernet.RelaxationSampling;
 import io.fedbase.supernet.Supernet;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 
 /**
@@ -40,6 +46,11 @@ public final class AdaptationSession implements AutoCloseable {
   private final SplittableRandom rng;
   private final float tau;
   private int stepsTaken;
+  private TaskOnDevice support;
+  private StepDraws draws;
+  private final List<NDArray> pendingLosses = new ArrayList<>();
+  private final List<NDArray> pendingCorrect = new ArrayList<>();
+  private final List<Integer> pendingSizes = new ArrayList<>();
 
   AdaptationSession(
       Supernet supernet, InnerLoopConfig config, NDManager parent, Bundle start, InputSignature signature, float tau, long seed) {
@@ -82,36 +93,81 @@ public final class AdaptationSession implements AutoCloseable {
   }
 
   /**
-   * One inner step on a minibatch of the support set: sample edge weights, forward, cross-entropy,
-   * backward, Adam on weights and logits. Returns the loss and accuracy on that minibatch before the
-   * update.
+   * One inner step on a minibatch of the support set, and its loss and accuracy on that minibatch
+   * before the update, read back at once. {@link #advance} and {@link #readBack} do the same
+   * without a copy to the host per step.
    */
   public Evaluation step(float[] images, int[] labels, InputSignature signature, int ways) {
-    return EngineWork.step(() -> takeStep(images, labels, signature, ways));
+    advance(images, labels, signature, ways);
+    List<Evaluation> done = readBack();
+    return done.get(done.size() - 1);
   }
 
-  private Evaluation takeStep(float[] images, int[] labels, InputSignature signature, int ways) {
-    int n = labels.length;
-    int[] batch = chooseBatch(n);
-    float[] x = gather(images, signature.size(), batch);
-    int[] y = new int[batch.length];
-    for (int i = 0; i < batch.length; i++) {
-      y[i] = labels[batch[i]];
+  /**
+   * One inner step on a minibatch of the support set: sample edge weights, forward, cross-entropy,
+   * backward, Adam on weights and logits. Nothing moves between host and device: the support set
+   * goes to the device with the first step that uses it, the random draws a chunk of steps at a
+   * time, and the loss stays there until {@link #readBack}.
+   */
+  public void advance(float[] images, int[] labels, InputSignature signature, int ways) {
+    EngineWork.step(
+        () -> {
+          takeStep(images, labels, signature, ways);
+          return null;
+        });
+  }
+
+  /** The loss and accuracy of every step advanced since the last read, oldest first, in one copy. */
+  public List<Evaluation> readBack() {
+    if (pendingLosses.isEmpty()) {
+      return List.of();
     }
+    return EngineWork.run(
+        () -> {
+          try (NDManager scope = manager.newSubManager()) {
+            NDList all = new NDList(pendingLosses.size() * 2);
+            all.addAll(pendingLosses);
+            all.addAll(pendingCorrect);
+            all.forEach(a -> a.tempAttach(scope));
+            float[] values = DeviceTransfers.toHost(NDArrays.stack(all));
+            int n = pendingLosses.size();
+            List<Evaluation> out = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+              int size = pendingSizes.get(i);
+              out.add(new Evaluation(values[i], (double) values[n + i] / size, size));
+            }
+            pendingLosses.clear();
+            pendingCorrect.clear();
+            pendingSizes.clear();
+            all.forEach(NDArray::close);
+            return out;
+          }
+        });
+  }
+
+  private void takeStep(float[] images, int[] labels, InputSignature signature, int ways) {
+    TaskOnDevice data = onDevice(images, labels, signature, ways);
+    StepDraws.Step draw = nextDraw(labels.length);
     try (NDManager scope = manager.newSubManager()) {
       params.tempAttachTo(scope);
-      NDArray input = scope.create(x, new Shape(batch.length, signature.channels(), signature.height(), signature.width()));
-      NDArray targets = scope.create(Losses.oneHot(y, ways), new Shape(batch.length, ways));
+      data.tempAttachTo(scope);
+      draw.attachTo(scope);
+      NDArray input = draw.batch() == null ? data.images() : data.images().get(new NDIndex("{}", draw.batch()));
+      NDArray targets = draw.batch() == null ? data.oneHot() : data.oneHot().get(new NDIndex("{}", draw.batch()));
+      NDArray ids = draw.batch() == null ? data.labels() : data.labels().get(new NDIndex("{}", draw.batch()));
       NDArray logits;
       NDArray loss;
       try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
         // the edge weights must be computed while recording, or the logits get no gradient
-        EdgeWeights mixing = edgeWeights(config.relaxation(), scope);
+        EdgeWeights mixing =
+            new EdgeWeights(
+                RelaxationSampling.sampleWithNoise(config.relaxation(), params.get(TensorNames.alpha(CellType.NORMAL)), tau, draw.normalNoise(), scope),
+                RelaxationSampling.sampleWithNoise(config.relaxation(), params.get(TensorNames.alpha(CellType.REDUCE)), tau, draw.reduceNoise(), scope));
         logits = supernet.forward(params, input, mixing, scope);
         loss = Losses.crossEntropy(logits, targets);
         collector.backward(loss);
       }
-      Evaluation before = new Evaluation(loss.getFloat(), accuracy(logits, y), batch.length);
+      keepForReadBack(loss.stopGradient(), logits.argMax(1).eq(ids).toType(DataType.FLOAT32, false).sum(), (int) input.getShape().get(0));
       for (String name : params.trainable()) {
         NDArray weight = params.get(name);
         try (NDArray grad = weight.getGradient()) {
@@ -119,13 +175,52 @@ public final class AdaptationSession implements AutoCloseable {
         }
       }
       stepsTaken++;
-      return before;
     }
+  }
+
+  /** Moves a step's loss and correct count out of its scope, to be read with the others. */
+  private void keepForReadBack(NDArray loss, NDArray correct, int examples) {
+    loss.attach(manager);
+    correct.attach(manager);
+    pendingLosses.add(loss);
+    pendingCorrect.add(correct);
+    pendingSizes.add(examples);
+  }
+
+  /** The support set on the device: uploaded when a step first uses these arrays, kept for the next. */
+  private TaskOnDevice onDevice(float[] images, int[] labels, InputSignature signature, int ways) {
+    if (support == null || !support.holds(images, labels)) {
+      if (support != null) {
+        support.close();
+      }
+      support = TaskOnDevice.upload(manager, images, labels, signature, ways);
+    }
+    return support;
+  }
+
+  /** The next step's random draws, drawing and uploading a chunk of steps when the last one is used up. */
+  private StepDraws.Step nextDraw(int supportSize) {
+    if (draws == null || !draws.hasNext(supportSize)) {
+      if (draws != null) {
+        draws.close();
+      }
+      draws =
+          StepDraws.draw(
+              config.relaxation(),
+              config.batchSize(),
+              supportSize,
+              Math.max(1, config.steps()),
+              params.get(TensorNames.alpha(CellType.NORMAL)).getShape(),
+              params.get(TensorNames.alpha(CellType.REDUCE)).getShape(),
+              rng,
+              manager);
+    }
+    return draws.next();
   }
 
   /**
    * Loss and accuracy on a labelled batch with the deterministic edge weights softmax(alpha / tau),
-   * the posterior mean read-out; BN normalises with this batch's statistics.
+   * the posterior mean read-out; BN normalises with this batch's statistics. One copy each way.
    */
   public Evaluation evaluate(float[] images, int[] labels, InputSignature signature, int ways) {
     return EngineWork.run(() -> evaluateNow(images, labels, signature, ways));
@@ -134,21 +229,19 @@ public final class AdaptationSession implements AutoCloseable {
   private Evaluation evaluateNow(float[] images, int[] labels, InputSignature signature, int ways) {
     int n = labels.length;
     try (NDManager scope = manager.newSubManager();
-        GradMode ignored = GradMode.disabled()) {
+        GradMode ignored = GradMode.disabled();
+        TaskOnDevice data = TaskOnDevice.upload(scope, images, labels, signature, ways)) {
       params.tempAttachTo(scope);
-      NDArray input = scope.create(images, new Shape(n, signature.channels(), signature.height(), signature.width()));
-      NDArray targets = scope.create(Losses.oneHot(labels, ways), new Shape(n, ways));
-      EdgeWeights mixing = edgeWeights(Relaxation.SOFTMAX, scope);
-      NDArray logits = supernet.forward(params, input, mixing, scope);
-      NDArray loss = Losses.crossEntropy(logits, targets);
-      return new Evaluation(loss.getFloat(), accuracy(logits, labels), n);
+      EdgeWeights mixing =
+          new EdgeWeights(
+              RelaxationSampling.sampleWithNoise(Relaxation.SOFTMAX, params.get(TensorNames.alpha(CellType.NORMAL)), tau, null, scope),
+              RelaxationSampling.sampleWithNoise(Relaxation.SOFTMAX, params.get(TensorNames.alpha(CellType.REDUCE)), tau, null, scope));
+      NDArray logits = supernet.forward(params, data.images(), mixing, scope);
+      NDArray loss = Losses.crossEntropy(logits, data.oneHot());
+      NDArray correct = logits.argMax(1).eq(data.labels()).toType(DataType.FLOAT32, false).sum();
+      float[] values = DeviceTransfers.toHost(NDArrays.stack(new NDList(loss, correct)));
+      return new Evaluation(values[0], n == 0 ? 0 : (double) values[1] / n, n);
     }
-  }
-
-  private EdgeWeights edgeWeights(Relaxation relaxation, NDManager scope) {
-    return new EdgeWeights(
-        RelaxationSampling.sample(relaxation, params.get(TensorNames.alpha(CellType.NORMAL)), tau, rng, scope),
-        RelaxationSampling.sample(relaxation, params.get(TensorNames.alpha(CellType.REDUCE)), tau, rng, scope));
   }
 
   /** The current phi as a bundle. */
@@ -160,42 +253,9 @@ public final class AdaptationSession implements AutoCloseable {
     return name.startsWith("alpha.");
   }
 
-  private int[] chooseBatch(int n) {
-    int size = config.batchSize() == 0 ? n : config.batchSize();
-    int[] idx = new int[size];
-    if (config.batchSize() == 0) {
-      for (int i = 0; i < n; i++) {
-        idx[i] = i;
-      }
-    } else {
-      for (int i = 0; i < size; i++) {
-        idx[i] = rng.nextInt(n);
-      }
-    }
-    return idx;
-  }
-
-  private static float[] gather(float[] images, int imageSize, int[] idx) {
-    float[] out = new float[idx.length * imageSize];
-    for (int i = 0; i < idx.length; i++) {
-      System.arraycopy(images, idx[i] * imageSize, out, i * imageSize, imageSize);
-    }
-    return out;
-  }
-
-  private static double accuracy(NDArray logits, int[] labels) {
-    long[] predicted = logits.argMax(1).toLongArray();
-    int correct = 0;
-    for (int i = 0; i < labels.length; i++) {
-      if (predicted[i] == labels[i]) {
-        correct++;
-      }
-    }
-    return labels.length == 0 ? 0 : (double) correct / labels.length;
-  }
-
   @Override
   public void close() {
+    // the support set, draws and unread losses live in the session's manager
     manager.close();
   }
 }

@@ -48,10 +48,11 @@ public final class InnerLoop {
   /** Runs the configured K steps on {@code task}'s support set and returns the result. */
   public TaskAdaptation adapt(Bundle prior, Task task, float tau, long seed) {
     try (AdaptationSession session = open(prior, task.signature(), tau, seed)) {
-      double[] losses = new double[config.steps()];
       for (int k = 0; k < config.steps(); k++) {
-        losses[k] = session.step(task.supportImages(), task.supportLabels(), task.signature(), task.ways()).loss();
+        session.advance(task.supportImages(), task.supportLabels(), task.signature(), task.ways());
       }
+      // the steps' losses come back in one copy, after the last step: none per step
+      double[] losses = session.readBack().stream().mapToDouble(Evaluation::loss).toArray();
       Evaluation query = session.evaluate(task.queryImages(), task.queryLabels(), task.signature(), task.ways());
       Bundle adapted = session.parameters();
       return new TaskAdaptation(adapted, adapted.minus(prior), losses, query);

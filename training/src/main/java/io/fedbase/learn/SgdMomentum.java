@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.fedbase.engine.DeviceTransfers;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -50,7 +51,7 @@ public final class SgdMomentum {
   /** A copy of every momentum buffer, by parameter name. */
   public Map<String, float[]> exportBuffers() {
     Map<String, float[]> out = new LinkedHashMap<>();
-    buffers.forEach((name, b) -> out.put(name, b.toFloatArray()));
+    buffers.forEach((name, b) -> out.put(name, DeviceTransfers.toHost(b)));
     return out;
   }
 
@@ -62,7 +63,7 @@ public final class SgdMomentum {
           if (shape == null || shape.size() != values.length) {
             throw new IllegalArgumentException("momentum buffer " + name + " does not fit any parameter");
           }
-          NDArray old = buffers.put(name, stateManager.create(values, shape));
+          NDArray old = buffers.put(name, DeviceTransfers.toDevice(stateManager, values, shape));
           if (old != null) {
             old.close();
           }

@@ -3,6 +3,7 @@ package io.fedbase.supernet;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.fedbase.engine.DeviceTransfers;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -66,7 +67,8 @@ final class ForwardScope {
     for (int i = 0; i < batch; i++) {
       mask[i] = dropPathRng.nextDouble() < keep ? 1f / keep : 0f;
     }
-    return x.mul(manager.create(mask, new Shape(batch, 1, 1, 1)));
+    // one small copy per forward of a derived network's training (the supernet's adaptation drops no paths)
+    return x.mul(DeviceTransfers.toDevice(manager, mask, new Shape(batch, 1, 1, 1)));
   }
 
   NDManager manager() {

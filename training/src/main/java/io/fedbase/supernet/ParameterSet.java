@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.fedbase.bundle.Bundle;
 import io.fedbase.bundle.BundleLayout;
+import io.fedbase.engine.DeviceTransfers;
 import io.fedbase.space.TensorSpec;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
@@ -42,7 +43,7 @@ public final class ParameterSet {
     for (int i = 0; i < layout.tensors().size(); i++) {
       TensorSpec t = layout.tensors().get(i);
       FloatBuffer slice = values.duplicate().position(layout.offset(i)).limit(layout.end(i)).slice();
-      NDArray array = manager.create(slice, new Shape(toLongs(t.shape())));
+      NDArray array = DeviceTransfers.toDevice(manager, slice, new Shape(toLongs(t.shape())));
       array.setName(t.name());
       if (trainable.test(t)) {
         array.setRequiresGradient(true);
@@ -93,7 +94,7 @@ public final class ParameterSet {
   public Bundle toBundle() {
     float[] out = new float[layout.totalSize()];
     for (int i = 0; i < layout.tensors().size(); i++) {
-      float[] v = arrays.get(layout.tensors().get(i).name()).toFloatArray();
+      float[] v = DeviceTransfers.toHost(arrays.get(layout.tensors().get(i).name()));
       System.arraycopy(v, 0, out, layout.offset(i), v.length);
     }
     return Bundle.of(layout, out);

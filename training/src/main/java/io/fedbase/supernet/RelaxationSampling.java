@@ -2,7 +2,9 @@ package io.fedbase.supernet;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.fedbase.engine.DeviceTransfers;
 import io.fedbase.meta.Relaxation;
 import java.util.SplittableRandom;
 
@@ -13,9 +15,20 @@ public final class RelaxationSampling {
 
   /**
    * Edge weights [edges, ops] for {@code alpha} at temperature {@code tau} under {@code
-   * relaxation}; the result and its temporaries belong to {@code scope}.
+   * relaxation}, drawing the Gumbel noise from {@code rng} on the host (one copy to the device); the
+   * result and its temporaries belong to {@code scope}.
    */
   public static NDArray sample(Relaxation relaxation, NDArray alpha, float tau, SplittableRandom rng, NDManager scope) {
+    Shape shape = alpha.getShape();
+    NDArray noise = relaxation == Relaxation.SOFTMAX ? null : DeviceTransfers.toDevice(scope, gumbelNoise((int) shape.size(), rng), shape);
+    return sampleWithNoise(relaxation, alpha, tau, noise, scope);
+  }
+
+  /**
+   * As {@link #sample}, with the Gumbel noise already on the device ({@code null} for {@link
+   * Relaxation#SOFTMAX}): nothing moves between host and device.
+   */
+  public static NDArray sampleWithNoise(Relaxation relaxation, NDArray alpha, float tau, NDArray noise, NDManager scope) {
     if (!(tau > 0)) {
       throw new IllegalArgumentException("temperature must be positive, got " + tau);
     }
@@ -24,13 +37,12 @@ public final class RelaxationSampling {
       // start from a scope-owned array: a result lands on its first operand's manager
       return scope.zeros(shape).add(alpha).div(Scalars.of(scope, tau)).softmax(1);
     }
-    NDArray noise = scope.create(gumbelNoise((int) shape.size(), rng), shape);
     NDArray soft = noise.add(alpha).div(Scalars.of(scope, tau)).softmax(1);
     if (relaxation == Relaxation.GUMBEL_SOFTMAX) {
       return soft;
     }
-    float[] hardValues = oneHotOfRowArgmax(soft.toFloatArray(), (int) shape.get(0), (int) shape.get(1));
-    NDArray hard = scope.create(hardValues, shape);
+    // the forward's one-hot rows are made where soft is (argmax takes the first of equal maxima)
+    NDArray hard = soft.stopGradient().argMax(1).oneHot((int) shape.get(1), DataType.FLOAT32);
     return hard.sub(soft.stopGradient()).add(soft);
   }
 
@@ -43,19 +55,5 @@ public final class RelaxationSampling {
       g[i] = (float) -Math.log(-Math.log(u));
     }
     return g;
-  }
-
-  static float[] oneHotOfRowArgmax(float[] values, int rows, int cols) {
-    float[] out = new float[values.length];
-    for (int r = 0; r < rows; r++) {
-      int best = 0;
-      for (int c = 1; c < cols; c++) {
-        if (values[r * cols + c] > values[r * cols + best]) {
-          best = c;
-        }
-      }
-      out[r * cols + best] = 1f;
-    }
-    return out;
   }
 }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.fedbase.bundle.Bundle;
 import io.fedbase.bundle.BundleLayout;
+import io.fedbase.engine.DeviceTransfers;
 import io.fedbase.space.TensorSpec;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,7 +47,10 @@ public final class RunningStatistics {
         throw new IllegalArgumentException("BN statistics pair " + i + " is malformed: " + mean.name() + ", " + var.name());
       }
       Shape shape = new Shape(mean.size());
-      stats.pairs.add(new NDArray[] {manager.create(saved.tensor(mean.name()), shape), manager.create(saved.tensor(var.name()), shape)});
+      stats.pairs.add(
+          new NDArray[] {
+            DeviceTransfers.toDevice(manager, saved.tensor(mean.name()), shape), DeviceTransfers.toDevice(manager, saved.tensor(var.name()), shape)
+          });
     }
     return stats;
   }
@@ -92,8 +96,8 @@ public final class RunningStatistics {
       int channels = (int) pairs.get(i)[0].getShape().get(0);
       tensors.add(TensorSpec.weight(meanName(i), channels));
       tensors.add(TensorSpec.weight(varianceName(i), channels));
-      values.add(pairs.get(i)[0].toFloatArray());
-      values.add(pairs.get(i)[1].toFloatArray());
+      values.add(DeviceTransfers.toHost(pairs.get(i)[0]));
+      values.add(DeviceTransfers.toHost(pairs.get(i)[1]));
     }
     BundleLayout layout = new BundleLayout(LAYOUT_HASH, tensors);
     float[] flat = new float[layout.totalSize()];

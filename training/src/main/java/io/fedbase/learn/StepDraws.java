@@ -1,0 +1,106 @@
+package io.fedbase.learn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.fedbase.engine.DeviceTransfers;
+import io.fedbase.meta.Relaxation;
+import io.fedbase.supernet.RelaxationSampling;
+import java.util.SplittableRandom;
+
+/**
+ * The random draws of a run of inner steps — each step's minibatch rows and its Gumbel noise for
+ * the normal and the reduction cell — drawn on the host in exactly the order the steps would draw
+ * them one by one (so a seed gives the same adaptation as ever), and copied to the device in one go
+ * per kind instead of once per step.
+ */
+final class StepDraws implements AutoCloseable {
+
+  /** One step's draws, views into the run's arrays; {@code batch} is null when a step takes the whole set, the noise for plain softmax. */
+  record Step(NDArray batch, NDArray normalNoise, NDArray reduceNoise) {
+
+    /** Hands the views to a step's scope, which frees them. */
+    void attachTo(NDManager scope) {
+      for (NDArray a : new NDArray[] {batch, normalNoise, reduceNoise}) {
+        if (a != null) {
+          a.attach(scope);
+        }
+      }
+    }
+  }
+
+  private final int supportSize;
+  private final int steps;
+  private final NDArray batches;
+  private final NDArray normalNoise;
+  private final NDArray reduceNoise;
+  private int next;
+
+  private StepDraws(int supportSize, int steps, NDArray batches, NDArray normalNoise, NDArray reduceNoise) {
+    this.supportSize = supportSize;
+    this.steps = steps;
+    this.batches = batches;
+    this.normalNoise = normalNoise;
+    this.reduceNoise = reduceNoise;
+  }
+
+  /**
+   * Draws {@code steps} steps: per step, {@code batchSize} rows out of {@code supportSize} (none
+   * when it is 0: the whole set), then Gumbel noise of the normal and the reduction logits' shapes
+   * unless {@code relaxation} is plain softmax.
+   */
+  static StepDraws draw(
+      Relaxation relaxation, int batchSize, int supportSize, int steps, Shape normal, Shape reduce, SplittableRandom rng, NDManager manager) {
+    boolean noisy = relaxation != Relaxation.SOFTMAX;
+    int normalSize = (int) normal.size();
+    int reduceSize = (int) reduce.size();
+    int[] rows = batchSize > 0 ? new int[steps * batchSize] : null;
+    float[] normalValues = noisy ? new float[steps * normalSize] : null;
+    float[] reduceValues = noisy ? new float[steps * reduceSize] : null;
+    for (int k = 0; k < steps; k++) {
+      for (int i = 0; rows != null && i < batchSize; i++) {
+        rows[k * batchSize + i] = rng.nextInt(supportSize);
+      }
+      if (noisy) {
+        System.arraycopy(RelaxationSampling.gumbelNoise(normalSize, rng), 0, normalValues, k * normalSize, normalSize);
+        System.arraycopy(RelaxationSampling.gumbelNoise(reduceSize, rng), 0, reduceValues, k * reduceSize, reduceSize);
+      }
+    }
+    NDArray batches = null;
+    if (rows != null) {
+      try (NDArray int32 = DeviceTransfers.toDevice(manager, rows, new Shape(steps, batchSize))) {
+        batches = int32.toType(DataType.INT64, true);
+      }
+    }
+    return new StepDraws(
+        supportSize,
+        steps,
+        batches,
+        noisy ? DeviceTransfers.toDevice(manager, normalValues, new Shape(steps, normal.get(0), normal.get(1))) : null,
+        noisy ? DeviceTransfers.toDevice(manager, reduceValues, new Shape(steps, reduce.get(0), reduce.get(1))) : null);
+  }
+
+  /** Whether a step on a support set of {@code size} examples can take the next draws. */
+  boolean hasNext(int size) {
+    return next < steps && size == supportSize;
+  }
+
+  Step next() {
+    int k = next++;
+    return new Step(slice(batches, k), slice(normalNoise, k), slice(reduceNoise, k));
+  }
+
+  private static NDArray slice(NDArray all, int k) {
+    return all == null ? null : all.get(k);
+  }
+
+  @Override
+  public void close() {
+    for (NDArray a : new NDArray[] {batches, normalNoise, reduceNoise}) {
+      if (a != null) {
+        a.close();
+      }
+    }
+  }
+}
