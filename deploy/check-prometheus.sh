@@ -29,8 +29,9 @@ k8s = [d for f in sorted(os.listdir(os.path.join(deploy, "k8s")))
        for d in yaml.safe_load_all(open(os.path.join(deploy, "k8s", f)))]
 prom = yaml.safe_load(open(os.path.join(deploy, "prometheus.yml")))
 commands = []
-# the full image (every command) and the coordinator's (no engine; Dockerfile stage "coordinator")
-FEDBASE_IMAGES = ("fedbase:latest", "fedbase-coordinator:latest")
+# the full image (every command), the coordinator's (no engine; Dockerfile stage "coordinator") and
+# the GPU node image (Dockerfile.gpu: the CUDA libtorch)
+FEDBASE_IMAGES = ("fedbase:latest", "fedbase-coordinator:latest", "fedbase-gpu:latest")
 for name, svc in compose["services"].items():
     build = svc.get("build")
     if build:
@@ -41,6 +42,12 @@ for name, svc in compose["services"].items():
         # the coordinator image has only the coordinator's commands, and must be built from its stage
         assert svc["command"][0] in ("coordinator", "ca", "admin"), svc["command"]
         assert build and build.get("target") == "coordinator", f"{name}: build the coordinator image from the Dockerfile's coordinator stage"
+    if image == "fedbase-gpu:latest":
+        # the GPU image is for nodes, built from Dockerfile.gpu, and asks for a GPU
+        assert svc["command"][0] == "node", svc["command"]
+        assert build and build.get("dockerfile") == "deploy/Dockerfile.gpu", f"{name}: build the GPU image from deploy/Dockerfile.gpu"
+        devices = svc["deploy"]["resources"]["reservations"]["devices"]
+        assert any("gpu" in d.get("capabilities", []) for d in devices), f"{name}: reserve a GPU"
     for v in svc.get("volumes", []):
         src = v.split(":")[0]
         if src.startswith("."):
@@ -54,6 +61,10 @@ for d in k8s:
             assert c["image"] in FEDBASE_IMAGES, c["image"]
             if c["image"] == "fedbase-coordinator:latest":
                 assert c["args"][0] in ("coordinator", "ca", "admin"), c["args"]
+            gpu_limit = c.get("resources", {}).get("limits", {}).get("nvidia.com/gpu")
+            if gpu_limit:
+                # a pod that asks Kubernetes for a GPU runs the image that can use one
+                assert c["image"] == "fedbase-gpu:latest", f"{d['metadata']['name']} asks for a GPU but runs {c['image']}"
             args = c["args"]
             commands.append(args)
             ports = {p["containerPort"] for p in c["ports"]}
