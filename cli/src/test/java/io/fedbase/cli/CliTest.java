@@ -56,7 +56,8 @@ class CliTest {
             List.of("admin"),
             List.of("admin", "pause"),
             List.of("admin", "remove-node"),
-            List.of("admin", "rollback"))) {
+            List.of("admin", "rollback"),
+            List.of("prior", "compare"))) {
       String[] args = new java.util.ArrayList<>(cmd) {{ add("--help"); }}.toArray(String[]::new);
       CliRun r = run(args);
       assertEquals(0, r.exit(), String.join(" ", args));
@@ -314,6 +315,12 @@ class CliTest {
       assertTrue(info.out().contains("spec: small") || info.out().contains("spec: remote"), info.out());
       assertTrue(info.out().contains("90 logit values"), info.out());
       assertTrue(info.out().contains("genotype (BASE rule): Genotype(normal="), info.out());
+
+      CliRun same = run("prior", "compare", fetched.toString(), state.resolve("prior-v00000000.fbb").toString(), "--base", fetched.toString());
+      assertEquals(0, same.exit(), same.err());
+      assertTrue(same.out().contains("\"l2_distance\":0.00000") && same.out().contains("\"relative_to_change\":null"), same.out());
+      CliRun otherModel = run("prior", "compare", fetched.toString(), dir.resolve("missing.fbb").toString());
+      assertEquals(2, otherModel.exit(), otherModel.err());
 
       CliRun missing = run("prior", "fetch", "--insecure", "--coordinator", target, "--version", "7", "--out", dir.resolve("x.fbb").toString());
       assertTrue(missing.exit() != 0);

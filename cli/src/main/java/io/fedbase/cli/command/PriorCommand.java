@@ -1,5 +1,6 @@
 package io.fedbase.cli.command;
 
+import io.fedbase.bundle.Bundle;
 import io.fedbase.bundle.BundleFiles;
 import io.fedbase.bundle.StoredBundle;
 import io.fedbase.cli.CoordinatorChannels;
@@ -23,17 +24,17 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code prior fetch} and {@code prior info}: get a prior from a coordinator, describe a bundle file. */
+/** {@code prior fetch}, {@code info} and {@code compare}: get a prior from a coordinator, describe or compare bundle files. */
 @Command(
     name = "prior",
     mixinStandardHelpOptions = true,
-    description = "Download a prior from a coordinator, or describe a bundle file.",
-    subcommands = {PriorCommand.Fetch.class, PriorCommand.Info.class})
+    description = "Download a prior from a coordinator, or describe or compare bundle files.",
+    subcommands = {PriorCommand.Fetch.class, PriorCommand.Info.class, PriorCommand.Compare.class})
 public final class PriorCommand implements Runnable {
 
   @Override
   public void run() {
-    throw new IllegalArgumentException("use 'prior fetch' or 'prior info' (see 'prior --help')");
+    throw new IllegalArgumentException("use 'prior fetch', 'prior info' or 'prior compare' (see 'prior --help')");
   }
 
   // no standard -V/--version here: --version selects the prior version (so the flag keeps its meaning across commands that take a version)
@@ -116,6 +117,49 @@ public final class PriorCommand implements Runnable {
       meta.remove(StoredBundle.SPEC_TEXT);
       meta.forEach((k, v) -> System.out.println(k + ": " + v));
       describeGenotype(stored);
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "compare",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Say how far apart two priors of one model are, as one JSON line.",
+        "The largest difference of one value, the L2 distance relative to A's norm, and with --base the distance relative",
+        "to how far A moved from the base (e.g. two federations' final priors and their common version 0)."
+      })
+  static final class Compare implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "A", description = "A bundle file (.fbb).")
+    Path first;
+
+    @Parameters(index = "1", paramLabel = "B", description = "A bundle file of the same model.")
+    Path second;
+
+    @Option(names = "--base", paramLabel = "FILE", description = "The prior both started from.")
+    Path base;
+
+    @Override
+    public Integer call() throws Exception {
+      Bundle a = BundleFiles.read(first).bundle();
+      Bundle b = BundleFiles.read(second, a.layout()).bundle();
+      Bundle difference = a.minus(b);
+      float[] d = difference.toArray();
+      double max = 0;
+      for (float v : d) {
+        max = Math.max(max, Math.abs(v));
+      }
+      double distance = difference.norm();
+      StringBuilder json = new StringBuilder();
+      json.append(String.format(Locale.ROOT, "{\"max_abs_difference\":%.6g,\"l2_distance\":%.6g,\"relative_to_norm\":%.6g", max, distance, distance / a.norm()));
+      if (base != null) {
+        double moved = a.minus(BundleFiles.read(base, a.layout()).bundle()).norm();
+        // JSON has no infinity: a prior that did not move has no relative difference
+        String relative = moved == 0 ? "null" : String.format(Locale.ROOT, "%.6g", distance / moved);
+        json.append(String.format(Locale.ROOT, ",\"a_moved\":%.6g,\"relative_to_change\":%s", moved, relative));
+      }
+      System.out.println(json.append('}'));
       return 0;
     }
   }
