@@ -262,6 +262,16 @@ final class FederationFixture implements AutoCloseable {
       return FederationFixture.openUpload(calls, result);
     }
 
+    /** Opens an upload for {@code a}, sends its header and first chunk, then nothing; completes with how the call ended. */
+    CompletableFuture<Throwable> hold(RoundAssignment a) {
+      CompletableFuture<UpdateReceipt> receipt = new CompletableFuture<>();
+      StreamObserver<UpdateChunk> requests = openUpload(receipt);
+      List<UpdateChunk> chunks = chunks(header(a, 2).build(), bytesOf(randomDelta(9, 0.01f)), null);
+      requests.onNext(chunks.get(0));
+      requests.onNext(chunks.get(1));
+      return receipt.handle((r, error) -> error);
+    }
+
     /** Uploads {@code delta} in {@code encoding}, rounded with {@code seed}. */
     UpdateReceipt submit(RoundAssignment a, Bundle delta, int tasks, DeltaEncoding encoding, long seed) throws Exception {
       ByteBuffer payload = DeltaEncoder.encode(delta, encoding, seed);
@@ -329,6 +339,24 @@ final class FederationFixture implements AutoCloseable {
     }
     out.add(UpdateChunk.newBuilder().setTrailer(UpdateTrailer.newBuilder().setSha256(sha == null ? sha256(payload) : sha)).build());
     return out;
+  }
+
+  /** Bytes staged so far for {@code node}'s uploads ("" for every node's) in the coordinator's staging folder. */
+  long stagedBytes(String node) {
+    Path staging = stateDir.resolve("staging");
+    if (!java.nio.file.Files.isDirectory(staging)) {
+      return 0;
+    }
+    try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(staging)) {
+      long bytes = 0;
+      for (Path p : files.filter(p -> node.isEmpty() || p.getFileName().toString().contains("-" + node + "-")).toList()) {
+        bytes += java.nio.file.Files.size(p);
+      }
+      return bytes;
+    } catch (java.io.IOException e) {
+      // a file merged and deleted while being listed
+      return 0;
+    }
   }
 
   static byte[] bytesOf(Bundle b) {

@@ -9,7 +9,6 @@ import io.fedbase.coordinator.transport.TransportLimits;
 import io.fedbase.proto.v1.AdminGrpc;
 import io.fedbase.proto.v1.RemoveNodeRequest;
 import io.fedbase.proto.v1.RoundAssignment;
-import io.fedbase.proto.v1.UpdateChunk;
 import io.fedbase.proto.v1.UpdateReceipt;
 import io.fedbase.testing.Eventually;
 import io.fedbase.testing.ManualTime;
@@ -17,12 +16,10 @@ import io.fedbase.wire.Refusal;
 import io.grpc.Status;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
-import io.grpc.stub.StreamObserver;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -60,16 +57,6 @@ class HeldUploadTest {
         idle);
   }
 
-  /** Opens an upload, sends its header and first chunk, and then nothing; completes with how the call ended. */
-  private static CompletableFuture<Throwable> holdAnUpload(FederationFixture f, FederationFixture.Node node, RoundAssignment a) {
-    CompletableFuture<UpdateReceipt> receipt = new CompletableFuture<>();
-    StreamObserver<UpdateChunk> requests = f.openUpload(receipt);
-    List<UpdateChunk> chunks = FederationFixture.chunks(node.header(a, 2).build(), FederationFixture.bytesOf(FederationFixture.randomDelta(1, 0.01f)), null);
-    requests.onNext(chunks.get(0));
-    requests.onNext(chunks.get(1));
-    return receipt.handle((r, error) -> error);
-  }
-
   @Test
   void aSilentUploadIsCutOffAfterTheIdleTimeoutAndTheQueuedOneGoesThrough() throws Exception {
     Duration idle = Duration.ofSeconds(30);
@@ -80,9 +67,9 @@ class HeldUploadTest {
       RoundAssignment held = holder.nextAssignment();
       RoundAssignment fair = honest.nextAssignment();
 
-      CompletableFuture<Throwable> cut = holdAnUpload(f, holder, held);
+      CompletableFuture<Throwable> cut = holder.hold(held);
       // its first chunk is read only once it holds the permit: then the honest upload must queue
-      Eventually.until("the held upload's first chunk staged", Duration.ofSeconds(20), () -> stagedBytesOf("holder") > 0);
+      Eventually.until("the held upload's first chunk staged", Duration.ofSeconds(20), () -> f.stagedBytes("holder") > 0);
       CompletableFuture<UpdateReceipt> queued = CompletableFuture.supplyAsync(() -> submit(honest, fair));
 
       time.advance(idle.minusSeconds(1));
@@ -105,9 +92,9 @@ class HeldUploadTest {
         FederationFixture f = fixture(time, Duration.ofHours(1))) {
       FederationFixture.Node holder = f.new Node("holder");
       FederationFixture.Node honest = f.new Node("honest");
-      CompletableFuture<Throwable> cut = holdAnUpload(f, holder, holder.nextAssignment());
+      CompletableFuture<Throwable> cut = holder.hold(holder.nextAssignment());
       honest.nextAssignment();
-      Eventually.until("the held upload's first chunk staged", Duration.ofSeconds(20), () -> stagedBytesOf("holder") > 0);
+      Eventually.until("the held upload's first chunk staged", Duration.ofSeconds(20), () -> f.stagedBytes("holder") > 0);
 
       time.advance(ROUND_DEADLINE);
       Throwable error = cut.get(20, TimeUnit.SECONDS);
@@ -125,9 +112,9 @@ class HeldUploadTest {
         FederationFixture f = fixture(time, Duration.ofHours(1))) {
       FederationFixture.Node holder = f.new Node("holder");
       FederationFixture.Node honest = f.new Node("honest");
-      CompletableFuture<Throwable> cut = holdAnUpload(f, holder, holder.nextAssignment());
+      CompletableFuture<Throwable> cut = holder.hold(holder.nextAssignment());
       RoundAssignment fair = honest.nextAssignment();
-      Eventually.until("the held upload's first chunk staged", Duration.ofSeconds(20), () -> stagedBytesOf("holder") > 0);
+      Eventually.until("the held upload's first chunk staged", Duration.ofSeconds(20), () -> f.stagedBytes("holder") > 0);
       CompletableFuture<UpdateReceipt> queued = CompletableFuture.supplyAsync(() -> submit(honest, fair));
 
       // no time passes: neither the idle timeout nor the round's deadline can be what ends it
@@ -142,18 +129,6 @@ class HeldUploadTest {
   private long stagedFilesOf(String node) throws Exception {
     try (Stream<Path> files = Files.list(dir.resolve("state").resolve("staging"))) {
       return files.filter(p -> p.getFileName().toString().contains("-" + node + "-")).count();
-    }
-  }
-
-  private long stagedBytesOf(String node) {
-    try (Stream<Path> files = Files.list(dir.resolve("state").resolve("staging"))) {
-      long bytes = 0;
-      for (Path p : files.filter(p -> p.getFileName().toString().contains("-" + node + "-")).toList()) {
-        bytes += Files.size(p);
-      }
-      return bytes;
-    } catch (Exception e) {
-      return 0;
     }
   }
 

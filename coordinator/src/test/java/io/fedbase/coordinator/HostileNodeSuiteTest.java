@@ -31,7 +31,6 @@ import io.fedbase.wire.Refusal;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -43,7 +42,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -106,8 +104,8 @@ class HostileNodeSuiteTest {
 
       // round 1: no history yet, the prior's norm is the yardstick
       Map<String, RoundAssignment> first = assignments(nodes);
-      CompletableFuture<Throwable> held = hold(nodes.get("holder"), first.get("holder"));
-      Trickle trickle = new Trickle(nodes.get("trickler"), first.get("trickler"));
+      CompletableFuture<Throwable> held = nodes.get("holder").hold(first.get("holder"));
+      Trickle trickle = new Trickle(f, nodes.get("trickler"), first.get("trickler"));
       assertOutlier(() -> nodes.get("scaler").submit(first.get("scaler"), FederationFixture.randomDelta(3, 0.01f).scaled(1000), 2));
       assertOutlier(() -> nodes.get("flooder").submit(first.get("flooder"), filled(3e38f), 2));
       assertForgeryRefused(nodes.get("forger"), first.get("forger"));
@@ -131,8 +129,8 @@ class HostileNodeSuiteTest {
 
       // round 2: measured against what the honest nodes sent; the holder is removed mid-upload
       Map<String, RoundAssignment> second = assignments(nodes);
-      CompletableFuture<Throwable> heldAgain = hold(nodes.get("holder"), second.get("holder"));
-      Eventually.until("the held upload streaming", Duration.ofSeconds(20), () -> stagedBytes("holder") > 0);
+      CompletableFuture<Throwable> heldAgain = nodes.get("holder").hold(second.get("holder"));
+      Eventually.until("the held upload streaming", Duration.ofSeconds(20), () -> f.stagedBytes("holder") > 0);
       admin.removeNode(RemoveNodeRequest.newBuilder().setNodeId("holder").setReason("holds uploads").build());
       assertEquals(Optional.of(Refusal.REMOVED), Refusal.of(heldAgain.get(20, TimeUnit.SECONDS)), "cut off at once, no time passed");
       assertOutlier(() -> nodes.get("scaler").submit(second.get("scaler"), FederationFixture.randomDelta(4, 0.01f).scaled(20), 2));
@@ -142,7 +140,7 @@ class HostileNodeSuiteTest {
       Eventually.until("version 2", Duration.ofSeconds(20), () -> f.coordinator.current().version() == 2);
       assertMergedOnly(2, "honest-a", "honest-b");
       assertEquals(null, f.coordinator.current().prior().firstNonFiniteTensor());
-      assertEquals(0, stagedBytes(""), "no staging file outlives its upload");
+      assertEquals(0, f.stagedBytes(""), "no staging file outlives its upload");
     }
   }
 
@@ -157,24 +155,16 @@ class HostileNodeSuiteTest {
     return out;
   }
 
-  /** Opens an upload, sends its header and one chunk, then nothing; completes with how it ended. */
-  private static CompletableFuture<Throwable> hold(FederationFixture.Node node, RoundAssignment a) {
-    CompletableFuture<UpdateReceipt> receipt = new CompletableFuture<>();
-    StreamObserver<UpdateChunk> upload = node.openUpload(receipt);
-    List<UpdateChunk> chunks = FederationFixture.chunks(node.header(a, 2).build(), FederationFixture.bytesOf(FederationFixture.randomDelta(9, 0.01f)), null);
-    upload.onNext(chunks.get(0));
-    upload.onNext(chunks.get(1));
-    return receipt.handle((r, error) -> error);
-  }
-
   /** An upload that sends a few bytes at a time, each well within the idle timeout. */
-  private final class Trickle {
+  private static final class Trickle {
     final CompletableFuture<Throwable> ended;
+    private final FederationFixture fixture;
     private final StreamObserver<UpdateChunk> upload;
     private final String node;
     private long sent;
 
-    Trickle(FederationFixture.Node node, RoundAssignment a) {
+    Trickle(FederationFixture fixture, FederationFixture.Node node, RoundAssignment a) {
+      this.fixture = fixture;
       CompletableFuture<UpdateReceipt> receipt = new CompletableFuture<>();
       this.node = node.id;
       this.upload = node.openUpload(receipt);
@@ -190,7 +180,7 @@ class HostileNodeSuiteTest {
       upload.onNext(UpdateChunk.newBuilder().setData(ByteString.copyFrom(new byte[64])).build());
       sent += 64;
       long expected = sent;
-      Eventually.until("the trickled bytes staged", Duration.ofSeconds(20), () -> ended.isDone() || stagedBytes(node) >= expected);
+      Eventually.until("the trickled bytes staged", Duration.ofSeconds(20), () -> ended.isDone() || fixture.stagedBytes(node) >= expected);
     }
   }
 
@@ -218,23 +208,6 @@ class HostileNodeSuiteTest {
   private Bundle committed(long version) throws Exception {
     Path file = new CheckpointStore(dir.resolve("state"), FederationFixture.LAYOUT).priorFile(version);
     return BundleFiles.read(file, FederationFixture.LAYOUT).bundle();
-  }
-
-  /** Bytes staged for {@code node}'s uploads (every node's for ""). */
-  private long stagedBytes(String node) {
-    Path staging = dir.resolve("state").resolve("staging");
-    if (!Files.isDirectory(staging)) {
-      return 0;
-    }
-    try (Stream<Path> files = Files.list(staging)) {
-      long bytes = 0;
-      for (Path p : files.filter(p -> node.isEmpty() || p.getFileName().toString().contains("-" + node + "-")).toList()) {
-        bytes += Files.size(p);
-      }
-      return bytes;
-    } catch (java.io.IOException e) {
-      return 0;
-    }
   }
 
   private static Bundle filled(float value) {
