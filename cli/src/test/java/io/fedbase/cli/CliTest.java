@@ -72,6 +72,12 @@ class CliTest {
     assertEquals(2, gpu.exit(), gpu.err());
     assertTrue(gpu.err().contains("error: --device gpu was asked for, but this build's libtorch") && gpu.err().contains("CPU-only: build with -Pcuda"), gpu.err());
     assertTrue(!gpu.err().contains("\tat "), "no stack trace");
+    // a node whose worker process cannot use the device stops at start with that one line
+    CliRun node =
+        run("node", "--insecure", "--coordinator", "127.0.0.1:1", "--node-id", "n1", "--data", "fashion-mnist", "--classes", "0-1", "--device", "gpu",
+            "--metrics-port", "-1", "--cache-dir", dir.resolve("node-cache").toString());
+    assertEquals(2, node.exit(), node.out() + node.err());
+    assertTrue(node.err().contains("error: --device gpu was asked for, but this build's libtorch"), node.err());
     CliRun auto = run("bench", "inner-step", "--steps", "1", "--warmup", "0");
     assertEquals(0, auto.exit(), auto.err());
     assertTrue(auto.err().contains("device: cpu (auto; libtorch ") && auto.err().contains("(CPU build) sees no GPU)"), "auto says what it picked: " + auto.err());

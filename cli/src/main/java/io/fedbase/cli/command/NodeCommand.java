@@ -26,6 +26,7 @@ import io.prometheus.client.CollectorRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -121,8 +122,8 @@ public final class NodeCommand implements Callable<Integer> {
         listener.deviceSelected(TrainingDevice.of(inlineDevice));
       }
       if (workerProcess != null) {
-        // the engine loads while the node joins
-        workerProcess.warmUp();
+        // the node joins once its worker's engine is up on a device it can use
+        workerProcess.warmUp(Duration.ofMinutes(2));
       }
       System.out.printf(
           "node %s: %d images of classes %s from %s, coordinator %s%n", nodeId, dataset.size(), dataset.classes(), dataset.source(), coordinator);

@@ -3,13 +3,16 @@ package io.fedbase.cli.command;
 import ai.djl.ndarray.NDManager;
 import io.fedbase.cli.option.DataOptions;
 import io.fedbase.cli.option.DeviceOption;
+import io.fedbase.cli.option.SettingFlags;
 import io.fedbase.cli.option.ThreadsOption;
 import io.fedbase.data.ImageDataset;
 import io.fedbase.engine.StopRequest;
+import io.fedbase.meta.InvalidSettingException;
 import io.fedbase.node.runtime.InProcessAdapter;
 import io.fedbase.node.runtime.TrainingDevice;
 import io.fedbase.node.runtime.TrainingGate;
 import io.fedbase.node.worker.WorkerLoop;
+import io.fedbase.node.worker.WorkerProtocol;
 import io.fedbase.supernet.Devices;
 import java.io.BufferedReader;
 import java.io.FileDescriptor;
@@ -48,7 +51,15 @@ public final class NodeWorkerCommand implements Callable<Integer> {
         .parent()
         .ifPresent(node -> node.onExit().thenRun(() -> StopRequest.request(new StopRequest.Reason("the node's exit", 143))));
     ImageDataset dataset = data.load();
-    Devices.Selected selected = device.select(System.err);
+    Devices.Selected selected;
+    try {
+      selected = device.select(System.err);
+    } catch (InvalidSettingException e) {
+      // the node says it, as its own one line, and stops: it cannot serve without this worker
+      replies.println(WorkerProtocol.unusableLine(SettingFlags.describe(e)));
+      replies.flush();
+      return 2;
+    }
     try (NDManager manager = NDManager.newBaseManager(selected.device())) {
       new WorkerLoop(new InProcessAdapter(dataset, manager, new TrainingGate()), TrainingDevice.of(selected))
           .serve(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), replies);

@@ -26,8 +26,11 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,6 +61,8 @@ public final class WorkerProcess implements Adapter {
   private volatile Process process;
   private BlockingQueue<String> replies;
   private Writer requests;
+  /** The running worker's start: null once it is ready (or gone), or why it cannot serve. */
+  private CompletableFuture<String> started = CompletableFuture.completedFuture(null);
   private int crashesInARow;
   private Instant nextStart = Instant.MIN;
   private long requestCounter;
@@ -76,9 +81,27 @@ public final class WorkerProcess implements Adapter {
     return new Builder();
   }
 
-  /** Starts the worker now, so the first round does not wait for the engine to load. */
-  public synchronized void warmUp() throws AdapterFailure {
+  /**
+   * Starts the worker now, so the first round does not wait for the engine to load, and waits until
+   * its engine is up (at most {@code patience}).
+   *
+   * @throws IllegalArgumentException if the worker cannot serve with its settings, say {@code
+   *     --device gpu} where libtorch sees no GPU: the node cannot either
+   */
+  public synchronized void warmUp(Duration patience) throws AdapterFailure, InterruptedException {
     ensureRunning();
+    String refusal;
+    try {
+      refusal = started.get(patience.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      LOG.warn("the worker's engine is not up after {} s; the first round waits for it", patience.toSeconds());
+      return;
+    } catch (ExecutionException e) {
+      return;
+    }
+    if (refusal != null) {
+      throw new IllegalArgumentException(refusal);
+    }
   }
 
   @Override
@@ -103,8 +126,8 @@ public final class WorkerProcess implements Adapter {
           throw new AdapterFailure(AdapterFailure.Kind.CRASHED, "the worker process was stopped by a signal");
         }
         case FAILED -> throw new IllegalStateException("the worker could not adapt: " + reply.message());
-        // never queued: the reader hands it to the listener
-        case READY -> throw new IllegalStateException("the worker answered a request with its ready message");
+        // never queued: the reader hands them to whoever waits for the start
+        case READY, UNUSABLE -> throw new IllegalStateException("the worker answered a request with a start message");
       };
     } catch (IOException e) {
       // the pipe broke (the worker died under the request) or the delta file is damaged
@@ -162,7 +185,9 @@ public final class WorkerProcess implements Adapter {
       Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
       replies = new LinkedBlockingQueue<>();
       requests = new OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8);
-      Thread reader = new Thread(() -> readReplies(p.getInputStream(), replies), "fedbase-worker-" + p.pid() + "-out");
+      CompletableFuture<String> start = new CompletableFuture<>();
+      started = start;
+      Thread reader = new Thread(() -> readReplies(p.getInputStream(), replies, start), "fedbase-worker-" + p.pid() + "-out");
       reader.setDaemon(true);
       reader.start();
       process = p;
@@ -291,7 +316,7 @@ public final class WorkerProcess implements Adapter {
   }
 
   /** Sorts the worker's standard output into replies and log lines, bounded per line. */
-  private void readReplies(InputStream raw, BlockingQueue<String> replies) {
+  private void readReplies(InputStream raw, BlockingQueue<String> replies, CompletableFuture<String> start) {
     try (InputStream in = new BufferedInputStream(raw)) {
       StringBuilder line = new StringBuilder();
       boolean overlong = false;
@@ -299,7 +324,7 @@ public final class WorkerProcess implements Adapter {
       while ((b = in.read()) >= 0) {
         if (b == '\n') {
           if (!overlong) {
-            route(new String(line.toString().getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8), replies);
+            route(new String(line.toString().getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8), replies, start);
           }
           line.setLength(0);
           overlong = false;
@@ -312,18 +337,28 @@ public final class WorkerProcess implements Adapter {
     } catch (IOException e) {
       // the worker is gone; the EOF below says so
     } finally {
+      // a worker that ended before it was ready has nothing more to say about its start
+      start.complete(null);
       replies.add(EOF);
     }
   }
 
-  /** A reply goes to the queue the request waits on; the worker's ready message straight to the listener. */
-  private void route(String line, BlockingQueue<String> replies) {
+  /**
+   * A reply goes to the queue the request waits on; the worker's ready message to the listener, and
+   * it or an unusable worker's reason to whoever waits for the start.
+   */
+  private void route(String line, BlockingQueue<String> replies, CompletableFuture<String> start) {
     if (line.startsWith(WorkerProtocol.PREFIX)) {
       LOG.debug("worker reply: {}", line);
-      TrainingDevice device = readyOn(line);
-      if (device != null) {
-        LOG.info("worker: training on {}", device.description());
-        listener.deviceSelected(device);
+      AdaptReply startReply = startReply(line);
+      if (startReply != null && startReply.outcome() == WorkerProtocol.Outcome.READY) {
+        LOG.info("worker: training on {}", startReply.device().description());
+        listener.deviceSelected(startReply.device());
+        start.complete(null);
+        return;
+      }
+      if (startReply != null) {
+        start.complete(startReply.message());
         return;
       }
       replies.add(line);
@@ -332,11 +367,12 @@ public final class WorkerProcess implements Adapter {
     }
   }
 
-  /** The device of a ready message; null for any other line. */
-  private static TrainingDevice readyOn(String line) {
+  /** A ready (with its device) or unusable message; null for any other line. */
+  private static AdaptReply startReply(String line) {
     try {
       AdaptReply reply = WorkerProtocol.parseReply(line);
-      return reply.outcome() == WorkerProtocol.Outcome.READY ? reply.device() : null;
+      boolean ready = reply.outcome() == WorkerProtocol.Outcome.READY && reply.device() != null;
+      return ready || reply.outcome() == WorkerProtocol.Outcome.UNUSABLE ? reply : null;
     } catch (IllegalArgumentException e) {
       return null;
     }

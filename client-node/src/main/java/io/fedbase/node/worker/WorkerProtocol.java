@@ -60,6 +60,8 @@ public final class WorkerProtocol {
   public enum Outcome {
     /** Not an answer: the worker's engine started, on the reply's device; sent once, first. */
     READY,
+    /** Not an answer: the worker cannot serve with its settings (the message says why) and exits; sent instead of READY. */
+    UNUSABLE,
     /** The delta is in the request's file. */
     DONE,
     /** This node's data cannot serve the round, or the adaptation diverged. */
@@ -85,6 +87,10 @@ public final class WorkerProtocol {
     static AdaptReply ready(TrainingDevice device) {
       return new AdaptReply(-1, Outcome.READY, "", 0, 0, 0, 0, device);
     }
+
+    static AdaptReply unusable(String why) {
+      return new AdaptReply(-1, Outcome.UNUSABLE, why, 0, 0, 0, 0, null);
+    }
   }
 
   static String requestLine(AdaptRequest request) {
@@ -97,6 +103,11 @@ public final class WorkerProtocol {
       throw new IllegalArgumentException("incomplete request");
     }
     return r;
+  }
+
+  /** The line a worker that cannot serve with its settings sends, and why, before it exits. */
+  public static String unusableLine(String why) {
+    return replyLine(AdaptReply.unusable(why));
   }
 
   static String replyLine(AdaptReply reply) {

@@ -142,12 +142,22 @@ class WorkerProcessTest {
             .setWorkDir(dir.resolve("work"))
             .optListener(new NodeMetrics(registry))
             .build()) {
-      w.warmUp();
+      w.warmUp(Duration.ofSeconds(20));
       String[] labels = {"device", "choice", "libtorch"};
       Eventually.until(
           "fedbase_node_device_info for gpu0",
           Duration.ofSeconds(20),
           () -> Double.valueOf(1).equals(registry.getSampleValue("fedbase_node_device_info", labels, new String[] {"gpu0", "auto", "2.5.1"})));
+    }
+  }
+
+  @Test
+  void aWorkerThatCannotServeWithItsSettingsStopsTheNodeAtStart() {
+    String unusable = WorkerProtocol.unusableLine("--device gpu was asked for, but this build's libtorch 2.7.1 is CPU-only");
+    try (WorkerProcess w =
+        WorkerProcess.builder().setCommand(List.of("bash", "-c", "echo '" + unusable + "'; exit 2")).setWorkDir(dir.resolve("work")).build()) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> w.warmUp(Duration.ofSeconds(20)));
+      assertEquals("--device gpu was asked for, but this build's libtorch 2.7.1 is CPU-only", e.getMessage());
     }
   }
 }
