@@ -128,7 +128,8 @@ public final class AdaptationSession implements AutoCloseable {
             NDList all = new NDList(pendingLosses.size() * 2);
             all.addAll(pendingLosses);
             all.addAll(pendingCorrect);
-            all.forEach(a -> a.tempAttach(scope));
+            // the scope takes them over and frees them when it closes
+            all.forEach(a -> a.attach(scope));
             float[] values = DeviceTransfers.toHost(NDArrays.stack(all));
             int n = pendingLosses.size();
             List<Evaluation> out = new ArrayList<>(n);
@@ -139,7 +140,6 @@ public final class AdaptationSession implements AutoCloseable {
             pendingLosses.clear();
             pendingCorrect.clear();
             pendingSizes.clear();
-            all.forEach(NDArray::close);
             return out;
           }
         });
