@@ -7,7 +7,6 @@ import io.fedbase.learn.BatchResult;
 import io.fedbase.node.runtime.Adapter;
 import io.fedbase.node.runtime.AdapterFailure;
 import io.fedbase.node.runtime.NodeListener;
-import io.fedbase.node.runtime.TrainingDevice;
 import io.fedbase.node.worker.WorkerProtocol.AdaptReply;
 import io.fedbase.node.worker.WorkerProtocol.AdaptRequest;
 import io.fedbase.space.SupernetSpec;

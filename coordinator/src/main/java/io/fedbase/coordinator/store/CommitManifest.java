@@ -9,8 +9,9 @@ import java.util.List;
  * weight, norms and any clipping), the aggregation rule, the meta-optimiser and its schedule
  * position, and the SHA-256 of the resulting file; for a private federation, what the version cost
  * in privacy (null otherwise). A version an operator made by rolling back names the version whose
- * parameters it restores and why, and merges no uploads. With the uploads' payloads, anyone can replay the meta-update and
- * compare hashes (not in central DP mode: the coordinator's noise is deliberately not recorded).
+ * parameters it restores and why, and merges no uploads. With the uploads' payloads, anyone can
+ * replay the meta-update and compare hashes (not in central DP mode: the coordinator's noise is
+ * deliberately not recorded).
  */
 public record CommitManifest(
     long version,

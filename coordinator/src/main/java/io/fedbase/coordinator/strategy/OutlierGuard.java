@@ -1,8 +1,8 @@
 package io.fedbase.coordinator.strategy;
 
 import io.fedbase.coordinator.aggregate.StagedUpdate;
-import io.fedbase.coordinator.privacy.PrivacyReport;
 import io.fedbase.coordinator.aggregate.UpdateRejectedException;
+import io.fedbase.coordinator.privacy.PrivacyReport;
 import io.fedbase.coordinator.round.RoundPlan;
 import io.fedbase.coordinator.round.RoundSetup;
 import io.fedbase.coordinator.round.RoundStrategy;
