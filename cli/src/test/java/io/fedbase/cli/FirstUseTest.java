@@ -171,6 +171,20 @@ class FirstUseTest {
   }
 
   @Test
+  void benchAdaptationGivesImagesOfAnotherSizeAFreshStemAsAdaptDoes() throws IOException {
+    Path data = digits(dir.resolve("digits"), 4, 12);
+    CliRun bench =
+        CliRun.of(
+            "bench", "adaptation", "--prior", prior.toString(), "--test-data", "folder:" + data, "--test-classes", "0-3", "--tasks", "2",
+            "--shots", "2", "--queries", "2", "--steps", "0,1", "--threads", "1");
+    assertEquals(0, bench.exit(), bench.err());
+    JsonObject line = JsonParser.parseString(bench.lastLine()).getAsJsonObject();
+    assertEquals("1x8x8", line.get("fresh_stem").getAsString());
+    assertTrue(bench.err().contains("no stem for 1x8x8 images; a freshly initialised stem was added"), bench.err());
+    assertEquals(2, line.getAsJsonArray("results").size() - 1, "a row per step count");
+  }
+
+  @Test
   void aBenchmarkRecordsItsCommandInputsVersionAndMachine() throws IOException {
     Path out = dir.resolve("bench");
     String[] args = {

@@ -13,8 +13,10 @@ import io.fedbase.cli.option.HeldOutOptions;
 import io.fedbase.cli.option.InnerLoopOptions;
 import io.fedbase.cli.option.SupernetOptions;
 import io.fedbase.cli.option.ThreadsOption;
+import io.fedbase.data.ImageDataset;
 import io.fedbase.learn.HeldOutComparison;
 import io.fedbase.learn.PairedStats;
+import io.fedbase.node.adapt.PriorTransfer;
 import io.fedbase.space.SupernetSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -86,9 +88,19 @@ public final class AdaptationBenchCommand implements Callable<Integer> {
           json.addProperty("prior", run.out.resolve("prior.fbb").toString());
         }
       }
+      ImageDataset heldOutData = heldOut.load();
+      SupernetSpec heldOutSpec = spec;
+      if (spec.stemFor(heldOutData.signature()).isEmpty()) {
+        // what adapt does for such data: a fresh stem, BASE's per-input featurisation, in every arm
+        PriorTransfer transfer = PriorTransfer.of(spec, w, heldOutData.signature(), spec.ways(), run.seed);
+        heldOutSpec = transfer.spec();
+        w = transfer.start();
+        transfer.notes().forEach(n -> System.err.println("note: " + n));
+        json.addProperty("fresh_stem", heldOutData.signature().toString());
+      }
       HeldOutComparison.Result result =
           HeldOutRun.compare(
-              spec, w, heldOut.load(), heldOut.shape(spec.ways()), inner.config(), heldOutTau, heldOut.tasks, heldOut.steps, ablations, run.seed, root);
+              heldOutSpec, w, heldOutData, heldOut.shape(spec.ways()), inner.config(), heldOutTau, heldOut.tasks, heldOut.steps, ablations, run.seed, root);
       table = HeldOutRun.table(result);
       System.out.println(table);
       json.addProperty("held_out_tau", heldOutTau);
