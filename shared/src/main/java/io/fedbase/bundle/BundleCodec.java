@@ -20,6 +20,7 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.TreeMap;
 import java.util.List;
 
 /**
@@ -48,7 +49,8 @@ public final class BundleCodec {
             .setDtype(DType.DTYPE_FLOAT32)
             .setKind(stored.kind())
             .setPayloadBytes(4L * layout.totalSize())
-            .putAllMetadata(stored.metadata());
+            // sorted, so equal content gives equal bytes: an immutable map's order changes from one JVM run to the next
+            .putAllMetadata(new TreeMap<>(stored.metadata()));
     for (TensorSpec t : layout.tensors()) {
       io.fedbase.proto.v1.TensorSpec.Builder tb =
           io.fedbase.proto.v1.TensorSpec.newBuilder().setName(t.name()).setLogits(t.logits());

@@ -104,4 +104,28 @@ class BundleFilesTest {
     assertEquals(next, back.bundle());
     assertEquals("2", back.metadata().get("version"));
   }
+
+  /**
+   * Audits compare files by SHA-256, so equal content must give equal bytes: the metadata is
+   * written sorted by key, not in its map's order (which for an immutable map changes from one JVM
+   * run to the next).
+   */
+  @Test
+  void metadataIsWrittenSortedSoEqualContentGivesEqualBytes() throws IOException {
+    Map<String, String> metadata = new java.util.HashMap<>();
+    for (int i = 0; i < 30; i++) {
+      metadata.put("key-" + (char) ('a' + (i * 7) % 26) + i, Integer.toString(i));
+    }
+    Path file = dir.resolve("meta.fbb");
+    BundleFiles.write(file, StoredBundle.parameters(w, metadata));
+    byte[] bytes = Files.readAllBytes(file);
+    int headerLength = java.nio.ByteBuffer.wrap(bytes, BundleCodec.MAGIC.length, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt();
+    io.fedbase.proto.v1.BundleHeader header =
+        io.fedbase.proto.v1.BundleHeader.parseFrom(java.util.Arrays.copyOfRange(bytes, BundleCodec.MAGIC.length + 4, BundleCodec.MAGIC.length + 4 + headerLength));
+    java.util.List<String> written = new java.util.ArrayList<>(header.getMetadataMap().keySet());
+    java.util.List<String> sorted = new java.util.ArrayList<>(written);
+    java.util.Collections.sort(sorted);
+    assertEquals(sorted, written, "in the order they are on the wire");
+    assertEquals(30, written.size());
+  }
 }
