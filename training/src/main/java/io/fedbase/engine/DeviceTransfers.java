@@ -47,10 +47,17 @@ public final class DeviceTransfers {
     return manager.create(values, shape);
   }
 
-  /** {@code values} as an int32 array of {@code shape} on {@code manager}'s device. */
+  /**
+   * {@code values} (row indices, labels) as an int64 array of {@code shape} on {@code manager}'s
+   * device: the type indexing takes and argmax returns, so no conversion follows on the device.
+   */
   public static NDArray toDevice(NDManager manager, int[] values, Shape shape) {
-    countToDevice(values.length * (long) Integer.BYTES);
-    return manager.create(values, shape);
+    long[] wide = new long[values.length];
+    for (int i = 0; i < values.length; i++) {
+      wide[i] = values[i];
+    }
+    countToDevice(wide.length * (long) Long.BYTES);
+    return manager.create(wide, shape);
   }
 
   /** A float32 array's values on the host. */

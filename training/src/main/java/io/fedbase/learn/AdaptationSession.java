@@ -159,15 +159,12 @@ public final class AdaptationSession implements AutoCloseable {
       NDArray loss;
       try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
         // the edge weights must be computed while recording, or the logits get no gradient
-        EdgeWeights mixing =
-            new EdgeWeights(
-                RelaxationSampling.sampleWithNoise(config.relaxation(), params.get(TensorNames.alpha(CellType.NORMAL)), tau, draw.normalNoise(), scope),
-                RelaxationSampling.sampleWithNoise(config.relaxation(), params.get(TensorNames.alpha(CellType.REDUCE)), tau, draw.reduceNoise(), scope));
+        EdgeWeights mixing = edgeWeights(config.relaxation(), draw.normalNoise(), draw.reduceNoise(), scope);
         logits = supernet.forward(params, input, mixing, scope);
         loss = Losses.crossEntropy(logits, targets);
         collector.backward(loss);
       }
-      keepForReadBack(loss.stopGradient(), logits.argMax(1).eq(ids).toType(DataType.FLOAT32, false).sum(), (int) input.getShape().get(0));
+      keepForReadBack(loss.stopGradient(), correct(logits, ids), (int) input.getShape().get(0));
       for (String name : params.trainable()) {
         NDArray weight = params.get(name);
         try (NDArray grad = weight.getGradient()) {
@@ -232,16 +229,24 @@ public final class AdaptationSession implements AutoCloseable {
         GradMode ignored = GradMode.disabled();
         TaskOnDevice data = TaskOnDevice.upload(scope, images, labels, signature, ways)) {
       params.tempAttachTo(scope);
-      EdgeWeights mixing =
-          new EdgeWeights(
-              RelaxationSampling.sampleWithNoise(Relaxation.SOFTMAX, params.get(TensorNames.alpha(CellType.NORMAL)), tau, null, scope),
-              RelaxationSampling.sampleWithNoise(Relaxation.SOFTMAX, params.get(TensorNames.alpha(CellType.REDUCE)), tau, null, scope));
+      EdgeWeights mixing = edgeWeights(Relaxation.SOFTMAX, null, null, scope);
       NDArray logits = supernet.forward(params, data.images(), mixing, scope);
       NDArray loss = Losses.crossEntropy(logits, data.oneHot());
-      NDArray correct = logits.argMax(1).eq(data.labels()).toType(DataType.FLOAT32, false).sum();
-      float[] values = DeviceTransfers.toHost(NDArrays.stack(new NDList(loss, correct)));
+      float[] values = DeviceTransfers.toHost(NDArrays.stack(new NDList(loss, correct(logits, data.labels()))));
       return new Evaluation(values[0], n == 0 ? 0 : (double) values[1] / n, n);
     }
+  }
+
+  /** Both cells' edge weights under {@code relaxation}, with the Gumbel noise given (null for softmax). */
+  private EdgeWeights edgeWeights(Relaxation relaxation, NDArray normalNoise, NDArray reduceNoise, NDManager scope) {
+    return new EdgeWeights(
+        RelaxationSampling.sampleWithNoise(relaxation, params.get(TensorNames.alpha(CellType.NORMAL)), tau, normalNoise, scope),
+        RelaxationSampling.sampleWithNoise(relaxation, params.get(TensorNames.alpha(CellType.REDUCE)), tau, reduceNoise, scope));
+  }
+
+  /** How many rows' argmax is their label, as a float32 scalar kept on the device. */
+  private static NDArray correct(NDArray logits, NDArray labels) {
+    return logits.argMax(1).eq(labels).toType(DataType.FLOAT32, false).sum();
   }
 
   /** The current phi as a bundle. */

@@ -2,7 +2,6 @@ package io.fedbase.learn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.fedbase.engine.DeviceTransfers;
 import io.fedbase.meta.Relaxation;
@@ -67,16 +66,10 @@ final class StepDraws implements AutoCloseable {
         System.arraycopy(RelaxationSampling.gumbelNoise(reduceSize, rng), 0, reduceValues, k * reduceSize, reduceSize);
       }
     }
-    NDArray batches = null;
-    if (rows != null) {
-      try (NDArray int32 = DeviceTransfers.toDevice(manager, rows, new Shape(steps, batchSize))) {
-        batches = int32.toType(DataType.INT64, true);
-      }
-    }
     return new StepDraws(
         supportSize,
         steps,
-        batches,
+        rows == null ? null : DeviceTransfers.toDevice(manager, rows, new Shape(steps, batchSize)),
         noisy ? DeviceTransfers.toDevice(manager, normalValues, new Shape(steps, normal.get(0), normal.get(1))) : null,
         noisy ? DeviceTransfers.toDevice(manager, reduceValues, new Shape(steps, reduce.get(0), reduce.get(1))) : null);
   }

@@ -2,7 +2,6 @@ package io.fedbase.learn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.fedbase.engine.DeviceTransfers;
 import io.fedbase.space.InputSignature;
@@ -21,11 +20,7 @@ record TaskOnDevice(float[] sourceImages, int[] sourceLabels, NDArray images, ND
     int n = labels.length;
     NDArray x = DeviceTransfers.toDevice(manager, images, new Shape(n, signature.channels(), signature.height(), signature.width()));
     NDArray targets = DeviceTransfers.toDevice(manager, Losses.oneHot(labels, ways), new Shape(n, ways));
-    NDArray ids;
-    try (NDArray int32 = DeviceTransfers.toDevice(manager, labels, new Shape(n))) {
-      ids = int32.toType(DataType.INT64, true);
-    }
-    return new TaskOnDevice(images, labels, x, targets, ids);
+    return new TaskOnDevice(images, labels, x, targets, DeviceTransfers.toDevice(manager, labels, new Shape(n)));
   }
 
   /** Whether these are the device copies of exactly these host arrays. */
