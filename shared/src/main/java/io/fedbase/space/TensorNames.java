@@ -16,6 +16,11 @@ public final class TensorNames {
     return "alpha." + type.key();
   }
 
+  /** True for the architecture logits of either cell type. */
+  public static boolean isLogits(String name) {
+    return name.startsWith("alpha.");
+  }
+
   /** Weight of conv layer {@code layer} of the stem for {@code signature}. */
   public static String stemConv(InputSignature signature, int layer) {
     return "stem." + signature + ".conv" + layer + ".weight";

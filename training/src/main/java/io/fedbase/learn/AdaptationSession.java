@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
 import io.fedbase.bundle.Bundle;
 import io.fedbase.engine.DeviceTransfers;
@@ -26,6 +25,7 @@ import io.fedbase.supernet.Supernet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.Predicate;
 
 /**
  * One posterior adaptation in progress: a private copy phi of W with fresh Adam state, stepped on
@@ -41,8 +41,7 @@ public final class AdaptationSession implements AutoCloseable {
   private final InnerLoopConfig config;
   private final NDManager manager;
   private final ParameterSet params;
-  private final AdamOptimizer weightOptimizer;
-  private final AdamOptimizer logitOptimizer;
+  private final InnerUpdate update;
   private final SplittableRandom rng;
   private final float tau;
   private int stepsTaken;
@@ -59,27 +58,28 @@ public final class AdaptationSession implements AutoCloseable {
     this.tau = tau;
     this.rng = new SplittableRandom(seed);
     this.manager = parent.newSubManager();
-    String ownStem = TensorNames.stemPrefix(signature);
-    if (supernet.spec().stemFor(signature).isEmpty()) {
+    try {
+      this.params = ParameterSet.load(start, manager, adapted(supernet, config, signature));
+    } catch (RuntimeException e) {
       manager.close();
+      throw e;
+    }
+    this.update = new InnerUpdate(config, manager);
+  }
+
+  /**
+   * The tensors an adaptation to inputs of {@code signature} trains: the logits unless frozen, and
+   * every weight but the other inputs' stems, which take no part in the forward pass.
+   *
+   * @throws IllegalArgumentException if the supernet has no stem for {@code signature}
+   */
+  static Predicate<TensorSpec> adapted(Supernet supernet, InnerLoopConfig config, InputSignature signature) {
+    if (supernet.spec().stemFor(signature).isEmpty()) {
       throw new IllegalArgumentException(
           "the supernet has no stem for input " + signature + "; it has " + supernet.spec().stems());
     }
-    this.params =
-        ParameterSet.load(
-            start,
-            manager,
-            (TensorSpec t) -> {
-              if (t.logits()) {
-                return config.adaptLogits();
-              }
-              // only this input's stem takes part in the forward pass
-              boolean stem = t.name().startsWith("stem.");
-              return !stem || t.name().startsWith(ownStem);
-            });
-    this.weightOptimizer = new AdamOptimizer(manager, config.weightLr(), config.beta1(), config.beta2(), 0f);
-    this.logitOptimizer =
-        new AdamOptimizer(manager, config.logitLr(), config.beta1(), config.beta2(), config.logitWeightDecay());
+    String ownStem = TensorNames.stemPrefix(signature);
+    return t -> t.logits() ? config.adaptLogits() : !t.name().startsWith("stem.") || t.name().startsWith(ownStem);
   }
 
   /** Temperature used by this session for sampling and evaluation. */
@@ -164,13 +164,8 @@ public final class AdaptationSession implements AutoCloseable {
         loss = Losses.crossEntropy(logits, targets);
         collector.backward(loss);
       }
-      keepForReadBack(loss.stopGradient(), correct(logits, ids), (int) input.getShape().get(0));
-      for (String name : params.trainable()) {
-        NDArray weight = params.get(name);
-        try (NDArray grad = weight.getGradient()) {
-          (isLogits(name) ? logitOptimizer : weightOptimizer).update(name, weight, grad);
-        }
-      }
+      keepForReadBack(loss.stopGradient(), Losses.correct(logits, ids), (int) input.getShape().get(0));
+      update.apply(params);
       stepsTaken++;
     }
   }
@@ -232,7 +227,7 @@ public final class AdaptationSession implements AutoCloseable {
       EdgeWeights mixing = edgeWeights(Relaxation.SOFTMAX, null, null, scope);
       NDArray logits = supernet.forward(params, data.images(), mixing, scope);
       NDArray loss = Losses.crossEntropy(logits, data.oneHot());
-      float[] values = DeviceTransfers.toHost(NDArrays.stack(new NDList(loss, correct(logits, data.labels()))));
+      float[] values = DeviceTransfers.toHost(NDArrays.stack(new NDList(loss, Losses.correct(logits, data.labels()))));
       return new Evaluation(values[0], n == 0 ? 0 : (double) values[1] / n, n);
     }
   }
@@ -244,18 +239,9 @@ public final class AdaptationSession implements AutoCloseable {
         RelaxationSampling.sampleWithNoise(relaxation, params.get(TensorNames.alpha(CellType.REDUCE)), tau, reduceNoise, scope));
   }
 
-  /** How many rows' argmax is their label, as a float32 scalar kept on the device. */
-  private static NDArray correct(NDArray logits, NDArray labels) {
-    return logits.argMax(1).eq(labels).toType(DataType.FLOAT32, false).sum();
-  }
-
   /** The current phi as a bundle. */
   public Bundle parameters() {
     return params.toBundle();
-  }
-
-  private boolean isLogits(String name) {
-    return name.startsWith("alpha.");
   }
 
   @Override

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import io.fedbase.engine.DeviceTransfers;
 import io.fedbase.meta.Relaxation;
 import io.fedbase.supernet.RelaxationSampling;
+import java.util.List;
 import java.util.SplittableRandom;
 
 /**
@@ -51,27 +52,42 @@ final class StepDraws implements AutoCloseable {
    */
   static StepDraws draw(
       Relaxation relaxation, int batchSize, int supportSize, int steps, Shape normal, Shape reduce, SplittableRandom rng, NDManager manager) {
+    return draw(relaxation, batchSize, supportSize, steps, normal, reduce, List.of(rng), manager);
+  }
+
+  /**
+   * As above for several tasks stacked, each drawing from its own generator exactly what it would
+   * draw alone. Per step the rows are task by task, task t's offset by t * {@code supportSize} (rows
+   * of the tasks' support sets laid end to end), and the noise is [tasks * edges, ops], task by task.
+   */
+  static StepDraws draw(
+      Relaxation relaxation, int batchSize, int supportSize, int steps, Shape normal, Shape reduce, List<SplittableRandom> rngs, NDManager manager) {
     boolean noisy = relaxation != Relaxation.SOFTMAX;
+    int tasks = rngs.size();
     int normalSize = (int) normal.size();
     int reduceSize = (int) reduce.size();
-    int[] rows = batchSize > 0 ? new int[steps * batchSize] : null;
-    float[] normalValues = noisy ? new float[steps * normalSize] : null;
-    float[] reduceValues = noisy ? new float[steps * reduceSize] : null;
-    for (int k = 0; k < steps; k++) {
-      for (int i = 0; rows != null && i < batchSize; i++) {
-        rows[k * batchSize + i] = rng.nextInt(supportSize);
-      }
-      if (noisy) {
-        System.arraycopy(RelaxationSampling.gumbelNoise(normalSize, rng), 0, normalValues, k * normalSize, normalSize);
-        System.arraycopy(RelaxationSampling.gumbelNoise(reduceSize, rng), 0, reduceValues, k * reduceSize, reduceSize);
+    int[] rows = batchSize > 0 ? new int[steps * tasks * batchSize] : null;
+    float[] normalValues = noisy ? new float[steps * tasks * normalSize] : null;
+    float[] reduceValues = noisy ? new float[steps * tasks * reduceSize] : null;
+    for (int t = 0; t < tasks; t++) {
+      SplittableRandom rng = rngs.get(t);
+      for (int k = 0; k < steps; k++) {
+        int slot = k * tasks + t;
+        for (int i = 0; rows != null && i < batchSize; i++) {
+          rows[slot * batchSize + i] = t * supportSize + rng.nextInt(supportSize);
+        }
+        if (noisy) {
+          System.arraycopy(RelaxationSampling.gumbelNoise(normalSize, rng), 0, normalValues, slot * normalSize, normalSize);
+          System.arraycopy(RelaxationSampling.gumbelNoise(reduceSize, rng), 0, reduceValues, slot * reduceSize, reduceSize);
+        }
       }
     }
     return new StepDraws(
         supportSize,
         steps,
-        rows == null ? null : DeviceTransfers.toDevice(manager, rows, new Shape(steps, batchSize)),
-        noisy ? DeviceTransfers.toDevice(manager, normalValues, new Shape(steps, normal.get(0), normal.get(1))) : null,
-        noisy ? DeviceTransfers.toDevice(manager, reduceValues, new Shape(steps, reduce.get(0), reduce.get(1))) : null);
+        rows == null ? null : DeviceTransfers.toDevice(manager, rows, new Shape(steps, tasks * batchSize)),
+        noisy ? DeviceTransfers.toDevice(manager, normalValues, new Shape(steps, tasks * normal.get(0), normal.get(1))) : null,
+        noisy ? DeviceTransfers.toDevice(manager, reduceValues, new Shape(steps, tasks * reduce.get(0), reduce.get(1))) : null);
   }
 
   /** Whether a step on a support set of {@code size} examples can take the next draws. */

@@ -6,6 +6,8 @@ import io.fedbase.bundle.DeltaAccumulator;
 import io.fedbase.task.Seeds;
 import io.fedbase.task.Task;
 import io.fedbase.task.TaskSampler;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Adapts a prior to tasks {@code first} .. {@code first + count - 1} of a task stream and averages
@@ -34,19 +36,30 @@ public final class TaskBatch {
     double lossBefore = 0;
     double lossAfter = 0;
     double accuracy = 0;
-    for (int b = 0; b < count; b++) {
-      long index = first + b;
-      Task task = tasks.task(index);
-      TaskAdaptation result = loop.adapt(prior, task, tau, adaptationSeed(seed, index));
-      String bad = result.delta().firstNonFiniteTensor();
-      if (bad != null) {
-        throw new IllegalStateException(
-            "task " + index + ": adaptation diverged (" + bad + " is not finite); lower the inner learning rates or the meta step");
+    // a group of tasks at a time (one stacked pass each when the loop stacks), so results of at
+    // most one group are held at once; deltas are added in task order either way
+    int group = loop.tasksAtOnce();
+    for (int b = 0; b < count; b += group) {
+      int size = Math.min(group, count - b);
+      List<Task> tasksOfGroup = new ArrayList<>(size);
+      long[] seeds = new long[size];
+      for (int i = 0; i < size; i++) {
+        tasksOfGroup.add(tasks.task(first + b + i));
+        seeds[i] = adaptationSeed(seed, first + b + i);
       }
-      sum.add(result.delta(), 1.0);
-      lossBefore += result.firstLoss();
-      lossAfter += result.lastLoss();
-      accuracy += result.query().accuracy();
+      List<TaskAdaptation> results = loop.adaptAll(prior, tasksOfGroup, tau, seeds);
+      for (int i = 0; i < size; i++) {
+        TaskAdaptation result = results.get(i);
+        String bad = result.delta().firstNonFiniteTensor();
+        if (bad != null) {
+          throw new IllegalStateException(
+              "task " + (first + b + i) + ": adaptation diverged (" + bad + " is not finite); lower the inner learning rates or the meta step");
+        }
+        sum.add(result.delta(), 1.0);
+        lossBefore += result.firstLoss();
+        lossAfter += result.lastLoss();
+        accuracy += result.query().accuracy();
+      }
     }
     return new BatchResult(sum.result(), count, lossBefore / count, lossAfter / count, accuracy / count);
   }

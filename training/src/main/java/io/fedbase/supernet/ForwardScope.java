@@ -1,10 +1,13 @@
 package io.fedbase.supernet;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.fedbase.engine.DeviceTransfers;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -19,18 +22,51 @@ final class ForwardScope {
   private final NDManager manager;
   private final ForwardRegime regime;
   private final SplittableRandom dropPathRng;
+  private final int tasks;
   private final Map<Long, NDArray[]> byChannels = new HashMap<>();
   private final Map<String, NDArray> poolCoverage = new HashMap<>();
   private int batchNormCalls;
 
   ForwardScope(NDManager manager) {
-    this(manager, ForwardRegime.BATCH_STATISTICS);
+    this(manager, ForwardRegime.BATCH_STATISTICS, 1);
   }
 
   ForwardScope(NDManager manager, ForwardRegime regime) {
+    this(manager, regime, 1);
+  }
+
+  /**
+   * @param tasks how many tasks' activations lie side by side along the channels (see {@link
+   *     TaskStack}); 1 for an ordinary forward
+   */
+  ForwardScope(NDManager manager, ForwardRegime regime, int tasks) {
     this.manager = manager;
     this.regime = regime;
     this.dropPathRng = new SplittableRandom(regime.dropPathSeed());
+    this.tasks = tasks;
+  }
+
+  /** Tasks stacked along the channels: a dense convolution runs as this many groups, one per task. */
+  int tasks() {
+    return tasks;
+  }
+
+  /**
+   * Concatenates feature maps along the channels task by task: with several tasks stacked, each
+   * task's channels of every part stay together, so task t's block is its own concatenation.
+   */
+  NDArray concatChannels(List<NDArray> parts) {
+    if (tasks == 1) {
+      return NDArrays.concat(new NDList(parts), 1);
+    }
+    NDList perTask = new NDList(parts.size());
+    for (NDArray part : parts) {
+      Shape s = part.getShape();
+      perTask.add(part.reshape(s.get(0), tasks, s.get(1) / tasks, s.get(2), s.get(3)));
+    }
+    NDArray joined = NDArrays.concat(perTask, 2);
+    Shape j = joined.getShape();
+    return joined.reshape(j.get(0), j.get(1) * j.get(2), j.get(3), j.get(4));
   }
 
   /** DJL's BN momentum (the share of the old running value kept) for this forward. */

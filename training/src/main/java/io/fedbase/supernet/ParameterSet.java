@@ -17,16 +17,20 @@ import java.util.function.Predicate;
 
 /**
  * A bundle loaded into DJL arrays, owned by one {@link NDManager} (the caller's task or model
- * scope). Only the tensors selected as trainable record gradients.
+ * scope). Only the tensors selected as trainable record gradients. A stacked set holds several
+ * tasks' bundles of one layout, each tensor [tasks * d0, d1, ...] task by task (see {@link
+ * TaskStack}).
  */
 public final class ParameterSet {
 
   private final BundleLayout layout;
+  private final int tasks;
   private final Map<String, NDArray> arrays;
   private final List<String> trainable;
 
-  private ParameterSet(BundleLayout layout, Map<String, NDArray> arrays, List<String> trainable) {
+  private ParameterSet(BundleLayout layout, int tasks, Map<String, NDArray> arrays, List<String> trainable) {
     this.layout = layout;
+    this.tasks = tasks;
     this.arrays = arrays;
     this.trainable = trainable;
   }
@@ -36,14 +40,33 @@ public final class ParameterSet {
    * trainable} get gradients attached.
    */
   public static ParameterSet load(Bundle bundle, NDManager manager, Predicate<TensorSpec> trainable) {
-    BundleLayout layout = bundle.layout();
-    FloatBuffer values = bundle.values();
+    return loadStacked(List.of(bundle), manager, trainable);
+  }
+
+  /**
+   * Copies {@code bundles} (one per task, all of one layout) into one array per tensor, task by task
+   * along its first dimension, one copy to the device per tensor.
+   */
+  public static ParameterSet loadStacked(List<Bundle> bundles, NDManager manager, Predicate<TensorSpec> trainable) {
+    BundleLayout layout = bundles.get(0).layout();
+    for (Bundle b : bundles) {
+      if (!b.layout().equals(layout)) {
+        throw new IllegalArgumentException("stacked bundles must share one layout");
+      }
+    }
+    int tasks = bundles.size();
     Map<String, NDArray> arrays = new LinkedHashMap<>();
     List<String> trainableNames = new ArrayList<>();
     for (int i = 0; i < layout.tensors().size(); i++) {
       TensorSpec t = layout.tensors().get(i);
-      FloatBuffer slice = values.duplicate().position(layout.offset(i)).limit(layout.end(i)).slice();
-      NDArray array = DeviceTransfers.toDevice(manager, slice, new Shape(toLongs(t.shape())));
+      int size = layout.end(i) - layout.offset(i);
+      FloatBuffer stacked = FloatBuffer.allocate(size * tasks);
+      for (Bundle b : bundles) {
+        stacked.put(b.values().duplicate().position(layout.offset(i)).limit(layout.end(i)));
+      }
+      long[] shape = toLongs(t.shape());
+      shape[0] *= tasks;
+      NDArray array = DeviceTransfers.toDevice(manager, stacked.flip(), new Shape(shape));
       array.setName(t.name());
       if (trainable.test(t)) {
         array.setRequiresGradient(true);
@@ -51,7 +74,7 @@ public final class ParameterSet {
       }
       arrays.put(t.name(), array);
     }
-    return new ParameterSet(layout, Collections.unmodifiableMap(arrays), Collections.unmodifiableList(trainableNames));
+    return new ParameterSet(layout, tasks, Collections.unmodifiableMap(arrays), Collections.unmodifiableList(trainableNames));
   }
 
   static long[] toLongs(int[] shape) {
@@ -80,6 +103,11 @@ public final class ParameterSet {
     return layout;
   }
 
+  /** How many tasks' values each array holds (1 unless stacked). */
+  public int tasks() {
+    return tasks;
+  }
+
   /**
    * Attaches every array to {@code scope} until it closes, so results of ops whose first operand is
    * a parameter are freed with the scope instead of piling up in the owner.
@@ -90,13 +118,28 @@ public final class ParameterSet {
     }
   }
 
-  /** Copies the current values back into a bundle of the same layout. */
+  /** Copies the current values back into a bundle of the same layout (of a set holding one task). */
   public Bundle toBundle() {
-    float[] out = new float[layout.totalSize()];
+    if (tasks != 1) {
+      throw new IllegalStateException("a stack of " + tasks + " tasks has one bundle per task: use toBundles()");
+    }
+    return toBundles().get(0);
+  }
+
+  /** Copies the current values back, one bundle per task in stacking order, one copy per tensor. */
+  public List<Bundle> toBundles() {
+    float[][] out = new float[tasks][layout.totalSize()];
     for (int i = 0; i < layout.tensors().size(); i++) {
       float[] v = DeviceTransfers.toHost(arrays.get(layout.tensors().get(i).name()));
-      System.arraycopy(v, 0, out, layout.offset(i), v.length);
+      int size = v.length / tasks;
+      for (int task = 0; task < tasks; task++) {
+        System.arraycopy(v, task * size, out[task], layout.offset(i), size);
+      }
     }
-    return Bundle.of(layout, out);
+    List<Bundle> bundles = new ArrayList<>(tasks);
+    for (float[] values : out) {
+      bundles.add(Bundle.of(layout, values));
+    }
+    return bundles;
   }
 }

@@ -1,14 +1,11 @@
 package io.fedbase.supernet;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.pooling.Pool;
 import io.fedbase.space.CellPlan;
-import io.fedbase.space.CellType;
 import io.fedbase.space.EdgeIndex;
 import io.fedbase.space.InputSignature;
 import io.fedbase.space.Operation;
@@ -41,26 +38,61 @@ public final class Supernet {
    * scope}, which must also hold (or temporarily hold) the parameters.
    */
   public NDArray forward(ParameterSet params, NDArray images, EdgeWeights mixing, NDManager scope) {
-    InputSignature signature = signatureOf(images);
+    requireTasks(1, params, mixing);
+    ForwardScope fs = new ForwardScope(scope);
+    NDArray features = features(fs, params, images, signatureOf(images), mixing);
+    return Linear.linear(features, params.get(TensorNames.CLASSIFIER_WEIGHT), params.get(TensorNames.CLASSIFIER_BIAS))
+        .singletonOrThrow();
+  }
+
+  /**
+   * Class logits [T, B, ways] of T tasks at once (see {@link TaskStack}): {@code images} are [B, T *
+   * C, H, W] with task t's images in channel block t, {@code params} and {@code mixing} hold T
+   * tasks' values. Task t's logits are what {@link #forward} gives for its images, parameters and
+   * edge weights alone, up to float rounding.
+   */
+  public NDArray forwardStacked(ParameterSet params, NDArray images, EdgeWeights mixing, NDManager scope) {
+    int tasks = params.tasks();
+    requireTasks(tasks, params, mixing);
+    InputSignature stacked = signatureOf(images);
+    if (stacked.channels() % tasks != 0) {
+      throw new IllegalArgumentException("images " + images.getShape() + " do not hold " + tasks + " tasks' channels");
+    }
+    InputSignature signature = new InputSignature(stacked.channels() / tasks, stacked.height(), stacked.width());
+    ForwardScope fs = new ForwardScope(scope, ForwardRegime.BATCH_STATISTICS, tasks);
+    NDArray features = features(fs, params, images, signature, mixing);
+    long batch = images.getShape().get(0);
+    // [B, T * F] -> [T, B, F], times each task's [F, ways] classifier
+    NDArray perTask = features.reshape(batch, tasks, -1).transpose(1, 0, 2);
+    NDArray weight = params.get(TensorNames.CLASSIFIER_WEIGHT);
+    long ways = weight.getShape().get(0) / tasks;
+    NDArray classifiers = weight.reshape(tasks, ways, -1).transpose(0, 2, 1);
+    NDArray bias = params.get(TensorNames.CLASSIFIER_BIAS).reshape(tasks, 1, ways);
+    return perTask.batchMatMul(classifiers).add(bias);
+  }
+
+  private static void requireTasks(int tasks, ParameterSet params, EdgeWeights mixing) {
+    if (params.tasks() != tasks || mixing.tasks() != tasks) {
+      throw new IllegalArgumentException(
+          "expected " + tasks + " task(s), got parameters of " + params.tasks() + " and edge weights of " + mixing.tasks());
+    }
+  }
+
+  /** Stem and cells: pooled features [B, tasks * F]. */
+  private NDArray features(ForwardScope fs, ParameterSet params, NDArray images, InputSignature signature, EdgeWeights mixing) {
     StemSpec stem =
         spec.stemFor(signature)
             .orElseThrow(
                 () -> new IllegalArgumentException("the supernet has no stem for input " + signature + "; stems: " + spec.stems()));
-    ForwardScope fs = new ForwardScope(scope);
     NDArray h = stem(fs, params, stem, images);
     NDArray s0 = h;
     NDArray s1 = h;
-    List<NDArray> normal = mixing.split(CellType.NORMAL);
-    List<NDArray> reduce = mixing.split(CellType.REDUCE);
     for (CellPlan cell : spec.cellPlans()) {
-      NDArray out = cell(fs, params, cell, s0, s1, cell.reduction() ? reduce : normal);
+      NDArray out = cell(fs, params, cell, s0, s1, mixing);
       s0 = s1;
       s1 = out;
     }
-    long batch = images.getShape().get(0);
-    NDArray features = Pool.globalAvgPool2d(s1).reshape(batch, -1);
-    return Linear.linear(features, params.get(TensorNames.CLASSIFIER_WEIGHT), params.get(TensorNames.CLASSIFIER_BIAS))
-        .singletonOrThrow();
+    return Pool.globalAvgPool2d(s1).reshape(images.getShape().get(0), -1);
   }
 
   static InputSignature signatureOf(NDArray images) {
@@ -77,7 +109,7 @@ public final class Supernet {
       if (layer > 0) {
         h = Activation.relu(h);
       }
-      h = SupernetOps.conv(h, p.get(TensorNames.stemConv(stem.signature(), layer)), stem.stride(), 1, 1, 1);
+      h = SupernetOps.denseConv(fs, h, p.get(TensorNames.stemConv(stem.signature(), layer)), stem.stride(), 1);
       h =
           SupernetOps.batchNorm(
               fs,
@@ -88,9 +120,10 @@ public final class Supernet {
     return h;
   }
 
-  private NDArray cell(ForwardScope fs, ParameterSet p, CellPlan cell, NDArray s0, NDArray s1, List<NDArray> weights) {
+  private NDArray cell(ForwardScope fs, ParameterSet p, CellPlan cell, NDArray s0, NDArray s1, EdgeWeights mixing) {
     List<NDArray> states = new ArrayList<>(preprocess(fs, p, cell, s0, s1));
     List<Operation> ops = spec.operations();
+    List<NDArray> weights = mixing.factors(cell.type(), cell.channels());
     for (int node = 0; node < cell.nodes(); node++) {
       NDArray sum = null;
       for (int state = 0; state < node + 2; state++) {
@@ -100,7 +133,7 @@ public final class Supernet {
       }
       states.add(sum);
     }
-    return NDArrays.concat(new NDList(states.subList(2, states.size())), 1);
+    return fs.concatChannels(states.subList(2, states.size()));
   }
 
   /** The two cell inputs brought to the cell's width (and resolution, after a reduction). */

@@ -1,14 +1,13 @@
 package io.fedbase.supernet;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.pooling.Pool;
+import java.util.List;
 
 /**
  * The DARTS building blocks as pure functions of an input and its weights. Every result is
@@ -52,9 +51,17 @@ final class SupernetOps {
         .singletonOrThrow();
   }
 
+  /**
+   * A convolution whose every output channel reads every input channel of its task: one group per
+   * task stacked along the channels, so stacked tasks never mix.
+   */
+  static NDArray denseConv(ForwardScope scope, NDArray x, NDArray w, int stride, int padding) {
+    return conv(x, w, stride, padding, 1, scope.tasks());
+  }
+
   /** ReLU -> 1x1 conv -> BN, DARTS' cell-input preprocessing. */
   static NDArray reluConvBn(ForwardScope scope, NDArray x, NDArray w) {
-    return batchNorm(scope, conv(Activation.relu(x), w, 1, 0, 1, 1), null, null);
+    return batchNorm(scope, denseConv(scope, Activation.relu(x), w, 1, 0), null, null);
   }
 
   /**
@@ -66,18 +73,18 @@ final class SupernetOps {
     Shape s = x.getShape();
     boolean even = s.get(2) % 2 == 0 && s.get(3) % 2 == 0;
     NDArray shifted = even ? r.get(new NDIndex(":, :, 1:, 1:")) : r;
-    NDArray a = conv(r, w1, 2, 0, 1, 1);
-    NDArray b = conv(shifted, w2, 2, 0, 1, 1);
-    return batchNorm(scope, NDArrays.concat(new NDList(a, b), 1), null, null);
+    NDArray a = denseConv(scope, r, w1, 2, 0);
+    NDArray b = denseConv(scope, shifted, w2, 2, 0);
+    return batchNorm(scope, scope.concatChannels(List.of(a, b)), null, null);
   }
 
-  /** ReLU -> depthwise kxk (stride, dilation) -> pointwise 1x1 -> BN. */
+  /** ReLU -> depthwise kxk (stride, dilation) -> pointwise 1x1 -> BN; the depthwise groups cover stacked tasks by themselves. */
   static NDArray dilConv(ForwardScope scope, NDArray x, NDArray dw, NDArray pw, int stride, int dilation) {
     int k = (int) dw.getShape().get(2);
     int channels = (int) dw.getShape().get(0);
     int padding = dilation * (k - 1) / 2;
     NDArray h = conv(Activation.relu(x), dw, stride, padding, dilation, channels);
-    return batchNorm(scope, conv(h, pw, 1, 0, 1, 1), null, null);
+    return batchNorm(scope, denseConv(scope, h, pw, 1, 0), null, null);
   }
 
   /** Two dilation-1 {@link #dilConv} blocks; only the first carries the stride. */

@@ -87,6 +87,34 @@ class DeviceCleanTest {
     }
   }
 
+  /** What one stacked adaptation of three tasks and {@code steps} steps copied each way. */
+  private static DeviceTransfers.Counts stackedAdaptation(InnerLoopConfig config, int steps, NDManager root) {
+    Bundle prior = ParameterInitializer.initialize(SPEC, 5);
+    InnerLoop loop = new InnerLoop(SUPERNET, config.toBuilder().optSteps(steps).build(), root).withTasksAtOnce(3);
+    DeviceTransfers.Counts before = DeviceTransfers.counts();
+    List<TaskAdaptation> results = loop.adaptAll(prior, List.of(task(), task(), task()), 1f, new long[] {7, 8, 9});
+    DeviceTransfers.Counts copied = DeviceTransfers.counts().since(before);
+    assertEquals(steps, results.get(2).supportLosses().length);
+    return copied;
+  }
+
+  @ParameterizedTest
+  @MethodSource("configs")
+  void aStackedAdaptationCopiesAsMuchWhateverItsStepCount(InnerLoopConfig config) {
+    try (NDManager root = NDManager.newBaseManager()) {
+      DeviceTransfers.Counts one = stackedAdaptation(config, 1, root);
+      DeviceTransfers.Counts six = stackedAdaptation(config, 6, root);
+      assertEquals(one.toDevice(), six.toDevice(), "copies to the device: " + one + " vs " + six);
+      assertEquals(one.toHost(), six.toHost(), "copies to the host: " + one + " vs " + six);
+      // three tasks travel together: no more copies than one task's adaptation makes
+      DeviceTransfers.Counts single = adaptation(config, 6, root);
+      assertTrue(six.toDevice() <= single.toDevice(), "stacked " + six + " vs one task " + single);
+      assertTrue(six.toHost() <= single.toHost(), "stacked " + six + " vs one task " + single);
+      long priorBytes = (long) ParameterInitializer.initialize(SPEC, 5).layout().totalSize() * Float.BYTES;
+      assertTrue(six.toDeviceBytes() > 3 * priorBytes, "three copies of the prior went to the device: " + six);
+    }
+  }
+
   @ParameterizedTest
   @MethodSource("configs")
   void readingEachStepBackGivesWhatReadingThemAllAtTheEndGives(InnerLoopConfig config) {
