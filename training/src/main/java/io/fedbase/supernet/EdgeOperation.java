@@ -12,8 +12,13 @@ final class EdgeOperation {
 
   private EdgeOperation() {}
 
-  static NDArray apply(
-      ForwardScope scope, Operation op, NDArray x, int stride, Function<String, NDArray> weight) {
+  static NDArray apply(ForwardScope scope, Operation op, NDArray x, int stride, Function<String, NDArray> weight) {
+    return apply(scope, op, new CellState(x), stride, weight);
+  }
+
+  /** As above on a cell state, whose ReLU is computed once for every convolution that reads it. */
+  static NDArray apply(ForwardScope scope, Operation op, CellState in, int stride, Function<String, NDArray> weight) {
+    NDArray x = in.value();
     switch (op) {
       case NONE:
         return SupernetOps.zero(x, stride);
@@ -27,11 +32,11 @@ final class EdgeOperation {
             : SupernetOps.factorizedReduce(scope, x, weight.apply("conv1"), weight.apply("conv2"));
       case SEP_CONV_3X3:
       case SEP_CONV_5X5:
-        return SupernetOps.sepConv(
-            scope, x, weight.apply("dw1"), weight.apply("pw1"), weight.apply("dw2"), weight.apply("pw2"), stride);
+        return SupernetOps.activatedSepConv(
+            scope, in.relu(), weight.apply("dw1"), weight.apply("pw1"), weight.apply("dw2"), weight.apply("pw2"), stride);
       case DIL_CONV_3X3:
       case DIL_CONV_5X5:
-        return SupernetOps.dilConv(scope, x, weight.apply("dw"), weight.apply("pw"), stride, 2);
+        return SupernetOps.activatedDilConv(scope, in.relu(), weight.apply("dw"), weight.apply("pw"), stride, 2);
       default:
         throw new IllegalStateException("unhandled operation " + op);
     }

@@ -121,7 +121,10 @@ public final class Supernet {
   }
 
   private NDArray cell(ForwardScope fs, ParameterSet p, CellPlan cell, NDArray s0, NDArray s1, EdgeWeights mixing) {
-    List<NDArray> states = new ArrayList<>(preprocess(fs, p, cell, s0, s1));
+    List<CellState> states = new ArrayList<>();
+    for (NDArray input : preprocess(fs, p, cell, s0, s1)) {
+      states.add(new CellState(input));
+    }
     List<Operation> ops = spec.operations();
     List<NDArray> weights = mixing.factors(cell.type(), cell.channels());
     for (int node = 0; node < cell.nodes(); node++) {
@@ -131,9 +134,9 @@ public final class Supernet {
         NDArray mixed = mixedOp(fs, p, cell, edge, states.get(state), cell.strideFrom(state), ops, weights);
         sum = sum == null ? mixed : sum.add(mixed);
       }
-      states.add(sum);
+      states.add(new CellState(sum));
     }
-    return fs.concatChannels(states.subList(2, states.size()));
+    return fs.concatChannels(states.subList(2, states.size()).stream().map(CellState::value).toList());
   }
 
   /** The two cell inputs brought to the cell's width (and resolution, after a reduction). */
@@ -150,10 +153,12 @@ public final class Supernet {
 
   /**
    * Sum over operations of weight * op(x). {@code none} contributes exactly zero, so it is skipped;
-   * its logit still competes in the softmax and so still receives gradient.
+   * its logit still competes in the softmax and so still receives gradient. Weight-free operations
+   * come from the state's shared outputs: an edge's stride depends only on the state it leaves, and
+   * the supernet's BN keeps no running statistics.
    */
   private static NDArray mixedOp(
-      ForwardScope fs, ParameterSet p, CellPlan cell, int edge, NDArray x, int stride, List<Operation> ops, List<NDArray> weights) {
+      ForwardScope fs, ParameterSet p, CellPlan cell, int edge, CellState x, int stride, List<Operation> ops, List<NDArray> weights) {
     NDArray sum = null;
     for (int o = 0; o < ops.size(); o++) {
       Operation op = ops.get(o);
@@ -161,10 +166,17 @@ public final class Supernet {
         continue;
       }
       NDArray y =
-          EdgeOperation.apply(fs, op, x, stride, part -> p.get(TensorNames.edge(cell.index(), edge, op, part)));
+          weightFree(op, stride)
+              ? x.shared(op, state -> EdgeOperation.apply(fs, op, state, stride, part -> null))
+              : EdgeOperation.apply(fs, op, x, stride, part -> p.get(TensorNames.edge(cell.index(), edge, op, part)));
       NDArray weighted = y.mul(weights.get(edge * ops.size() + o));
       sum = sum == null ? weighted : sum.add(weighted);
     }
     return sum;
+  }
+
+  /** Whether {@code op} at {@code stride} has no weights of its own (a skip at stride 2 has two convolutions). */
+  private static boolean weightFree(Operation op, int stride) {
+    return op == Operation.MAX_POOL_3X3 || op == Operation.AVG_POOL_3X3 || (op == Operation.SKIP_CONNECT && stride == 1);
   }
 }

@@ -80,16 +80,21 @@ final class SupernetOps {
 
   /** ReLU -> depthwise kxk (stride, dilation) -> pointwise 1x1 -> BN; the depthwise groups cover stacked tasks by themselves. */
   static NDArray dilConv(ForwardScope scope, NDArray x, NDArray dw, NDArray pw, int stride, int dilation) {
+    return activatedDilConv(scope, Activation.relu(x), dw, pw, stride, dilation);
+  }
+
+  /** {@link #dilConv} of an input that already went through the ReLU. */
+  static NDArray activatedDilConv(ForwardScope scope, NDArray reluX, NDArray dw, NDArray pw, int stride, int dilation) {
     int k = (int) dw.getShape().get(2);
     int channels = (int) dw.getShape().get(0);
     int padding = dilation * (k - 1) / 2;
-    NDArray h = conv(Activation.relu(x), dw, stride, padding, dilation, channels);
+    NDArray h = conv(reluX, dw, stride, padding, dilation, channels);
     return batchNorm(scope, denseConv(scope, h, pw, 1, 0), null, null);
   }
 
-  /** Two dilation-1 {@link #dilConv} blocks; only the first carries the stride. */
-  static NDArray sepConv(ForwardScope scope, NDArray x, NDArray dw1, NDArray pw1, NDArray dw2, NDArray pw2, int stride) {
-    return dilConv(scope, dilConv(scope, x, dw1, pw1, stride, 1), dw2, pw2, 1, 1);
+  /** Two dilation-1 {@link #dilConv} blocks of an input that already went through the ReLU; only the first carries the stride. */
+  static NDArray activatedSepConv(ForwardScope scope, NDArray reluX, NDArray dw1, NDArray pw1, NDArray dw2, NDArray pw2, int stride) {
+    return dilConv(scope, activatedDilConv(scope, reluX, dw1, pw1, stride, 1), dw2, pw2, 1, 1);
   }
 
   /** 3x3 max pool, padding 1. */
