@@ -105,6 +105,10 @@ class CliTest {
     assertEquals(2, profile.exit());
     assertTrue(profile.err().contains("unknown profile 'huge'"), profile.err());
 
+    CliRun stack = run("meta-train", "--data", "fashion-mnist", "--classes", "0-5", "--rounds", "1", "--tasks-at-once", "0", "--out", dir.resolve("s").toString());
+    assertEquals(2, stack.exit());
+    assertTrue(stack.err().contains("--tasks-at-once must be between 1 and 64, got 0"), stack.err());
+
     CliRun usage = run("meta-train", "--rounds", "1");
     assertEquals(2, usage.exit(), "picocli's usage error");
     assertTrue(usage.err().contains("--data"), usage.err());
@@ -144,6 +148,11 @@ class CliTest {
     assertTrue(j.get("ms_per_step_median").getAsDouble() > 0);
     assertEquals(90, j.get("logit_params").getAsInt());
     assertEquals("inner-step", j.getAsJsonObject("provenance").getAsJsonArray("command").get(2).getAsString(), "every bench records how it ran");
+    CliRun stacked = run("bench", "inner-step", "--steps", "4", "--warmup", "1", "--batch", "8", "--tasks-at-once", "3");
+    assertEquals(0, stacked.exit(), stacked.err());
+    JsonObject s = JsonParser.parseString(stacked.lastLine()).getAsJsonObject();
+    assertEquals(3, s.get("tasks_at_once").getAsInt());
+    assertEquals(s.get("ms_per_step_median").getAsDouble() / 3, s.get("ms_per_task_step_median").getAsDouble(), 1e-9, "a pass steps three tasks");
 
     Path staging = dir.resolve("bench-staging");
     CliRun aggregate = run("bench", "aggregate", "--nodes", "3", "--params", "20000", "--repeat", "2", "--dir", staging.toString());

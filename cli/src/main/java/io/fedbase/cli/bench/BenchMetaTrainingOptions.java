@@ -6,6 +6,7 @@ import io.fedbase.bundle.Bundle;
 import io.fedbase.bundle.ParameterInitializer;
 import io.fedbase.cli.Progress;
 import io.fedbase.cli.option.DataOptions;
+import io.fedbase.cli.option.TaskStackingOption;
 import io.fedbase.data.ImageDataset;
 import io.fedbase.learn.InnerLoop;
 import io.fedbase.learn.MetaTrainer;
@@ -18,6 +19,7 @@ import io.fedbase.supernet.Supernet;
 import io.fedbase.task.TaskSampler;
 import io.fedbase.task.TaskSpec;
 import java.util.Locale;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** How the benchmarks meta-train the prior they then adapt: data, rounds and task shape. */
@@ -41,6 +43,8 @@ public final class BenchMetaTrainingOptions {
   @Option(names = "--meta-queries", defaultValue = "5", description = "Query images per class of meta-training tasks (default: ${DEFAULT-VALUE}).")
   int metaQueries;
 
+  @Mixin TaskStackingOption stacking;
+
   @Option(names = "--tau", defaultValue = "1.0:0.3", description = "Temperature schedule of meta-training; held-out adaptation uses its end value (default: ${DEFAULT-VALUE}).")
   String tau;
 
@@ -56,7 +60,7 @@ public final class BenchMetaTrainingOptions {
     MetaTrainingConfig config = new MetaTrainingConfig(rounds, tasksPerRound, metaTasks, inner, Schedule.parse(tau), 0, seed);
     MetaTrainer trainer =
         new MetaTrainer(
-            new InnerLoop(new Supernet(spec), config.inner(), root),
+            stacking.applyTo(new InnerLoop(new Supernet(spec), config.inner(), root)),
             new TaskSampler(train, metaTasks, seed),
             FiniteDifferenceUpdate.defaults(),
             aggregation,

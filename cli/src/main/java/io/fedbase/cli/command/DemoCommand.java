@@ -14,6 +14,7 @@ import io.fedbase.cli.option.DeviceOption;
 import io.fedbase.cli.option.InnerLoopOptions;
 import io.fedbase.cli.option.SecureAggregationOptions;
 import io.fedbase.cli.option.SupernetOptions;
+import io.fedbase.cli.option.TaskStackingOption;
 import io.fedbase.cli.option.ThreadsOption;
 import io.fedbase.coordinator.CoordinatorRuntime;
 import io.fedbase.coordinator.metrics.CoordinatorMetrics;
@@ -121,6 +122,8 @@ public final class DemoCommand implements Callable<Integer> {
 
   @Mixin DeviceOption device;
 
+  @Mixin TaskStackingOption stacking;
+
   @Override
   public Integer call() throws Exception {
     try (OutputDirectory output = OutputDirectory.of(out)) {
@@ -200,6 +203,7 @@ public final class DemoCommand implements Callable<Integer> {
                 .setCacheDir(out.resolve("cache").resolve(id))
                 .setManager(manager)
                 .optTrainingGate(gate)
+                .optTasksAtOnce(stacking.value())
                 .optEncoding(DeltaEncoding.parse(encoding))
                 .optSigningIdentity(pki.client(id).signingIdentity().orElseThrow())
                 .build();

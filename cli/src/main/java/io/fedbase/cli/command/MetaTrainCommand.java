@@ -13,6 +13,7 @@ import io.fedbase.cli.option.DeviceOption;
 import io.fedbase.cli.option.InnerLoopOptions;
 import io.fedbase.cli.option.MetaUpdateOptions;
 import io.fedbase.cli.option.SupernetOptions;
+import io.fedbase.cli.option.TaskStackingOption;
 import io.fedbase.cli.option.ThreadsOption;
 import io.fedbase.data.ImageDataset;
 import io.fedbase.engine.StoppedException;
@@ -77,6 +78,8 @@ public final class MetaTrainCommand implements Callable<Integer> {
 
   @Mixin DeviceOption device;
 
+  @Mixin TaskStackingOption stacking;
+
   @Override
   public Integer call() throws Exception {
     try (OutputDirectory output = OutputDirectory.of(out)) {
@@ -119,7 +122,7 @@ public final class MetaTrainCommand implements Callable<Integer> {
         MetaTrainingLog log = MetaTrainingLog.create(out, spec, config, optimizer.toString());
         Progress progress = Progress.start("meta-train", rounds)) {
       MetaTrainer trainer =
-          new MetaTrainer(new InnerLoop(net, config.inner(), root), sampler, optimizer, AggregationRule.weightedMean(), config);
+          new MetaTrainer(stacking.applyTo(new InnerLoop(net, config.inner(), root)), sampler, optimizer, AggregationRule.weightedMean(), config);
       Bundle result;
       try {
         result =

@@ -7,6 +7,7 @@ import io.fedbase.cli.SelfCommand;
 import io.fedbase.cli.option.ClientTlsOptions;
 import io.fedbase.cli.option.DataOptions;
 import io.fedbase.cli.option.DeviceOption;
+import io.fedbase.cli.option.TaskStackingOption;
 import io.fedbase.cli.option.ThreadsOption;
 import io.fedbase.data.ImageDataset;
 import io.fedbase.encoding.DeltaEncoding;
@@ -62,6 +63,8 @@ public final class NodeCommand implements Callable<Integer> {
 
   @Mixin DeviceOption device;
 
+  @Mixin TaskStackingOption stacking;
+
   @Option(
       names = "--encoding",
       defaultValue = "fp32",
@@ -99,6 +102,7 @@ public final class NodeCommand implements Callable<Integer> {
     }
     CollectorRegistry registry = new CollectorRegistry(true);
     NodeListener listener = NodeListener.both(new PrintingListener(nodeId), new NodeMetrics(registry));
+    int tasksAtOnce = stacking.value();
     boolean inline = switch (worker) {
       case "inline" -> true;
       case "process" -> false;
@@ -116,6 +120,7 @@ public final class NodeCommand implements Callable<Integer> {
               .setCacheDir(cacheDir)
               .optEncoding(uploadEncoding)
               .optSigningIdentity(tls.signingIdentity().orElse(null))
+              .optTasksAtOnce(tasksAtOnce)
               .optListener(listener);
       NodeRuntime node = inline ? builder.setManager(manager).build() : builder.optAdapter(workerProcess).build();
       if (inlineDevice != null) {
@@ -163,7 +168,8 @@ public final class NodeCommand implements Callable<Integer> {
     Path crashes = Files.createDirectories(base.resolve("worker-crashes"));
     List<String> command = SelfCommand.of(null, crashes);
     command.add("node-worker");
-    command.addAll(List.of("--data", data.data, "--device", device.choice, "--threads", threads.threads));
+    command.addAll(
+        List.of("--data", data.data, "--device", device.choice, "--threads", threads.threads, "--tasks-at-once", Integer.toString(stacking.value())));
     if (data.classes != null) {
       command.addAll(List.of("--classes", data.classes));
     }

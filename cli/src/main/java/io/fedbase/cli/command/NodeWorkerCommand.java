@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import io.fedbase.cli.option.DataOptions;
 import io.fedbase.cli.option.DeviceOption;
 import io.fedbase.cli.option.SettingFlags;
+import io.fedbase.cli.option.TaskStackingOption;
 import io.fedbase.cli.option.ThreadsOption;
 import io.fedbase.data.ImageDataset;
 import io.fedbase.engine.StopRequest;
@@ -41,6 +42,8 @@ public final class NodeWorkerCommand implements Callable<Integer> {
 
   @Mixin DeviceOption device;
 
+  @Mixin TaskStackingOption stacking;
+
   @Override
   public Integer call() throws Exception {
     // replies own standard output; everything else anyone prints goes to the node's log (stderr)
@@ -61,7 +64,7 @@ public final class NodeWorkerCommand implements Callable<Integer> {
       return 2;
     }
     try (NDManager manager = NDManager.newBaseManager(selected.device())) {
-      new WorkerLoop(new InProcessAdapter(dataset, manager, new TrainingGate()), TrainingDevice.of(selected))
+      new WorkerLoop(new InProcessAdapter(dataset, manager, new TrainingGate(), stacking.value()), TrainingDevice.of(selected))
           .serve(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), replies);
     }
     return 0;

@@ -22,22 +22,32 @@ public final class InProcessAdapter implements Adapter {
   private final ImageDataset data;
   private final NDManager manager;
   private final TrainingGate gate;
+  private final int tasksAtOnce;
   private Supernet supernet;
 
   /**
    * @param manager parent manager (and so device) of every adaptation; owned by the caller
    */
   public InProcessAdapter(ImageDataset data, NDManager manager, TrainingGate gate) {
+    this(data, manager, gate, 1);
+  }
+
+  /**
+   * @param manager parent manager (and so device) of every adaptation; owned by the caller
+   * @param tasksAtOnce how many of an assignment's tasks adapt together in one stacked pass
+   */
+  public InProcessAdapter(ImageDataset data, NDManager manager, TrainingGate gate, int tasksAtOnce) {
     this.data = data;
     this.manager = manager;
     this.gate = gate;
+    this.tasksAtOnce = tasksAtOnce;
   }
 
   @Override
   public BatchResult adapt(SupernetSpec spec, Assignment task, Bundle prior, Path priorFile) throws InterruptedException {
     Supernet net = supernetFor(spec);
     TaskSampler sampler = new TaskSampler(data, task.taskShape(), task.seed());
-    InnerLoop loop = new InnerLoop(net, task.inner(), manager);
+    InnerLoop loop = new InnerLoop(net, task.inner(), manager).withTasksAtOnce(tasksAtOnce);
     return gate.run(
         () -> new TaskBatch(loop, sampler, AggregationRule.weightedMean()).adapt(prior, task.firstTask(), task.tasks(), task.tau(), task.seed()));
   }

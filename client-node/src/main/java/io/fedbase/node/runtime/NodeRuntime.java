@@ -83,7 +83,7 @@ public final class NodeRuntime {
     this.nodeId = b.nodeId;
     this.data = b.data;
     this.cacheDir = b.cacheDir;
-    this.adapter = b.adapter != null ? b.adapter : new InProcessAdapter(b.data, b.manager, b.gate);
+    this.adapter = b.adapter != null ? b.adapter : new InProcessAdapter(b.data, b.manager, b.gate, b.tasksAtOnce);
     this.backoff = b.backoff;
     this.breaker = b.breaker;
     this.clock = b.clock;
@@ -469,6 +469,7 @@ public final class NodeRuntime {
     private DeltaEncoding encoding = DeltaEncoding.FLOAT32;
     private SigningIdentity signingIdentity;
     private Adapter adapter;
+    private int tasksAtOnce = 1;
 
     /**
      * Opens after 5 consecutive failed connection attempts and lets one probe through a minute
@@ -523,6 +524,15 @@ public final class NodeRuntime {
       return this;
     }
 
+    /**
+     * How many of a round's tasks the in-process adapter adapts in one stacked pass (default 1: one
+     * after another); the result agrees either way up to float rounding.
+     */
+    public Builder optTasksAtOnce(int tasks) {
+      this.tasksAtOnce = tasks;
+      return this;
+    }
+
     public Builder optTrainingGate(TrainingGate gate) {
       this.gate = gate;
       return this;
@@ -570,6 +580,9 @@ public final class NodeRuntime {
     public NodeRuntime build() {
       if (client == null || nodeId == null || data == null || cacheDir == null || (manager == null && adapter == null)) {
         throw new IllegalStateException("client, node id, data, cache dir and a manager or an adapter are required");
+      }
+      if (tasksAtOnce < 1) {
+        throw new IllegalArgumentException("tasks at once must be at least 1, got " + tasksAtOnce);
       }
       return new NodeRuntime(this);
     }
