@@ -2,7 +2,8 @@
 # The check for the day a GPU is at hand (docs/GPU.md). On a CUDA machine, from a checkout:
 #   mvn -B -Pcuda -DskipTests package && deploy/gpu-check.sh
 # 1. prints the device libtorch sees;
-# 2. times `bench inner-step` on the GPU and on the CPU;
+# 2. times `bench inner-step` on the GPU and on the CPU, one task at a time and four tasks in one
+#    stacked pass (per task: the pass's time divided by four);
 # 3. runs a three-round federation of one GPU node and one CPU node on loopback, then the same
 #    federation with both nodes on the CPU, and compares the two final priors: they may differ only by
 #    float rounding, at most TOLERANCE (default 1e-3) of how far the all-CPU prior moved.
@@ -49,11 +50,16 @@ GPU_DEVICE=cpu
 if [[ "$DEVICE" == gpu* ]]; then GPU=true; GPU_DEVICE=gpu; fi
 
 # 2. the inner step on each device
-step_ms() { fedbase bench inner-step --device "$1" --steps 100 --warmup 10 2> /dev/null | grep '^{' | tail -n 1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["ms_per_step_median"])'; }
-CPU_MS="$(step_ms cpu)"
+step_ms() {  # DEVICE TASKS_AT_ONCE: ms per task step
+  fedbase bench inner-step --device "$1" --tasks-at-once "$2" --steps 100 --warmup 10 2> /dev/null | grep '^{' | tail -n 1 \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["ms_per_task_step_median"])'
+}
+CPU_MS="$(step_ms cpu 1)"
+CPU_STACKED_MS="$(step_ms cpu 4)"
 GPU_MS=null
-if $GPU; then GPU_MS="$(step_ms gpu)"; fi
-echo "gpu-check: inner step ${GPU_MS} ms on the GPU, ${CPU_MS} ms on the CPU"
+GPU_STACKED_MS=null
+if $GPU; then GPU_MS="$(step_ms gpu 1)"; GPU_STACKED_MS="$(step_ms gpu 4)"; fi
+echo "gpu-check: inner step ${GPU_MS} ms on the GPU, ${CPU_MS} ms on the CPU; per task with four at once ${GPU_STACKED_MS} and ${CPU_STACKED_MS} ms"
 
 # 3. two federations that differ only in node-a's device
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
@@ -91,7 +97,7 @@ COMPARE="$(fedbase prior compare "$OUT/cpu/state/prior-v00000003.fbb" "$OUT/mixe
 RELATIVE="$(field "$COMPARE" relative_to_change)"
 AGREE="$(python3 -c 'import sys; print("true" if float(sys.argv[1]) <= float(sys.argv[2]) else "false")' "$RELATIVE" "$TOLERANCE")"
 SECONDS_TAKEN=$(( $(date +%s) - START ))
-printf '{"check":"gpu","gpu":%s,"device":"%s","libtorch":"%s","inner_step_ms":{"gpu":%s,"cpu":%s},"federation":{"rounds":3,"nodes":{"node-a":"%s","node-b":"cpu"},"relative_to_change":%s,"max_abs_difference":%s,"tolerance":%s,"agree":%s},"seconds":%d}\n' \
-  "$GPU" "$DEVICE" "$(echo "$DEVICE_LINE" | sed -n 's/.*libtorch \([0-9.]*\).*/\1/p')" "$GPU_MS" "$CPU_MS" "$GPU_DEVICE" "$RELATIVE" \
+printf '{"check":"gpu","gpu":%s,"device":"%s","libtorch":"%s","inner_step_ms":{"gpu":%s,"cpu":%s},"task_step_ms_four_at_once":{"gpu":%s,"cpu":%s},"federation":{"rounds":3,"nodes":{"node-a":"%s","node-b":"cpu"},"relative_to_change":%s,"max_abs_difference":%s,"tolerance":%s,"agree":%s},"seconds":%d}\n' \
+  "$GPU" "$DEVICE" "$(echo "$DEVICE_LINE" | sed -n 's/.*libtorch \([0-9.]*\).*/\1/p')" "$GPU_MS" "$CPU_MS" "$GPU_STACKED_MS" "$CPU_STACKED_MS" "$GPU_DEVICE" "$RELATIVE" \
   "$(field "$COMPARE" max_abs_difference)" "$TOLERANCE" "$AGREE" "$SECONDS_TAKEN"
 [ "$AGREE" = true ]
