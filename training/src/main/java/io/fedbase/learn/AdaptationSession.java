@@ -42,11 +42,10 @@ public final class AdaptationSession implements AutoCloseable {
   private final NDManager manager;
   private final ParameterSet params;
   private final InnerUpdate update;
-  private final SplittableRandom rng;
   private final float tau;
   private int stepsTaken;
   private TaskOnDevice support;
-  private StepDraws draws;
+  private final StepDraws.Supply draws;
   private final List<NDArray> pendingLosses = new ArrayList<>();
   private final List<NDArray> pendingCorrect = new ArrayList<>();
   private final List<Integer> pendingSizes = new ArrayList<>();
@@ -56,7 +55,6 @@ public final class AdaptationSession implements AutoCloseable {
     this.supernet = supernet;
     this.config = config;
     this.tau = tau;
-    this.rng = new SplittableRandom(seed);
     this.manager = parent.newSubManager();
     try {
       this.params = ParameterSet.load(start, manager, adapted(supernet, config, signature));
@@ -65,6 +63,13 @@ public final class AdaptationSession implements AutoCloseable {
       throw e;
     }
     this.update = new InnerUpdate(config, manager);
+    this.draws =
+        new StepDraws.Supply(
+            config,
+            params.get(TensorNames.alpha(CellType.NORMAL)).getShape(),
+            params.get(TensorNames.alpha(CellType.REDUCE)).getShape(),
+            List.of(new SplittableRandom(seed)),
+            manager);
   }
 
   /**
@@ -147,7 +152,7 @@ public final class AdaptationSession implements AutoCloseable {
 
   private void takeStep(float[] images, int[] labels, InputSignature signature, int ways) {
     TaskOnDevice data = onDevice(images, labels, signature, ways);
-    StepDraws.Step draw = nextDraw(labels.length);
+    StepDraws.Step draw = draws.next(labels.length);
     try (NDManager scope = manager.newSubManager()) {
       params.tempAttachTo(scope);
       data.tempAttachTo(scope);
@@ -188,26 +193,6 @@ public final class AdaptationSession implements AutoCloseable {
       support = TaskOnDevice.upload(manager, images, labels, signature, ways);
     }
     return support;
-  }
-
-  /** The next step's random draws, drawing and uploading a chunk of steps when the last one is used up. */
-  private StepDraws.Step nextDraw(int supportSize) {
-    if (draws == null || !draws.hasNext(supportSize)) {
-      if (draws != null) {
-        draws.close();
-      }
-      draws =
-          StepDraws.draw(
-              config.relaxation(),
-              config.batchSize(),
-              supportSize,
-              Math.max(1, config.steps()),
-              params.get(TensorNames.alpha(CellType.NORMAL)).getShape(),
-              params.get(TensorNames.alpha(CellType.REDUCE)).getShape(),
-              rng,
-              manager);
-    }
-    return draws.next();
   }
 
   /**

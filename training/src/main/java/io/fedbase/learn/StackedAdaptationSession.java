@@ -46,8 +46,7 @@ public final class StackedAdaptationSession implements AutoCloseable {
   private final ParameterSet params;
   private final InnerUpdate update;
   private final TaskStackOnDevice support;
-  private final List<SplittableRandom> rngs = new ArrayList<>();
-  private StepDraws draws;
+  private final StepDraws.Supply draws;
   private final List<NDArray> losses = new ArrayList<>();
 
   StackedAdaptationSession(Supernet supernet, InnerLoopConfig config, NDManager parent, Bundle prior, List<Task> tasks, float tau, long[] seeds) {
@@ -72,9 +71,11 @@ public final class StackedAdaptationSession implements AutoCloseable {
       this.support =
           TaskStackOnDevice.upload(
               manager, tasks.stream().map(Task::supportImages).toList(), tasks.stream().map(Task::supportLabels).toList(), signature, first.ways());
+      List<SplittableRandom> rngs = new ArrayList<>();
       for (long seed : seeds) {
         rngs.add(new SplittableRandom(seed));
       }
+      this.draws = new StepDraws.Supply(config, alphaShape(CellType.NORMAL), alphaShape(CellType.REDUCE), rngs, manager);
     } catch (RuntimeException e) {
       manager.close();
       throw e;
@@ -113,7 +114,7 @@ public final class StackedAdaptationSession implements AutoCloseable {
   }
 
   private Void step() {
-    StepDraws.Step draw = nextDraw();
+    StepDraws.Step draw = draws.next(tasks.get(0).supportSize());
     try (NDManager scope = manager.newSubManager()) {
       params.tempAttachTo(scope);
       support.tempAttachTo(scope);
@@ -175,26 +176,6 @@ public final class StackedAdaptationSession implements AutoCloseable {
       }
       return out;
     }
-  }
-
-  /** The next step's draws of every task, drawing a chunk of K steps when the last one is used up. */
-  private StepDraws.Step nextDraw() {
-    if (draws == null || !draws.hasNext(tasks.get(0).supportSize())) {
-      if (draws != null) {
-        draws.close();
-      }
-      draws =
-          StepDraws.draw(
-              config.relaxation(),
-              config.batchSize(),
-              tasks.get(0).supportSize(),
-              Math.max(1, config.steps()),
-              alphaShape(CellType.NORMAL),
-              alphaShape(CellType.REDUCE),
-              rngs,
-              manager);
-    }
-    return draws.next();
   }
 
   private EdgeWeights edgeWeights(Relaxation relaxation, NDArray normalNoise, NDArray reduceNoise, NDManager scope) {

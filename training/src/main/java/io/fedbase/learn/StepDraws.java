@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.fedbase.engine.DeviceTransfers;
+import io.fedbase.meta.InnerLoopConfig;
 import io.fedbase.meta.Relaxation;
 import io.fedbase.supernet.RelaxationSampling;
 import java.util.List;
@@ -27,6 +28,45 @@ final class StepDraws implements AutoCloseable {
           a.attach(scope);
         }
       }
+    }
+  }
+
+  /**
+   * The draws of a session's steps, one chunk of K steps at a time: a chunk is drawn and copied
+   * when the last one is used up (or the support set's size changed), and freed with the next.
+   */
+  static final class Supply {
+
+    private final InnerLoopConfig config;
+    private final Shape normal;
+    private final Shape reduce;
+    private final List<SplittableRandom> rngs;
+    private final NDManager manager;
+    private StepDraws chunk;
+
+    /**
+     * @param normal one task's shape of the normal cell's logits
+     * @param reduce one task's shape of the reduction cell's logits
+     * @param rngs one generator per task, in stacking order
+     * @param manager owner of the chunks on the device
+     */
+    Supply(InnerLoopConfig config, Shape normal, Shape reduce, List<SplittableRandom> rngs, NDManager manager) {
+      this.config = config;
+      this.normal = normal;
+      this.reduce = reduce;
+      this.rngs = rngs;
+      this.manager = manager;
+    }
+
+    /** The next step's draws for support sets of {@code supportSize} examples. */
+    Step next(int supportSize) {
+      if (chunk == null || !chunk.hasNext(supportSize)) {
+        if (chunk != null) {
+          chunk.close();
+        }
+        chunk = draw(config.relaxation(), config.batchSize(), supportSize, Math.max(1, config.steps()), normal, reduce, rngs, manager);
+      }
+      return chunk.next();
     }
   }
 

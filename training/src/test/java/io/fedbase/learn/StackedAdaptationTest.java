@@ -38,6 +38,9 @@ class StackedAdaptationTest {
   private static final Supernet SUPERNET = new Supernet(SPEC);
   private static final ImageDataset DATA = new DatasetLoader().load(DatasetSpec.parse("fashion-mnist")).select(ClassSelection.parse("0-5"));
   private static final TaskSampler TASKS = new TaskSampler(DATA, new TaskSpec(4, 5, 5), 11);
+  private static final Bundle PRIOR = ParameterInitializer.initialize(SPEC, 3);
+  private static final List<Task> THREE = List.of(TASKS.task(0), TASKS.task(1), TASKS.task(2));
+  private static final long[] SEEDS = {21, 22, 23};
 
   static Stream<InnerLoopConfig> configs() {
     return Stream.of(
@@ -55,14 +58,11 @@ class StackedAdaptationTest {
   @MethodSource("configs")
   void afterOneStepEachStackedTaskIsWhereItIsAlone(InnerLoopConfig config) {
     InnerLoopConfig oneStep = config.toBuilder().optSteps(1).build();
-    Bundle prior = ParameterInitializer.initialize(SPEC, 3);
-    List<Task> tasks = List.of(TASKS.task(0), TASKS.task(1), TASKS.task(2));
-    long[] seeds = {21, 22, 23};
     try (NDManager root = NDManager.newBaseManager()) {
       InnerLoop alone = new InnerLoop(SUPERNET, oneStep, root);
-      List<TaskAdaptation> stacked = alone.withTasksAtOnce(3).adaptAll(prior, tasks, 0.5f, seeds);
+      List<TaskAdaptation> stacked = alone.withTasksAtOnce(3).adaptAll(PRIOR, THREE, 0.5f, SEEDS);
       for (int t = 0; t < 3; t++) {
-        TaskAdaptation expected = alone.adapt(prior, tasks.get(t), 0.5f, seeds[t]);
+        TaskAdaptation expected = alone.adapt(PRIOR, THREE.get(t), 0.5f, SEEDS[t]);
         TaskAdaptation actual = stacked.get(t);
         assertEquals(expected.firstLoss(), actual.firstLoss(), 1e-5 * expected.firstLoss(), "task " + t + ": loss before the step");
         float[] e = expected.delta().toArray();
@@ -91,18 +91,15 @@ class StackedAdaptationTest {
   @ParameterizedTest
   @MethodSource("configs")
   void afterKStepsEachStackedTaskStaysWithinTheLoopsOwnRoundingDrift(InnerLoopConfig config) {
-    Bundle prior = ParameterInitializer.initialize(SPEC, 3);
-    List<Task> tasks = List.of(TASKS.task(0), TASKS.task(1), TASKS.task(2));
-    long[] seeds = {21, 22, 23};
     try (NDManager root = NDManager.newBaseManager()) {
       InnerLoop alone = new InnerLoop(SUPERNET, config, root);
-      List<TaskAdaptation> stacked = alone.withTasksAtOnce(3).adaptAll(prior, tasks, 0.5f, seeds);
+      List<TaskAdaptation> stacked = alone.withTasksAtOnce(3).adaptAll(PRIOR, THREE, 0.5f, SEEDS);
       assertEquals(3, stacked.size());
       for (int t = 0; t < 3; t++) {
-        TaskAdaptation expected = alone.adapt(prior, tasks.get(t), 0.5f, seeds[t]);
-        Task task = tasks.get(t);
-        long seed = seeds[t];
-        TaskAdaptation otherOrder = onOtherThreadCount(() -> alone.adapt(prior, task, 0.5f, seed));
+        TaskAdaptation expected = alone.adapt(PRIOR, THREE.get(t), 0.5f, SEEDS[t]);
+        Task task = THREE.get(t);
+        long seed = SEEDS[t];
+        TaskAdaptation otherOrder = onOtherThreadCount(() -> alone.adapt(PRIOR, task, 0.5f, seed));
         TaskAdaptation actual = stacked.get(t);
         double moved = expected.delta().norm();
         double drift = otherOrder.delta().minus(expected.delta()).norm();
