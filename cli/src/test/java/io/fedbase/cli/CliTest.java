@@ -43,6 +43,7 @@ class CliTest {
             List.of("bench", "adaptation"),
             List.of("bench", "inner-step"),
             List.of("bench", "genotypes"),
+            List.of("bench", "ranking"),
             List.of("bench", "aggregate"),
             List.of("bench", "round"),
             List.of("bench", "transfer"),
@@ -215,6 +216,44 @@ class CliTest {
     CliRun badEncoding = run("node", "--insecure", "--coordinator", "localhost:1", "--node-id", "a", "--data", "fashion-mnist", "--encoding", "int4");
     assertEquals(2, badEncoding.exit());
     assertTrue(badEncoding.err().contains("unknown delta encoding 'int4'"), badEncoding.err());
+  }
+
+  @Test
+  void genotypeBenchmarksMeasureASpacesSpreadAndASupernetsRanking() throws IOException {
+    String[] tiny = {"--data", "fashion-mnist", "--classes", "0-2", "--test-data", "fashion-mnist:test", "--epochs", "1", "--max-per-class", "20",
+        "--cells", "2", "--channels", "4", "--batch", "16"};
+    // no found genotype: the spread of a space alone, from three random genotypes and two seeds
+    CliRun spread = run(concat(new String[] {"bench", "genotypes", "--random", "3", "--seeds", "1,2", "--ops", "max_pool_3x3,sep_conv_3x3"}, tiny));
+    assertEquals(0, spread.exit(), spread.err());
+    JsonObject g = JsonParser.parseString(spread.lastLine()).getAsJsonObject();
+    assertEquals(6, g.getAsJsonArray("runs").size());
+    JsonObject s = g.getAsJsonObject("spread");
+    assertEquals(3, s.get("genotypes").getAsInt());
+    assertTrue(s.get("p").getAsDouble() >= 0 && s.get("p").getAsDouble() <= 1, spread.out());
+    assertTrue(spread.out().contains("spread of the space:"), spread.out());
+    assertTrue(g.getAsJsonArray("runs").get(0).getAsJsonObject().get("genotype").getAsString().matches(".*(max_pool_3x3|sep_conv_3x3).*"));
+
+    // an adapted supernet of three classes ranks four genotypes; tau lies in [-1, 1]
+    SupernetSpec spec = SupernetSpec.profile("small").toBuilder().setWays(3).build();
+    Path adapted = dir.resolve("adapted.fbb");
+    BundleFiles.write(adapted, io.fedbase.bundle.StoredBundle.parameters(io.fedbase.bundle.ParameterInitializer.initialize(spec, 4), spec, java.util.Map.of()));
+    CliRun ranking = run(concat(new String[] {"bench", "ranking", "--adapted", adapted.toString(), "--genotypes", "4", "--probe-images", "40"}, tiny));
+    assertEquals(0, ranking.exit(), ranking.err());
+    JsonObject r = JsonParser.parseString(ranking.lastLine()).getAsJsonObject();
+    assertEquals(4, r.getAsJsonArray("genotypes").size());
+    double tau = r.getAsJsonObject("kendall_tau").get("value").getAsDouble();
+    assertTrue(tau >= -1 && tau <= 1, ranking.out());
+    assertTrue(r.getAsJsonArray("genotypes").get(0).getAsJsonObject().get("supernetAccuracy").getAsDouble() > 0, ranking.out());
+
+    CliRun wrongClasses = run(concat(new String[] {"bench", "ranking", "--adapted", adapted.toString()}, new String[] {"--data", "fashion-mnist", "--classes", "0-3", "--test-data", "fashion-mnist:test"}));
+    assertEquals(2, wrongClasses.exit());
+    assertTrue(wrongClasses.err().contains("classifies 3 classes, --data has 4"), wrongClasses.err());
+  }
+
+  private static String[] concat(String[] a, String[] b) {
+    String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
   }
 
   @Test

@@ -8,7 +8,7 @@ import picocli.CommandLine;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks; each prints one JSON line last.",
-    subcommands = {AdaptationBenchCommand.class, InnerStepBenchCommand.class, GenotypeBenchCommand.class, AggregateBenchCommand.class, RoundBenchCommand.class, TransferBenchCommand.class, EncodingsBenchCommand.class, SecureAggregationBenchCommand.class, PrivacyBenchCommand.class, SoakBenchCommand.class})
+    subcommands = {AdaptationBenchCommand.class, InnerStepBenchCommand.class, GenotypeBenchCommand.class, RankingBenchCommand.class, AggregateBenchCommand.class, RoundBenchCommand.class, TransferBenchCommand.class, EncodingsBenchCommand.class, SecureAggregationBenchCommand.class, PrivacyBenchCommand.class, SoakBenchCommand.class})
 public final class BenchCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

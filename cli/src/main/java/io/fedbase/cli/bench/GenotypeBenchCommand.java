@@ -3,23 +3,17 @@ package io.fedbase.cli.bench;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.Gson;
 import io.fedbase.cli.GenotypeSource;
-import io.fedbase.cli.command.TrainCommand;
 import io.fedbase.cli.option.DataOptions;
 import io.fedbase.cli.option.DerivedNetworkOptions;
 import io.fedbase.cli.option.DeviceOption;
 import io.fedbase.cli.option.ThreadsOption;
 import io.fedbase.cli.option.TrainingOptions;
 import io.fedbase.data.ImageDataset;
-import io.fedbase.genotype.DartsNotation;
 import io.fedbase.genotype.Genotype;
 import io.fedbase.learn.PairedStats;
 import io.fedbase.node.adapt.LabelledImages;
-import io.fedbase.node.train.DerivedTraining;
-import io.fedbase.node.train.EpochRecord;
-import io.fedbase.node.train.ModelLabels;
-import io.fedbase.node.train.Predictions;
-import io.fedbase.node.train.TrainingCheckpoint;
-import io.fedbase.supernet.DerivedNetworkSpec;
+import io.fedbase.space.Operation;
+import io.fedbase.space.SupernetSpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -36,7 +30,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code bench genotypes}: a found genotype against genotypes drawn uniformly from its search
- * space, each trained with the same recipe, budget and seeds and scored on a test set.
+ * space, each trained with the same recipe, budget and seeds and scored on a test set, and how far
+ * the random genotypes spread beyond the seeds' noise ({@link GenotypeSpread}). Without a found
+ * genotype it measures the spread of a space alone.
  */
 @Command(
     name = "genotypes",
@@ -44,15 +40,26 @@ import picocli.CommandLine.Spec;
     description = {
       "A found genotype against random ones of the same space: test accuracy after training.",
       "Trains the derived network of --genotype and of --random genotypes sampled uniformly from the same",
-      "search space (same shape, budget and seeds) and compares their test accuracy (mean and spread)."
+      "search space (same shape, budget and seeds) and compares their test accuracy (mean and spread).",
+      "With two or more seeds it also tests whether the random genotypes differ by more than the seeds' noise",
+      "(the space's spread); without --genotype it measures only that, in the space of --ops and --nodes."
     })
 public final class GenotypeBenchCommand implements Callable<Integer> {
 
   @Mixin(name = ThreadsOption.MIXIN)
   ThreadsOption threads;
 
-  @Option(names = "--genotype", required = true, description = "The found genotype (genotype.json or DARTS notation).")
+  @Option(names = "--genotype", description = "The found genotype (genotype.json or DARTS notation); without it, only random ones.")
   Path genotypeFile;
+
+  @Option(
+      names = "--ops",
+      split = ",",
+      description = "Without --genotype: the space's operations, DARTS names (default: the small profile's, max_pool_3x3,skip_connect,sep_conv_3x3,dil_conv_3x3).")
+  List<String> spaceOps;
+
+  @Option(names = "--nodes", description = "Without --genotype: intermediate nodes per cell (default: 3).")
+  Integer spaceNodes;
 
   @Mixin DataOptions data;
 
@@ -77,9 +84,6 @@ public final class GenotypeBenchCommand implements Callable<Integer> {
 
   @Mixin DeviceOption device;
 
-  /** One trained network's score. */
-  record Run(String name, String genotype, long seed, long weights, double testAccuracy, double heldOutAccuracy, double seconds) {}
-
   @Spec CommandSpec command;
 
   @Override
@@ -88,63 +92,110 @@ public final class GenotypeBenchCommand implements Callable<Integer> {
     if (randomCount < 1) {
       throw new IllegalArgumentException("--random must be at least 1");
     }
-    GenotypeSource found = GenotypeSource.read(genotypeFile);
-    report.inputFile("genotype", genotypeFile).inputData("training data", data.data, data.classes).inputData("test data", testData, data.classes);
+    if (seeds.stream().distinct().count() != seeds.size()) {
+      throw new IllegalArgumentException("--seeds must not repeat a seed, got " + seeds);
+    }
+    GenotypeSource found = genotypeFile == null ? null : GenotypeSource.read(genotypeFile);
+    if (found != null && (spaceOps != null || spaceNodes != null)) {
+      throw new IllegalArgumentException("--ops and --nodes describe the space when there is no --genotype; the found genotype's space is used");
+    }
+    List<Operation> operations = found != null ? found.operations() : spaceOperations();
+    int nodes = found != null ? found.genotype().nodes() : spaceNodes == null ? 3 : spaceNodes;
+    if (nodes < 1 || nodes > 8) {
+      throw new IllegalArgumentException("--nodes must be between 1 and 8, got " + nodes);
+    }
+    if (found != null) {
+      report.inputFile("genotype", genotypeFile);
+    }
+    report.inputData("training data", data.data, data.classes).inputData("test data", testData, data.classes);
     ImageDataset train = data.load();
     ImageDataset test = DataOptions.load(testData, data.classes).withNormalization(train.normalization());
     LabelledImages testImages = LabelledImages.of(test, train.classes());
     Map<String, Genotype> genotypes = new LinkedHashMap<>();
-    genotypes.put("found", found.genotype());
+    if (found != null) {
+      genotypes.put(FOUND, found.genotype());
+    }
     SplittableRandom rng = new SplittableRandom(randomSeed);
     for (int i = 1; i <= randomCount; i++) {
-      genotypes.put("random-" + i, Genotype.random(found.operations(), found.genotype().nodes(), rng));
+      genotypes.put("random-" + i, Genotype.random(operations, nodes, rng));
     }
-    ModelLabels labels = new ModelLabels(train.classes(), TrainCommand.classNames(train), train.normalization(), train.source());
-    System.out.printf(
-        Locale.ROOT, "bench genotypes: %d genotypes x %d seeds, %d cells, C=%d, %d epochs of batch %d on %s, scored on %s (%d images)%n",
-        genotypes.size(), seeds.size(), network.cells, network.channels, training.epochs, training.batch, train.source(), test.source(), testImages.size());
-    List<Run> runs = new ArrayList<>();
+    List<GenotypeTrials.Run> runs = new ArrayList<>();
     try (NDManager root = device.newManager()) {
+      GenotypeTrials trials = new GenotypeTrials(network, training, train, testImages, operations, maxPerClass, root);
+      System.out.printf(Locale.ROOT, "bench genotypes: %d genotypes x %d seeds, %s%n", genotypes.size(), seeds.size(), trials.describe());
       for (long seed : seeds) {
         // one split per seed, shared by every genotype
-        LabelledImages.Split split = LabelledImages.split(train, 0.02, 500, maxPerClass == 0 ? Integer.MAX_VALUE : maxPerClass, seed);
+        LabelledImages.Split split = trials.split(seed);
         for (Map.Entry<String, Genotype> g : genotypes.entrySet()) {
-          DerivedNetworkSpec spec = network.spec(g.getValue(), found.operations(), train.signature(), train.classes().size());
-          long t0 = System.nanoTime();
-          DerivedTraining.Result result = new DerivedTraining(spec, labels, training.config(seed), "bench").run(split, null, root, quiet());
-          double seconds = (System.nanoTime() - t0) / 1e9;
-          double accuracy = Predictions.of(result.model(), testImages, root).accuracy();
-          EpochRecord last = result.history().get(result.history().size() - 1);
-          Run run = new Run(g.getKey(), DartsNotation.format(g.getValue()), seed, spec.parameterCount(), accuracy, last.heldOutAccuracy(), seconds);
+          GenotypeTrials.Run run = trials.train(g.getKey(), g.getValue(), seed, split);
           runs.add(run);
-          System.out.printf(Locale.ROOT, "%-9s seed %d: test accuracy %.4f (%,d weights, %.0f s)  %s%n", run.name(), seed, accuracy, run.weights(), seconds, run.genotype());
+          System.out.printf(
+              Locale.ROOT, "%-9s seed %d: test accuracy %.4f (%,d weights, %.0f s)  %s%n", run.name(), seed, run.testAccuracy(), run.weights(), run.seconds(), run.genotype());
         }
       }
     }
-    double[] foundAcc = runs.stream().filter(r -> r.name().equals("found")).mapToDouble(Run::testAccuracy).toArray();
-    double[] randomAcc = runs.stream().filter(r -> !r.name().equals("found")).mapToDouble(Run::testAccuracy).toArray();
-    System.out.printf(Locale.ROOT, "found:  mean %.4f, sd %.4f over %d run(s)%n", PairedStats.mean(foundAcc), sd(foundAcc), foundAcc.length);
+    double[] randomAcc = runs.stream().filter(r -> !r.name().equals(FOUND)).mapToDouble(GenotypeTrials.Run::testAccuracy).toArray();
     System.out.printf(Locale.ROOT, "random: mean %.4f, sd %.4f over %d run(s) (%d genotypes), min %.4f, max %.4f%n",
         PairedStats.mean(randomAcc), sd(randomAcc), randomAcc.length, randomCount, min(randomAcc), max(randomAcc));
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("bench", "genotypes");
-    json.put("found_mean", PairedStats.mean(foundAcc));
-    json.put("found_sd", sd(foundAcc));
+    json.put("operations", operations.stream().map(Operation::dartsName).toList());
+    json.put("nodes", nodes);
     json.put("random_mean", PairedStats.mean(randomAcc));
     json.put("random_sd", sd(randomAcc));
+    GenotypeSpread spread = seeds.size() >= 2 && randomCount >= 2 ? GenotypeSpread.of(bySeed(runs, genotypes.keySet(), seeds)) : null;
+    if (spread != null) {
+      System.out.printf(
+          Locale.ROOT,
+          "spread of the space: random genotypes' means sd %.4f, one run's noise sd %.4f; F %.2f, p %.3g: %s%n",
+          spread.betweenSd(), spread.noiseSd(), spread.f(), spread.p(),
+          spread.widerThanNoise() ? "the genotypes differ beyond the seeds' noise" : "within the seeds' noise: this space cannot show search value at this budget");
+      json.put("spread", spread);
+    } else {
+      System.out.println("spread of the space: needs two or more --seeds and --random genotypes");
+    }
+    if (found != null) {
+      double[] foundAcc = runs.stream().filter(r -> r.name().equals(FOUND)).mapToDouble(GenotypeTrials.Run::testAccuracy).toArray();
+      System.out.printf(Locale.ROOT, "found:  mean %.4f, sd %.4f over %d run(s)%n", PairedStats.mean(foundAcc), sd(foundAcc), foundAcc.length);
+      json.put("found_mean", PairedStats.mean(foundAcc));
+      json.put("found_sd", sd(foundAcc));
+      if (spread != null) {
+        boolean above = PairedStats.mean(foundAcc) >= spread.bar();
+        System.out.printf(
+            Locale.ROOT, "found vs the bar (random mean + one sd of the random means) %.4f: %s%n", spread.bar(), above ? "at or above" : "below");
+        json.put("found_reaches_bar", above);
+      }
+    }
     json.put("runs", runs);
     report.finish(new Gson().toJsonTree(json).getAsJsonObject(), null, null);
     return 0;
   }
 
-  private static DerivedTraining.Listener quiet() {
-    return new DerivedTraining.Listener() {
-      @Override
-      public void step(int epoch, int step, int stepsPerEpoch, double meanLoss) {}
+  private static final String FOUND = "found";
 
-      @Override
-      public void epochEnd(EpochRecord record, TrainingCheckpoint checkpoint) {}
-    };
+  /** The space of --ops (default: the small profile's operations without none). */
+  private List<Operation> spaceOperations() {
+    List<Operation> ops =
+        spaceOps == null
+            ? SupernetSpec.profile("small").operations().stream().filter(o -> o != Operation.NONE).toList()
+            : spaceOps.stream().map(Operation::fromDartsName).toList();
+    if (ops.isEmpty() || ops.contains(Operation.NONE)) {
+      throw new IllegalArgumentException("--ops must name one or more operations other than none, got " + spaceOps);
+    }
+    return ops;
+  }
+
+  /** The random genotypes' test accuracy, [genotype][seed], in the order they were drawn and the seeds given. */
+  private static double[][] bySeed(List<GenotypeTrials.Run> runs, java.util.Set<String> names, List<Long> seeds) {
+    List<String> random = names.stream().filter(n -> !n.equals(FOUND)).toList();
+    double[][] out = new double[random.size()][seeds.size()];
+    for (GenotypeTrials.Run r : runs) {
+      int g = random.indexOf(r.name());
+      if (g >= 0) {
+        out[g][seeds.indexOf(r.seed())] = r.testAccuracy();
+      }
+    }
+    return out;
   }
 
   /** Sample standard deviation (n - 1); 0 for a single run. */

@@ -1,0 +1,151 @@
+package io.fedbase.cli.bench;
+
+import ai.djl.ndarray.NDManager;
+import com.google.gson.Gson;
+import io.fedbase.bundle.BundleFiles;
+import io.fedbase.bundle.StoredBundle;
+import io.fedbase.cli.option.DataOptions;
+import io.fedbase.cli.option.DerivedNetworkOptions;
+import io.fedbase.cli.option.DeviceOption;
+import io.fedbase.cli.option.ThreadsOption;
+import io.fedbase.cli.option.TrainingOptions;
+import io.fedbase.data.ImageDataset;
+import io.fedbase.genotype.Genotype;
+import io.fedbase.learn.Evaluation;
+import io.fedbase.learn.SupernetProbe;
+import io.fedbase.node.adapt.LabelledImages;
+import io.fedbase.space.Operation;
+import io.fedbase.space.SupernetSpec;
+import io.fedbase.supernet.Supernet;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code bench ranking}: does the adapted supernet rank architectures as training them alone does?
+ * Kendall's tau between the supernet's score of sampled genotypes (their operations switched on
+ * alone inside it) and their test accuracy when trained alone, the standard check of a
+ * weight-sharing search (Yu et al. 2020).
+ */
+@Command(
+    name = "ranking",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Kendall's tau between an adapted supernet's scores of sampled genotypes and their accuracy trained alone.",
+      "Scores --genotypes random genotypes of the supernet's space inside --adapted (adapt's adapted.fbb) on",
+      "--probe-images images of --test-data, trains each alone with one recipe and seed, and reports tau and",
+      "Spearman's rho with 95% bootstrap intervals (genotypes resampled)."
+    })
+public final class RankingBenchCommand implements Callable<Integer> {
+
+  private static final int BOOTSTRAP = 2000;
+
+  @Mixin(name = ThreadsOption.MIXIN)
+  ThreadsOption threads;
+
+  @Option(names = "--adapted", required = true, description = "The adapted supernet: adapt's adapted.fbb (it names its supernet).")
+  Path adaptedFile;
+
+  @Mixin DataOptions data;
+
+  @Option(names = "--test-data", required = true, description = "Dataset the genotypes are scored on, in the supernet and trained alone (same classes).")
+  String testData;
+
+  @Mixin DerivedNetworkOptions network;
+
+  @Mixin TrainingOptions training;
+
+  @Option(names = "--genotypes", defaultValue = "20", description = "Random genotypes to rank (default: ${DEFAULT-VALUE}).")
+  int count;
+
+  @Option(names = "--random-seed", defaultValue = "0", description = "Seed of the random genotypes and the bootstrap (default: ${DEFAULT-VALUE}).")
+  long randomSeed;
+
+  @Option(names = "--seed", defaultValue = "1", description = "Training seed of every genotype (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--probe-images", defaultValue = "1000", description = "Test images the supernet scores genotypes on (default: ${DEFAULT-VALUE}).")
+  int probeImages;
+
+  @Option(names = "--max-per-class", defaultValue = "0", description = "At most this many training images per class; 0 = all (default: ${DEFAULT-VALUE}).")
+  int maxPerClass;
+
+  @Mixin DeviceOption device;
+
+  @Spec CommandSpec command;
+
+  /** One genotype: its score inside the supernet and trained alone. */
+  record Ranked(String name, String genotype, double supernetAccuracy, double supernetLoss, double trainedAccuracy, double seconds) {}
+
+  @Override
+  public Integer call() throws Exception {
+    BenchReport report = BenchReport.start(command);
+    if (count < 3) {
+      throw new IllegalArgumentException("--genotypes must be at least 3, got " + count);
+    }
+    if (probeImages < 10) {
+      throw new IllegalArgumentException("--probe-images must be at least 10, got " + probeImages);
+    }
+    StoredBundle stored = BundleFiles.read(adaptedFile);
+    SupernetSpec spec =
+        stored.spec().orElseThrow(() -> new IllegalArgumentException(adaptedFile + " does not name its supernet; use the adapted.fbb that adapt writes"));
+    report.inputFile("adapted supernet", adaptedFile).inputData("training data", data.data, data.classes).inputData("test data", testData, data.classes);
+    ImageDataset train = data.load();
+    if (train.classes().size() != spec.ways()) {
+      throw new IllegalArgumentException(
+          "the adapted supernet classifies " + spec.ways() + " classes, --data has " + train.classes().size() + "; use the classes it was adapted to");
+    }
+    ImageDataset test = DataOptions.load(testData, data.classes).withNormalization(train.normalization());
+    LabelledImages testImages = LabelledImages.of(test, train.classes());
+    LabelledImages probe = testImages.range(0, Math.min(probeImages, testImages.size()));
+    List<Operation> operations = spec.operations().stream().filter(o -> o != Operation.NONE).toList();
+    SplittableRandom rng = new SplittableRandom(randomSeed);
+    Map<String, Genotype> genotypes = new LinkedHashMap<>();
+    for (int i = 1; i <= count; i++) {
+      genotypes.put("random-" + i, Genotype.random(operations, spec.nodes(), rng));
+    }
+    List<Ranked> ranked = new ArrayList<>();
+    try (NDManager root = device.newManager()) {
+      Map<String, Evaluation> scores = new LinkedHashMap<>();
+      try (SupernetProbe supernet =
+          new SupernetProbe(new Supernet(spec), stored.bundle(), probe.images(), probe.labels(), probe.signature(), spec.ways(), 250, root)) {
+        for (Map.Entry<String, Genotype> g : genotypes.entrySet()) {
+          scores.put(g.getKey(), supernet.score(g.getValue()));
+        }
+      }
+      GenotypeTrials trials = new GenotypeTrials(network, training, train, testImages, spec.operations(), maxPerClass, root);
+      System.out.printf(Locale.ROOT, "bench ranking: %d genotypes scored in the supernet on %d images, then trained alone: %s%n", count, probe.size(), trials.describe());
+      LabelledImages.Split split = trials.split(seed);
+      for (Map.Entry<String, Genotype> g : genotypes.entrySet()) {
+        GenotypeTrials.Run run = trials.train(g.getKey(), g.getValue(), seed, split);
+        Evaluation s = scores.get(g.getKey());
+        ranked.add(new Ranked(g.getKey(), run.genotype(), s.accuracy(), s.loss(), run.testAccuracy(), run.seconds()));
+        System.out.printf(
+            Locale.ROOT, "%-10s supernet %.4f, trained alone %.4f (%.0f s)  %s%n", g.getKey(), s.accuracy(), run.testAccuracy(), run.seconds(), run.genotype());
+      }
+    }
+    double[] proxy = ranked.stream().mapToDouble(Ranked::supernetAccuracy).toArray();
+    double[] truth = ranked.stream().mapToDouble(Ranked::trainedAccuracy).toArray();
+    RankAgreement tau = RankAgreement.kendall(proxy, truth, BOOTSTRAP, randomSeed);
+    RankAgreement rho = RankAgreement.spearman(proxy, truth, BOOTSTRAP, randomSeed);
+    System.out.printf(Locale.ROOT, "Kendall's tau %.3f [%.3f, %.3f], Spearman's rho %.3f [%.3f, %.3f] (95%% bootstrap, %d genotypes)%n",
+        tau.value(), tau.low(), tau.high(), rho.value(), rho.low(), rho.high(), count);
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("bench", "ranking");
+    json.put("kendall_tau", tau);
+    json.put("spearman_rho", rho);
+    json.put("genotypes", ranked);
+    report.finish(new Gson().toJsonTree(json).getAsJsonObject(), null, null);
+    return 0;
+  }
+}
