@@ -54,6 +54,9 @@ public final class StackedAdaptationSession implements AutoCloseable {
     this.config = config;
     this.tasks = tasks;
     this.tau = tau;
+    if (tasks.isEmpty()) {
+      throw new IllegalArgumentException("a stacked session needs at least one task");
+    }
     if (seeds.length != tasks.size()) {
       throw new IllegalArgumentException(tasks.size() + " tasks need as many seeds, got " + seeds.length);
     }
