@@ -62,12 +62,19 @@ class DeviceCleanTest {
 
   /** What one adaptation of {@code steps} steps copied each way. */
   private static DeviceTransfers.Counts adaptation(InnerLoopConfig config, int steps, NDManager root) {
+    return adaptation(config, steps, 1, root);
+  }
+
+  /** What adapting {@code tasks} tasks together (one after another if 1) for {@code steps} steps copied each way. */
+  private static DeviceTransfers.Counts adaptation(InnerLoopConfig config, int steps, int tasks, NDManager root) {
     Bundle prior = ParameterInitializer.initialize(SPEC, 5);
-    InnerLoop loop = new InnerLoop(SUPERNET, config.toBuilder().optSteps(steps).build(), root);
+    InnerLoop loop = new InnerLoop(SUPERNET, config.toBuilder().optSteps(steps).build(), root).withTasksAtOnce(tasks);
+    List<Task> sets = java.util.Collections.nCopies(tasks, task());
+    long[] seeds = java.util.stream.LongStream.range(7, 7 + tasks).toArray();
     DeviceTransfers.Counts before = DeviceTransfers.counts();
-    TaskAdaptation result = loop.adapt(prior, task(), 1f, 7);
+    List<TaskAdaptation> results = loop.adaptAll(prior, sets, 1f, seeds);
     DeviceTransfers.Counts copied = DeviceTransfers.counts().since(before);
-    assertEquals(steps, result.supportLosses().length);
+    assertEquals(steps, results.get(tasks - 1).supportLosses().length);
     return copied;
   }
 
@@ -87,23 +94,12 @@ class DeviceCleanTest {
     }
   }
 
-  /** What one stacked adaptation of three tasks and {@code steps} steps copied each way. */
-  private static DeviceTransfers.Counts stackedAdaptation(InnerLoopConfig config, int steps, NDManager root) {
-    Bundle prior = ParameterInitializer.initialize(SPEC, 5);
-    InnerLoop loop = new InnerLoop(SUPERNET, config.toBuilder().optSteps(steps).build(), root).withTasksAtOnce(3);
-    DeviceTransfers.Counts before = DeviceTransfers.counts();
-    List<TaskAdaptation> results = loop.adaptAll(prior, List.of(task(), task(), task()), 1f, new long[] {7, 8, 9});
-    DeviceTransfers.Counts copied = DeviceTransfers.counts().since(before);
-    assertEquals(steps, results.get(2).supportLosses().length);
-    return copied;
-  }
-
   @ParameterizedTest
   @MethodSource("configs")
   void aStackedAdaptationCopiesAsMuchWhateverItsStepCount(InnerLoopConfig config) {
     try (NDManager root = NDManager.newBaseManager()) {
-      DeviceTransfers.Counts one = stackedAdaptation(config, 1, root);
-      DeviceTransfers.Counts six = stackedAdaptation(config, 6, root);
+      DeviceTransfers.Counts one = adaptation(config, 1, 3, root);
+      DeviceTransfers.Counts six = adaptation(config, 6, 3, root);
       assertEquals(one.toDevice(), six.toDevice(), "copies to the device: " + one + " vs " + six);
       assertEquals(one.toHost(), six.toHost(), "copies to the host: " + one + " vs " + six);
       // three tasks travel together: no more copies than one task's adaptation makes

@@ -3,12 +3,8 @@ package io.fedbase.cli.bench;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.Gson;
 import io.fedbase.cli.GenotypeSource;
-import io.fedbase.cli.option.DataOptions;
-import io.fedbase.cli.option.DerivedNetworkOptions;
 import io.fedbase.cli.option.DeviceOption;
 import io.fedbase.cli.option.ThreadsOption;
-import io.fedbase.cli.option.TrainingOptions;
-import io.fedbase.data.ImageDataset;
 import io.fedbase.genotype.Genotype;
 import io.fedbase.learn.PairedStats;
 import io.fedbase.node.adapt.LabelledImages;
@@ -61,14 +57,8 @@ public final class GenotypeBenchCommand implements Callable<Integer> {
   @Option(names = "--nodes", description = "Without --genotype: intermediate nodes per cell (default: 3).")
   Integer spaceNodes;
 
-  @Mixin DataOptions data;
 
-  @Option(names = "--test-data", required = true, description = "Dataset the trained networks are scored on (same classes).")
-  String testData;
-
-  @Mixin DerivedNetworkOptions network;
-
-  @Mixin TrainingOptions training;
+  @Mixin GenotypeTrialOptions trial;
 
   @Option(names = "--random", defaultValue = "5", description = "Random genotypes to compare against (default: ${DEFAULT-VALUE}).")
   int randomCount;
@@ -79,8 +69,6 @@ public final class GenotypeBenchCommand implements Callable<Integer> {
   @Option(names = "--seeds", split = ",", defaultValue = "1", description = "Training seeds, each used for every genotype (default: ${DEFAULT-VALUE}).")
   List<Long> seeds;
 
-  @Option(names = "--max-per-class", defaultValue = "0", description = "At most this many training images per class; 0 = all (default: ${DEFAULT-VALUE}).")
-  int maxPerClass;
 
   @Mixin DeviceOption device;
 
@@ -107,10 +95,7 @@ public final class GenotypeBenchCommand implements Callable<Integer> {
     if (found != null) {
       report.inputFile("genotype", genotypeFile);
     }
-    report.inputData("training data", data.data, data.classes).inputData("test data", testData, data.classes);
-    ImageDataset train = data.load();
-    ImageDataset test = DataOptions.load(testData, data.classes).withNormalization(train.normalization());
-    LabelledImages testImages = LabelledImages.of(test, train.classes());
+    GenotypeTrialOptions.Loaded loaded = trial.load(report);
     Map<String, Genotype> genotypes = new LinkedHashMap<>();
     if (found != null) {
       genotypes.put(FOUND, found.genotype());
@@ -121,7 +106,7 @@ public final class GenotypeBenchCommand implements Callable<Integer> {
     }
     List<GenotypeTrials.Run> runs = new ArrayList<>();
     try (NDManager root = device.newManager()) {
-      GenotypeTrials trials = new GenotypeTrials(network, training, train, testImages, operations, maxPerClass, root);
+      GenotypeTrials trials = trial.trials(loaded, operations, root);
       System.out.printf(Locale.ROOT, "bench genotypes: %d genotypes x %d seeds, %s%n", genotypes.size(), seeds.size(), trials.describe());
       for (long seed : seeds) {
         // one split per seed, shared by every genotype

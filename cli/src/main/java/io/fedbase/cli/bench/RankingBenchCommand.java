@@ -4,12 +4,8 @@ import ai.djl.ndarray.NDManager;
 import com.google.gson.Gson;
 import io.fedbase.bundle.BundleFiles;
 import io.fedbase.bundle.StoredBundle;
-import io.fedbase.cli.option.DataOptions;
-import io.fedbase.cli.option.DerivedNetworkOptions;
 import io.fedbase.cli.option.DeviceOption;
 import io.fedbase.cli.option.ThreadsOption;
-import io.fedbase.cli.option.TrainingOptions;
-import io.fedbase.data.ImageDataset;
 import io.fedbase.genotype.Genotype;
 import io.fedbase.learn.Evaluation;
 import io.fedbase.learn.SupernetProbe;
@@ -56,14 +52,8 @@ public final class RankingBenchCommand implements Callable<Integer> {
   @Option(names = "--adapted", required = true, description = "The adapted supernet: adapt's adapted.fbb (it names its supernet).")
   Path adaptedFile;
 
-  @Mixin DataOptions data;
 
-  @Option(names = "--test-data", required = true, description = "Dataset the genotypes are scored on, in the supernet and trained alone (same classes).")
-  String testData;
-
-  @Mixin DerivedNetworkOptions network;
-
-  @Mixin TrainingOptions training;
+  @Mixin GenotypeTrialOptions trial;
 
   @Option(names = "--genotypes", defaultValue = "20", description = "Random genotypes to rank (default: ${DEFAULT-VALUE}).")
   int count;
@@ -77,8 +67,6 @@ public final class RankingBenchCommand implements Callable<Integer> {
   @Option(names = "--probe-images", defaultValue = "1000", description = "Test images the supernet scores genotypes on (default: ${DEFAULT-VALUE}).")
   int probeImages;
 
-  @Option(names = "--max-per-class", defaultValue = "0", description = "At most this many training images per class; 0 = all (default: ${DEFAULT-VALUE}).")
-  int maxPerClass;
 
   @Mixin DeviceOption device;
 
@@ -99,15 +87,13 @@ public final class RankingBenchCommand implements Callable<Integer> {
     StoredBundle stored = BundleFiles.read(adaptedFile);
     SupernetSpec spec =
         stored.spec().orElseThrow(() -> new IllegalArgumentException(adaptedFile + " does not name its supernet; use the adapted.fbb that adapt writes"));
-    report.inputFile("adapted supernet", adaptedFile).inputData("training data", data.data, data.classes).inputData("test data", testData, data.classes);
-    ImageDataset train = data.load();
-    if (train.classes().size() != spec.ways()) {
+    report.inputFile("adapted supernet", adaptedFile);
+    GenotypeTrialOptions.Loaded loaded = trial.load(report);
+    if (loaded.train().classes().size() != spec.ways()) {
       throw new IllegalArgumentException(
-          "the adapted supernet classifies " + spec.ways() + " classes, --data has " + train.classes().size() + "; use the classes it was adapted to");
+          "the adapted supernet classifies " + spec.ways() + " classes, --data has " + loaded.train().classes().size() + "; use the classes it was adapted to");
     }
-    ImageDataset test = DataOptions.load(testData, data.classes).withNormalization(train.normalization());
-    LabelledImages testImages = LabelledImages.of(test, train.classes());
-    LabelledImages probe = testImages.range(0, Math.min(probeImages, testImages.size()));
+    LabelledImages probe = loaded.test().range(0, Math.min(probeImages, loaded.test().size()));
     List<Operation> operations = spec.operations().stream().filter(o -> o != Operation.NONE).toList();
     SplittableRandom rng = new SplittableRandom(randomSeed);
     Map<String, Genotype> genotypes = new LinkedHashMap<>();
@@ -123,7 +109,7 @@ public final class RankingBenchCommand implements Callable<Integer> {
           scores.put(g.getKey(), supernet.score(g.getValue()));
         }
       }
-      GenotypeTrials trials = new GenotypeTrials(network, training, train, testImages, spec.operations(), maxPerClass, root);
+      GenotypeTrials trials = trial.trials(loaded, spec.operations(), root);
       System.out.printf(Locale.ROOT, "bench ranking: %d genotypes scored in the supernet on %d images, then trained alone: %s%n", count, probe.size(), trials.describe());
       LabelledImages.Split split = trials.split(seed);
       for (Map.Entry<String, Genotype> g : genotypes.entrySet()) {
