@@ -237,13 +237,16 @@ class CliTest {
     SupernetSpec spec = SupernetSpec.profile("small").toBuilder().setWays(3).build();
     Path adapted = dir.resolve("adapted.fbb");
     BundleFiles.write(adapted, io.fedbase.bundle.StoredBundle.parameters(io.fedbase.bundle.ParameterInitializer.initialize(spec, 4), spec, java.util.Map.of()));
-    CliRun ranking = run(concat(new String[] {"bench", "ranking", "--adapted", adapted.toString(), "--genotypes", "4", "--probe-images", "40"}, tiny));
+    CliRun ranking = run(concat(new String[] {"bench", "ranking", "--adapted", adapted.toString(), "--genotypes", "4", "--probe-images", "40", "--seeds", "1,2"}, tiny));
     assertEquals(0, ranking.exit(), ranking.err());
     JsonObject r = JsonParser.parseString(ranking.lastLine()).getAsJsonObject();
     assertEquals(4, r.getAsJsonArray("genotypes").size());
     double tau = r.getAsJsonObject("kendall_tau").get("value").getAsDouble();
     assertTrue(tau >= -1 && tau <= 1, ranking.out());
-    assertTrue(r.getAsJsonArray("genotypes").get(0).getAsJsonObject().get("supernetAccuracy").getAsDouble() > 0, ranking.out());
+    JsonObject first = r.getAsJsonArray("genotypes").get(0).getAsJsonObject();
+    assertTrue(first.get("supernetAccuracy").getAsDouble() > 0, ranking.out());
+    double mean = (first.getAsJsonArray("trainedBySeed").get(0).getAsDouble() + first.getAsJsonArray("trainedBySeed").get(1).getAsDouble()) / 2;
+    assertEquals(mean, first.get("trainedAccuracy").getAsDouble(), 1e-12, "a genotype's accuracy is its mean over the seeds");
 
     CliRun wrongClasses = run(concat(new String[] {"bench", "ranking", "--adapted", adapted.toString()}, new String[] {"--data", "fashion-mnist", "--classes", "0-3", "--test-data", "fashion-mnist:test"}));
     assertEquals(2, wrongClasses.exit());

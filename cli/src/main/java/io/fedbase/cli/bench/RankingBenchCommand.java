@@ -6,8 +6,10 @@ import io.fedbase.bundle.BundleFiles;
 import io.fedbase.bundle.StoredBundle;
 import io.fedbase.cli.option.DeviceOption;
 import io.fedbase.cli.option.ThreadsOption;
+import io.fedbase.genotype.DartsNotation;
 import io.fedbase.genotype.Genotype;
 import io.fedbase.learn.Evaluation;
+import io.fedbase.learn.PairedStats;
 import io.fedbase.learn.SupernetProbe;
 import io.fedbase.node.adapt.LabelledImages;
 import io.fedbase.space.Operation;
@@ -37,9 +39,9 @@ import picocli.CommandLine.Spec;
     name = "ranking",
     mixinStandardHelpOptions = true,
     description = {
-      "Kendall's tau between an adapted supernet's scores of sampled genotypes and their accuracy trained alone.",
+      "Kendall's tau: an adapted supernet's ranking of random genotypes against training them alone.",
       "Scores --genotypes random genotypes of the supernet's space inside --adapted (adapt's adapted.fbb) on",
-      "--probe-images images of --test-data, trains each alone with one recipe and seed, and reports tau and",
+      "--probe-images images of --test-data, trains each alone with one recipe (its mean over --seeds), and reports tau and",
       "Spearman's rho with 95% bootstrap intervals (genotypes resampled)."
     })
 public final class RankingBenchCommand implements Callable<Integer> {
@@ -61,8 +63,12 @@ public final class RankingBenchCommand implements Callable<Integer> {
   @Option(names = "--random-seed", defaultValue = "0", description = "Seed of the random genotypes and the bootstrap (default: ${DEFAULT-VALUE}).")
   long randomSeed;
 
-  @Option(names = "--seed", defaultValue = "1", description = "Training seed of every genotype (default: ${DEFAULT-VALUE}).")
-  long seed;
+  @Option(
+      names = "--seeds",
+      split = ",",
+      defaultValue = "1",
+      description = "Training seeds, each used for every genotype; a genotype's accuracy is its mean over them (default: ${DEFAULT-VALUE}).")
+  List<Long> seeds;
 
   @Option(names = "--probe-images", defaultValue = "1000", description = "Test images the supernet scores genotypes on (default: ${DEFAULT-VALUE}).")
   int probeImages;
@@ -72,14 +78,17 @@ public final class RankingBenchCommand implements Callable<Integer> {
 
   @Spec CommandSpec command;
 
-  /** One genotype: its score inside the supernet and trained alone. */
-  record Ranked(String name, String genotype, double supernetAccuracy, double supernetLoss, double trainedAccuracy, double seconds) {}
+  /** One genotype: its score inside the supernet and trained alone (the mean over the seeds, and each seed's). */
+  record Ranked(String name, String genotype, double supernetAccuracy, double supernetLoss, double trainedAccuracy, double[] trainedBySeed) {}
 
   @Override
   public Integer call() throws Exception {
     BenchReport report = BenchReport.start(command);
     if (count < 3) {
       throw new IllegalArgumentException("--genotypes must be at least 3, got " + count);
+    }
+    if (seeds.isEmpty() || seeds.stream().distinct().count() != seeds.size()) {
+      throw new IllegalArgumentException("--seeds must name one or more distinct seeds, got " + seeds);
     }
     if (probeImages < 10) {
       throw new IllegalArgumentException("--probe-images must be at least 10, got " + probeImages);
@@ -110,14 +119,26 @@ public final class RankingBenchCommand implements Callable<Integer> {
         }
       }
       GenotypeTrials trials = trial.trials(loaded, spec.operations(), root);
-      System.out.printf(Locale.ROOT, "bench ranking: %d genotypes scored in the supernet on %d images, then trained alone: %s%n", count, probe.size(), trials.describe());
-      LabelledImages.Split split = trials.split(seed);
+      System.out.printf(
+          Locale.ROOT, "bench ranking: %d genotypes scored in the supernet on %d images, then trained alone with %d seed(s): %s%n", count, probe.size(),
+          seeds.size(), trials.describe());
+      Map<String, double[]> trained = new LinkedHashMap<>();
+      for (int k = 0; k < seeds.size(); k++) {
+        long seed = seeds.get(k);
+        // one split per seed, shared by every genotype
+        LabelledImages.Split split = trials.split(seed);
+        for (Map.Entry<String, Genotype> g : genotypes.entrySet()) {
+          GenotypeTrials.Run run = trials.train(g.getKey(), g.getValue(), seed, split);
+          trained.computeIfAbsent(g.getKey(), n -> new double[seeds.size()])[k] = run.testAccuracy();
+          System.out.printf(
+              Locale.ROOT, "%-10s seed %d: supernet %.4f, trained alone %.4f (%.0f s)  %s%n", g.getKey(), seed, scores.get(g.getKey()).accuracy(),
+              run.testAccuracy(), run.seconds(), run.genotype());
+        }
+      }
       for (Map.Entry<String, Genotype> g : genotypes.entrySet()) {
-        GenotypeTrials.Run run = trials.train(g.getKey(), g.getValue(), seed, split);
         Evaluation s = scores.get(g.getKey());
-        ranked.add(new Ranked(g.getKey(), run.genotype(), s.accuracy(), s.loss(), run.testAccuracy(), run.seconds()));
-        System.out.printf(
-            Locale.ROOT, "%-10s supernet %.4f, trained alone %.4f (%.0f s)  %s%n", g.getKey(), s.accuracy(), run.testAccuracy(), run.seconds(), run.genotype());
+        double[] bySeed = trained.get(g.getKey());
+        ranked.add(new Ranked(g.getKey(), DartsNotation.format(g.getValue()), s.accuracy(), s.loss(), PairedStats.mean(bySeed), bySeed));
       }
     }
     double[] proxy = ranked.stream().mapToDouble(Ranked::supernetAccuracy).toArray();
