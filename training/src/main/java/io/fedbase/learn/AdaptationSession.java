@@ -20,7 +20,6 @@ import io.fedbase.supernet.EdgeWeights;
 import io.fedbase.supernet.GradMode;
 import io.fedbase.supernet.Losses;
 import io.fedbase.supernet.ParameterSet;
-import io.fedbase.supernet.RelaxationSampling;
 import io.fedbase.supernet.Supernet;
 import java.util.ArrayList;
 import java.util.List;
@@ -164,7 +163,7 @@ public final class AdaptationSession implements AutoCloseable {
       NDArray loss;
       try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
         // the edge weights must be computed while recording, or the logits get no gradient
-        EdgeWeights mixing = edgeWeights(config.relaxation(), draw.normalNoise(), draw.reduceNoise(), scope);
+        EdgeWeights mixing = EdgeWeights.sample(config.relaxation(), params, tau, draw.normalNoise(), draw.reduceNoise(), scope);
         logits = supernet.forward(params, input, mixing, scope);
         loss = Losses.crossEntropy(logits, targets);
         collector.backward(loss);
@@ -209,19 +208,12 @@ public final class AdaptationSession implements AutoCloseable {
         GradMode ignored = GradMode.disabled();
         TaskOnDevice data = TaskOnDevice.upload(scope, images, labels, signature, ways)) {
       params.tempAttachTo(scope);
-      EdgeWeights mixing = edgeWeights(Relaxation.SOFTMAX, null, null, scope);
+      EdgeWeights mixing = EdgeWeights.sample(Relaxation.SOFTMAX, params, tau, null, null, scope);
       NDArray logits = supernet.forward(params, data.images(), mixing, scope);
       NDArray loss = Losses.crossEntropy(logits, data.oneHot());
       float[] values = DeviceTransfers.toHost(NDArrays.stack(new NDList(loss, Losses.correct(logits, data.labels()))));
       return new Evaluation(values[0], n == 0 ? 0 : (double) values[1] / n, n);
     }
-  }
-
-  /** Both cells' edge weights under {@code relaxation}, with the Gumbel noise given (null for softmax). */
-  private EdgeWeights edgeWeights(Relaxation relaxation, NDArray normalNoise, NDArray reduceNoise, NDManager scope) {
-    return new EdgeWeights(
-        RelaxationSampling.sampleWithNoise(relaxation, params.get(TensorNames.alpha(CellType.NORMAL)), tau, normalNoise, scope),
-        RelaxationSampling.sampleWithNoise(relaxation, params.get(TensorNames.alpha(CellType.REDUCE)), tau, reduceNoise, scope));
   }
 
   /** The current phi as a bundle. */

@@ -19,7 +19,6 @@ import io.fedbase.supernet.EdgeWeights;
 import io.fedbase.supernet.GradMode;
 import io.fedbase.supernet.Losses;
 import io.fedbase.supernet.ParameterSet;
-import io.fedbase.supernet.RelaxationSampling;
 import io.fedbase.supernet.Supernet;
 import io.fedbase.supernet.TaskStack;
 import io.fedbase.task.Task;
@@ -125,7 +124,7 @@ public final class StackedAdaptationSession implements AutoCloseable {
       TaskStackOnDevice.Batch batch = draw.batch() == null ? support.all() : support.rows(draw.batch());
       NDArray perTask;
       try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-        EdgeWeights mixing = edgeWeights(config.relaxation(), draw.normalNoise(), draw.reduceNoise(), scope);
+        EdgeWeights mixing = EdgeWeights.sample(config.relaxation(), params, tau, draw.normalNoise(), draw.reduceNoise(), scope);
         NDArray logits = supernet.forwardStacked(params, batch.images(), mixing, scope);
         perTask = Losses.crossEntropyPerTask(logits, batch.oneHot());
         collector.backward(perTask.sum());
@@ -168,7 +167,7 @@ public final class StackedAdaptationSession implements AutoCloseable {
                 scope, tasks.stream().map(Task::queryImages).toList(), tasks.stream().map(Task::queryLabels).toList(), first.signature(), first.ways())) {
       params.tempAttachTo(scope);
       TaskStackOnDevice.Batch all = query.all();
-      NDArray logits = supernet.forwardStacked(params, all.images(), edgeWeights(Relaxation.SOFTMAX, null, null, scope), scope);
+      NDArray logits = supernet.forwardStacked(params, all.images(), EdgeWeights.sample(Relaxation.SOFTMAX, params, tau, null, null, scope), scope);
       float[] values =
           DeviceTransfers.toHost(NDArrays.stack(new NDList(Losses.crossEntropyPerTask(logits, all.oneHot()), Losses.correct(logits, all.labels()))));
       int n = tasks.size();
@@ -179,13 +178,6 @@ public final class StackedAdaptationSession implements AutoCloseable {
       }
       return out;
     }
-  }
-
-  private EdgeWeights edgeWeights(Relaxation relaxation, NDArray normalNoise, NDArray reduceNoise, NDManager scope) {
-    return EdgeWeights.stacked(
-        RelaxationSampling.sampleWithNoise(relaxation, params.get(TensorNames.alpha(CellType.NORMAL)), tau, normalNoise, scope),
-        RelaxationSampling.sampleWithNoise(relaxation, params.get(TensorNames.alpha(CellType.REDUCE)), tau, reduceNoise, scope),
-        tasks.size());
   }
 
   @Override

@@ -18,8 +18,10 @@ import io.fedbase.supernet.EdgeWeights;
 import io.fedbase.supernet.GradMode;
 import io.fedbase.supernet.Losses;
 import io.fedbase.supernet.ParameterSet;
+import io.fedbase.supernet.Scalars;
 import io.fedbase.supernet.Supernet;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -34,7 +36,7 @@ public final class SupernetProbe implements AutoCloseable {
   private final Supernet supernet;
   private final NDManager manager;
   private final ParameterSet params;
-  private final List<NDArray[]> chunks = new ArrayList<>();
+  private final List<TaskOnDevice> chunks = new ArrayList<>();
   private final int examples;
 
   /**
@@ -50,14 +52,8 @@ public final class SupernetProbe implements AutoCloseable {
       this.params = ParameterSet.load(adapted, manager, t -> false);
       for (int from = 0; from < labels.length; from += chunk) {
         int to = Math.min(labels.length, from + chunk);
-        float[] x = java.util.Arrays.copyOfRange(images, from * signature.size(), to * signature.size());
-        int[] y = java.util.Arrays.copyOfRange(labels, from, to);
-        chunks.add(
-            new NDArray[] {
-              DeviceTransfers.toDevice(manager, x, new Shape(to - from, signature.channels(), signature.height(), signature.width())),
-              DeviceTransfers.toDevice(manager, Losses.oneHot(y, ways), new Shape(to - from, ways)),
-              DeviceTransfers.toDevice(manager, y, new Shape(to - from))
-            });
+        float[] x = Arrays.copyOfRange(images, from * signature.size(), to * signature.size());
+        chunks.add(TaskOnDevice.upload(manager, x, Arrays.copyOfRange(labels, from, to), signature, ways));
       }
     } catch (RuntimeException e) {
       manager.close();
@@ -84,15 +80,12 @@ public final class SupernetProbe implements AutoCloseable {
             Shape shape = new Shape(supernet.spec().edges(), ops);
             EdgeWeights mixing = new EdgeWeights(DeviceTransfers.toDevice(scope, normal, shape), DeviceTransfers.toDevice(scope, reduce, shape));
             NDList perChunk = new NDList();
-            for (NDArray[] c : chunks) {
-              for (NDArray a : c) {
-                a.tempAttach(scope);
-              }
-              NDArray logits = supernet.forward(params, c[0], mixing, scope);
-              long n = c[2].getShape().get(0);
+            for (TaskOnDevice c : chunks) {
+              c.tempAttachTo(scope);
+              NDArray logits = supernet.forward(params, c.images(), mixing, scope);
               // the chunk's summed loss and correct count, so chunks of any size weigh by their size
-              perChunk.add(Losses.crossEntropy(logits, c[1]).mul(scope.full(new Shape(), (float) n)));
-              perChunk.add(Losses.correct(logits, c[2]));
+              perChunk.add(Losses.crossEntropy(logits, c.oneHot()).mul(Scalars.of(scope, c.sourceLabels().length)));
+              perChunk.add(Losses.correct(logits, c.labels()));
             }
             float[] values = DeviceTransfers.toHost(NDArrays.stack(perChunk));
             for (int i = 0; i < values.length; i += 2) {

@@ -3,10 +3,7 @@ package io.fedbase.learn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.Shape;
-import io.fedbase.engine.DeviceTransfers;
 import io.fedbase.space.InputSignature;
-import io.fedbase.supernet.Losses;
 import io.fedbase.supernet.TaskStack;
 import java.util.List;
 
@@ -22,18 +19,14 @@ final class TaskStackOnDevice implements AutoCloseable {
 
   private final int tasks;
   private final int size;
-  private final NDArray images;
+  private final TaskOnDevice endToEnd;
   private final NDArray stacked;
-  private final NDArray oneHot;
-  private final NDArray labels;
 
-  private TaskStackOnDevice(int tasks, int size, NDArray images, NDArray stacked, NDArray oneHot, NDArray labels) {
+  private TaskStackOnDevice(int tasks, int size, TaskOnDevice endToEnd, NDArray stacked) {
     this.tasks = tasks;
     this.size = size;
-    this.images = images;
+    this.endToEnd = endToEnd;
     this.stacked = stacked;
-    this.oneHot = oneHot;
-    this.labels = labels;
   }
 
   /** Uploads one set per task; every set must have the same number of examples. */
@@ -49,23 +42,19 @@ final class TaskStackOnDevice implements AutoCloseable {
       System.arraycopy(images.get(t), 0, allImages, t * size * signature.size(), size * signature.size());
       System.arraycopy(labels.get(t), 0, allLabels, t * size, size);
     }
-    NDArray x =
-        DeviceTransfers.toDevice(manager, allImages, new Shape(tasks * size, signature.channels(), signature.height(), signature.width()));
-    NDArray targets = DeviceTransfers.toDevice(manager, Losses.oneHot(allLabels, ways), new Shape(tasks * size, ways));
-    NDArray ids = DeviceTransfers.toDevice(manager, allLabels, new Shape(tasks * size));
-    return new TaskStackOnDevice(tasks, size, x, TaskStack.alongChannels(x, tasks), targets, ids);
+    TaskOnDevice endToEnd = TaskOnDevice.upload(manager, allImages, allLabels, signature, ways);
+    return new TaskStackOnDevice(tasks, size, endToEnd, TaskStack.alongChannels(endToEnd.images(), tasks));
   }
 
   /** Lends the arrays to a step's scope, so what is computed from them lands there. */
   void tempAttachTo(NDManager scope) {
-    for (NDArray a : new NDArray[] {images, stacked, oneHot, labels}) {
-      a.tempAttach(scope);
-    }
+    endToEnd.tempAttachTo(scope);
+    stacked.tempAttach(scope);
   }
 
   /** The whole sets. */
   Batch all() {
-    return new Batch(stacked, oneHot.reshape(tasks, size, -1), labels.reshape(tasks, size));
+    return new Batch(stacked, endToEnd.oneHot().reshape(tasks, size, -1), endToEnd.labels().reshape(tasks, size));
   }
 
   /** The rows {@code rows} [T * B] picked from the sets laid end to end, task by task. */
@@ -73,13 +62,14 @@ final class TaskStackOnDevice implements AutoCloseable {
     NDIndex pick = new NDIndex("{}", rows);
     long batch = rows.getShape().size() / tasks;
     return new Batch(
-        TaskStack.alongChannels(images.get(pick), tasks), oneHot.get(pick).reshape(tasks, batch, -1), labels.get(pick).reshape(tasks, batch));
+        TaskStack.alongChannels(endToEnd.images().get(pick), tasks),
+        endToEnd.oneHot().get(pick).reshape(tasks, batch, -1),
+        endToEnd.labels().get(pick).reshape(tasks, batch));
   }
 
   @Override
   public void close() {
-    for (NDArray a : new NDArray[] {images, stacked, oneHot, labels}) {
-      a.close();
-    }
+    endToEnd.close();
+    stacked.close();
   }
 }

@@ -1,9 +1,11 @@
 package io.fedbase.supernet;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.fedbase.meta.Relaxation;
 import io.fedbase.space.CellType;
+import io.fedbase.space.TensorNames;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
@@ -38,6 +40,19 @@ public final class EdgeWeights {
           "edge weights " + normal.getShape() + " and " + reduce.getShape() + " do not hold " + tasks + " tasks");
     }
     return new EdgeWeights(normal, reduce, tasks);
+  }
+
+  /**
+   * Both cell types' edge weights from the logits in {@code params} under {@code relaxation} at
+   * temperature {@code tau}, with the Gumbel noise given ({@code null} for plain softmax), for as
+   * many tasks as {@code params} holds; they belong to {@code scope}.
+   */
+  public static EdgeWeights sample(
+      Relaxation relaxation, ParameterSet params, float tau, NDArray normalNoise, NDArray reduceNoise, NDManager scope) {
+    return stacked(
+        RelaxationSampling.sampleWithNoise(relaxation, params.get(TensorNames.alpha(CellType.NORMAL)), tau, normalNoise, scope),
+        RelaxationSampling.sampleWithNoise(relaxation, params.get(TensorNames.alpha(CellType.REDUCE)), tau, reduceNoise, scope),
+        params.tasks());
   }
 
   /** How many tasks' weights these are. */
