@@ -59,6 +59,9 @@ class PriorTransferTest {
     assertEquals(120, a.adapt().size());
     assertArrayEquals(a.adapt().images(), b.adapt().images(), 0f);
     assertEquals(30, Arrays.stream(a.heldOut().labels()).filter(l -> l == 2).count());
+    // scored in chunks that normalise BN by their own statistics, so no chunk may be one class
+    assertEquals(3, Arrays.stream(a.heldOut().labels(), 0, 30).distinct().count(), "held-out classes are mixed");
+    assertArrayEquals(a.heldOut().labels(), b.heldOut().labels());
     assertTrue(Arrays.stream(a.adapt().labels()).allMatch(l -> l >= 0 && l < 3));
     assertThrows(IllegalArgumentException.class, () -> LabelledImages.split(data.select(ClassSelection.parse("6")), 0.2, 90, 40, 5));
     assertThrows(IllegalArgumentException.class, () -> LabelledImages.split(data, 1.5, 90, 40, 5));

@@ -4,12 +4,15 @@ import io.fedbase.data.ImageDataset;
 import io.fedbase.meta.InvalidSettingException;
 import io.fedbase.space.InputSignature;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Random;
 import java.util.SplittableRandom;
 
 /**
  * Normalised images with labels 0..k-1 (the dataset's classes in sorted order), ready for the
- * inner loop, and a seeded, per-class stratified split into an adaptation and a held-out part.
+ * inner loop, and a seeded, per-class stratified split into an adaptation and a held-out part
+ * (its classes mixed).
  */
 public record LabelledImages(InputSignature signature, List<Integer> classes, float[] images, int[] labels) {
 
@@ -99,6 +102,9 @@ public record LabelledImages(InputSignature signature, List<Integer> classes, fl
         }
       }
     }
+    // the held-out images are scored in chunks whose batch statistics normalise BN: a chunk of one
+    // or two classes would be normalised by those classes alone, so the classes are mixed
+    Collections.shuffle(held, new Random(rng.nextLong()));
     return new Split(materialise(data, classes, adapt), materialise(data, classes, held));
   }
 
