@@ -1,6 +1,7 @@
 package io.fedbase.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
@@ -412,6 +413,20 @@ class CliTest {
     byte[] png = Files.readAllBytes(out.resolve("curve.png"));
     assertEquals((byte) 0x89, png[0]);
     assertEquals('P', png[1]);
+
+    Path perturbed = dir.resolve("adapted-perturbation");
+    CliRun byPerturbation = run("adapt", "--prior", prior.toString(), "--data", "fashion-mnist:test", "--classes", "6-8", "--steps", "2",
+        "--batch", "8", "--max-per-class", "30", "--max-held-out", "30", "--readout", "perturbation", "--out", perturbed.toString());
+    assertEquals(0, byPerturbation.exit(), byPerturbation.err());
+    assertTrue(byPerturbation.out().contains("genotype (BASE rule, read off the perturbation): "), byPerturbation.out());
+    String json = Files.readString(perturbed.resolve("genotype.json"));
+    assertTrue(json.contains("\"readout\": \"perturbation\"") && json.contains("\"scores\""), json);
+    assertTrue(Files.readString(perturbed.resolve("report.md")).contains("Read off the perturbation."));
+    CliRun badReadout = run("adapt", "--prior", prior.toString(), "--data", "fashion-mnist:test", "--classes", "6-8", "--readout", "votes",
+        "--out", dir.resolve("never").toString());
+    assertEquals(2, badReadout.exit());
+    assertTrue(badReadout.err().contains("unknown read-out 'votes'; use logits or perturbation"), badReadout.err());
+    assertFalse(Files.exists(dir.resolve("never")), "nothing is written for a bad read-out");
 
     assertEquals(2, run("adapt", "--prior", prior.toString(), "--coordinator", "h:1", "--data", "fashion-mnist", "--out", out.toString()).exit());
     CliRun oneClass = run("adapt", "--prior", prior.toString(), "--data", "fashion-mnist:test", "--classes", "6", "--out", out.toString());

@@ -17,7 +17,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code genotype.json}: the chosen read-out and the alternative rule's, the logits and their
+ * {@code genotype.json}: the chosen read-out and the alternative rule's, what they were read off
+ * ("readout", and its "scores" when they are not the logits' softmax), the logits and their
  * softmax, the DARTS notation, and free metadata. Readers need only "genotype" and "nodes".
  */
 public final class GenotypeJson {
@@ -29,10 +30,22 @@ public final class GenotypeJson {
 
   /** The JSON document for {@code logits} read out by {@code rule} (the other rule goes under "alternatives"). */
   public static JsonObject toJson(ArchitectureLogits logits, GenotypeRule rule, Map<String, String> metadata) {
-    Genotype chosen = rule.derive(logits);
+    return toJson(logits, OperationScores.softmaxOf(logits), rule, metadata);
+  }
+
+  /**
+   * The JSON document for the genotype {@code rule} reads off {@code readout} (the other rule's, off
+   * the same scores, goes under "alternatives"); {@code logits} are recorded beside it.
+   */
+  public static JsonObject toJson(ArchitectureLogits logits, OperationScores readout, GenotypeRule rule, Map<String, String> metadata) {
+    if (!readout.ops().equals(logits.ops()) || readout.nodes() != logits.nodes()) {
+      throw new IllegalArgumentException("the read-out's scores and the logits must index the same operations and nodes");
+    }
+    Genotype chosen = rule.derive(readout);
     JsonObject root = new JsonObject();
     root.addProperty("format", FORMAT);
     root.addProperty("rule", rule.key());
+    root.addProperty("readout", readout.source());
     root.addProperty("nodes", logits.nodes());
     JsonArray ops = new JsonArray();
     logits.ops().forEach(o -> ops.add(o.dartsName()));
@@ -41,7 +54,7 @@ public final class GenotypeJson {
     JsonObject alternatives = new JsonObject();
     for (GenotypeRule other : GenotypeRule.values()) {
       if (other != rule) {
-        alternatives.add(other.key(), genotypeJson(other.derive(logits)));
+        alternatives.add(other.key(), genotypeJson(other.derive(readout)));
       }
     }
     root.add("alternatives", alternatives);
@@ -56,6 +69,13 @@ public final class GenotypeJson {
     root.add("logits", l);
     root.add("softmax", s);
     root.add("mean_entropy", entropy);
+    if (!readout.isSoftmax()) {
+      JsonObject scores = new JsonObject();
+      for (CellType type : CellType.values()) {
+        scores.add(type.key(), matrix(readout.of(type)));
+      }
+      root.add("scores", scores);
+    }
     root.addProperty("darts_notation", DartsNotation.format(chosen));
     JsonObject meta = new JsonObject();
     metadata.forEach(meta::addProperty);
@@ -63,12 +83,18 @@ public final class GenotypeJson {
     return root;
   }
 
-  /** Writes {@code genotype.json}. */
+  /** Writes {@code genotype.json} read off the logits' softmax. */
   public static void write(Path file, ArchitectureLogits logits, GenotypeRule rule, Map<String, String> metadata)
+      throws IOException {
+    write(file, logits, OperationScores.softmaxOf(logits), rule, metadata);
+  }
+
+  /** Writes {@code genotype.json} read off {@code readout}. */
+  public static void write(Path file, ArchitectureLogits logits, OperationScores readout, GenotypeRule rule, Map<String, String> metadata)
       throws IOException {
     Path parent = file.toAbsolutePath().getParent();
     Files.createDirectories(parent);
-    Files.writeString(file, GSON.toJson(toJson(logits, rule, metadata)) + "\n");
+    Files.writeString(file, GSON.toJson(toJson(logits, readout, rule, metadata)) + "\n");
   }
 
   /** Reads the chosen genotype of a {@code genotype.json}. */

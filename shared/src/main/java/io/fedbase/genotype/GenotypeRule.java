@@ -7,7 +7,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-/** How a discrete genotype is read off the logits; both rules skip {@code none}. */
+/**
+ * How a discrete genotype is read off per-(edge, operation) strengths (the logits' softmax, or
+ * importances measured by perturbation); both rules skip {@code none}.
+ */
 public enum GenotypeRule {
   /**
    * BASE: per node, the two largest entries of the node's [incoming edges x ops] softmax, so two
@@ -80,19 +83,23 @@ public enum GenotypeRule {
     throw new IllegalArgumentException("unknown genotype rule '" + name + "'; use base or darts");
   }
 
-  /** The genotype of both cell types. */
+  /** The genotype of both cell types, read off the logits' softmax. */
   public Genotype derive(ArchitectureLogits logits) {
-    if (logits.ops().stream().filter(o -> o != Operation.NONE).count() < 1) {
-      throw new IllegalArgumentException("no operation besides none to choose from");
-    }
-    return new Genotype(
-        logits.nodes(), cell(logits.softmax(CellType.NORMAL), logits), cell(logits.softmax(CellType.REDUCE), logits));
+    return derive(OperationScores.softmaxOf(logits));
   }
 
-  private List<Genotype.Choice> cell(double[][] w, ArchitectureLogits logits) {
+  /** The genotype of both cell types, read off {@code scores}. */
+  public Genotype derive(OperationScores scores) {
+    if (scores.ops().stream().filter(o -> o != Operation.NONE).count() < 1) {
+      throw new IllegalArgumentException("no operation besides none to choose from");
+    }
+    return new Genotype(scores.nodes(), cell(scores.of(CellType.NORMAL), scores), cell(scores.of(CellType.REDUCE), scores));
+  }
+
+  private List<Genotype.Choice> cell(double[][] w, OperationScores scores) {
     List<Genotype.Choice> out = new ArrayList<>();
-    for (int node = 0; node < logits.nodes(); node++) {
-      out.addAll(node(w, node, logits.ops()));
+    for (int node = 0; node < scores.nodes(); node++) {
+      out.addAll(node(w, node, scores.ops()));
     }
     return out;
   }

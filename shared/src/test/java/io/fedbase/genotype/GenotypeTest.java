@@ -136,6 +136,31 @@ class GenotypeTest {
   }
 
   @Test
+  void aReadOutOtherThanTheLogitsChoosesTheGenotypeAndIsRecorded() throws IOException {
+    // the logits favour max_pool on node 0's first edge; the measured scores favour skip_connect and dil_conv
+    float[][] n = logits(new float[] {0, 1, 6}, new float[] {1, 1, 6});
+    ArchitectureLogits a = arch(n, n);
+    double[][] measured = new double[5][OPS.size()];
+    measured[0][2] = 0.04;
+    measured[0][4] = 0.03;
+    measured[1][1] = 0.01;
+    OperationScores scores = new OperationScores("perturbation", OPS, 2, measured, measured);
+    Genotype chosen = GenotypeRule.BASE.derive(scores);
+    assertEquals(List.of(new Choice(Operation.SKIP_CONNECT, 0), new Choice(Operation.DIL_CONV_3X3, 0)), chosen.normal().subList(0, 2));
+    assertEquals(Operation.MAX_POOL_3X3, GenotypeRule.BASE.derive(a).normal().get(0).op());
+    Path file = dir.resolve("perturbation.json");
+    GenotypeJson.write(file, a, scores, GenotypeRule.BASE, Map.of());
+    assertEquals(chosen, GenotypeJson.read(file));
+    String text = Files.readString(file);
+    assertTrue(text.contains("\"readout\": \"perturbation\"") && text.contains("\"scores\"") && text.contains("\"logits\""), text);
+    GenotypeJson.write(file, a, GenotypeRule.BASE, Map.of());
+    assertTrue(!Files.readString(file).contains("\"scores\""), "the softmax is not written twice");
+    OperationScores otherSpace = new OperationScores("perturbation", OPS.subList(0, 4), 2, new double[5][4], new double[5][4]);
+    assertThrows(IllegalArgumentException.class, () -> GenotypeJson.toJson(a, otherSpace, GenotypeRule.BASE, Map.of()));
+    assertThrows(IllegalArgumentException.class, () -> new OperationScores("x", OPS, 3, measured, measured));
+  }
+
+  @Test
   void validationNamesTheProblem() {
     HAND.validate(OPS, 2);
     IllegalArgumentException range =
