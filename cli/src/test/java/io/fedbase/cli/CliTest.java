@@ -9,6 +9,7 @@ import com.google.gson.JsonParser;
 import io.fedbase.bundle.BundleFiles;
 import io.fedbase.cli.option.FederationOptions;
 import io.fedbase.genotype.GenotypeJson;
+import io.fedbase.space.Operation;
 import io.fedbase.space.SupernetSpec;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -233,6 +234,31 @@ class CliTest {
     assertTrue(s.get("p").getAsDouble() >= 0 && s.get("p").getAsDouble() <= 1, spread.out());
     assertTrue(spread.out().contains("spread of the space:"), spread.out());
     assertTrue(g.getAsJsonArray("runs").get(0).getAsJsonObject().get("genotype").getAsString().matches(".*(max_pool_3x3|sep_conv_3x3).*"));
+
+    // two found genotypes, one row of the task-specificity table: compared with each other, paired by seed
+    SupernetSpec small = SupernetSpec.profile("small");
+    Path fmnist = dir.resolve("fmnist.txt");
+    Path digits = dir.resolve("digits.txt");
+    Files.writeString(fmnist, io.fedbase.genotype.DartsNotation.format(io.fedbase.genotype.Genotype.random(List.of(Operation.SEP_CONV_3X3), small.nodes(), new java.util.SplittableRandom(1))));
+    Files.writeString(digits, io.fedbase.genotype.DartsNotation.format(io.fedbase.genotype.Genotype.random(List.of(Operation.MAX_POOL_3X3), small.nodes(), new java.util.SplittableRandom(2))));
+    CliRun pair = run(concat(new String[] {"bench", "genotypes", "--genotype", fmnist.toString(), "--genotype", digits.toString(), "--random", "0", "--seeds", "1,2"}, tiny));
+    assertEquals(0, pair.exit(), pair.err());
+    JsonObject two = JsonParser.parseString(pair.lastLine()).getAsJsonObject();
+    assertEquals(4, two.getAsJsonArray("runs").size());
+    JsonObject d = two.getAsJsonArray("found_differences").get(0).getAsJsonObject();
+    assertEquals("fmnist", d.get("first").getAsString());
+    assertEquals("digits", d.get("second").getAsString());
+    double[] diff = new double[2];
+    for (var run : two.getAsJsonArray("runs")) {
+      JsonObject o = run.getAsJsonObject();
+      diff[(int) o.get("seed").getAsLong() - 1] += (o.get("name").getAsString().equals("fmnist") ? 1 : -1) * o.get("testAccuracy").getAsDouble();
+    }
+    assertEquals((diff[0] + diff[1]) / 2, d.getAsJsonObject("difference").get("mean").getAsDouble(), 1e-12, pair.out());
+    assertTrue(pair.out().contains("fmnist - digits: "), pair.out());
+    assertFalse(two.has("random_mean"), "no random genotypes were trained");
+    CliRun noRandom = run(concat(new String[] {"bench", "genotypes", "--genotype", fmnist.toString(), "--random", "0"}, tiny));
+    assertEquals(2, noRandom.exit());
+    assertTrue(noRandom.err().contains("0 only with two or more --genotype"), noRandom.err());
 
     // an adapted supernet of three classes ranks four genotypes; tau lies in [-1, 1]
     SupernetSpec spec = SupernetSpec.profile("small").toBuilder().setWays(3).build();
