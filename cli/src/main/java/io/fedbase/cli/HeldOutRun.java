@@ -40,7 +40,7 @@ public final class HeldOutRun {
     arms.add(new HeldOutComparison.Arm("prior", t -> prior));
     arms.add(new HeldOutComparison.Arm("scratch", t -> HeldOutComparison.withUniformLogits(fresh(spec, seed, t))));
     if (ablations) {
-      arms.add(new HeldOutComparison.Arm("prior-weights", t -> HeldOutComparison.withUniformLogits(prior)));
+      arms.add(new HeldOutComparison.Arm(UNIFORM_LOGITS, t -> HeldOutComparison.withUniformLogits(prior)));
       arms.add(new HeldOutComparison.Arm("prior-logits", t -> HeldOutComparison.withLogitsOf(fresh(spec, seed, t), prior)));
     }
     return run(spec, arms, test, shape, inner, tau, tasks, steps, seed, root);
@@ -67,6 +67,19 @@ public final class HeldOutRun {
     }
   }
 
+  /** The ablation arm with the prior's weights and uniform logits. */
+  public static final String UNIFORM_LOGITS = "prior-weights";
+
+  /** The index of the arm named {@code name}, or -1. */
+  public static int arm(HeldOutComparison.Result r, String name) {
+    for (int i = 0; i < r.arms().size(); i++) {
+      if (r.arms().get(i).name().equals(name)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
   /** A fresh supernet per held-out task, so "scratch" is not one lucky or unlucky draw. */
   private static Bundle fresh(SupernetSpec spec, long seed, long task) {
     return ParameterInitializer.initialize(spec, seed * 7919 + task);
@@ -79,8 +92,14 @@ public final class HeldOutRun {
     for (HeldOutComparison.ArmResult a : r.arms()) {
       sb.append(' ').append(a.name()).append(" |");
     }
-    sb.append(" prior - scratch [95% CI] |\n|---|");
-    for (int i = 0; i <= r.arms().size(); i++) {
+    int uniform = arm(r, UNIFORM_LOGITS);
+    sb.append(" prior - scratch [95% CI] |");
+    if (uniform >= 0) {
+      // the logits' contribution: the full prior against its own weights with uniform logits
+      sb.append(" prior - ").append(UNIFORM_LOGITS).append(" [95% CI] |");
+    }
+    sb.append("\n|---|");
+    for (int i = 0; i <= r.arms().size() + (uniform >= 0 ? 1 : 0); i++) {
       sb.append("---|");
     }
     sb.append('\n');
@@ -90,7 +109,12 @@ public final class HeldOutRun {
         sb.append(String.format(Locale.ROOT, " %.3f |", a.meanAt(c)));
       }
       PairedStats d = r.difference(0, 1, c);
-      sb.append(String.format(Locale.ROOT, " %+.3f [%+.3f, %+.3f] |%n", d.mean(), d.low(), d.high()));
+      sb.append(String.format(Locale.ROOT, " %+.3f [%+.3f, %+.3f] |", d.mean(), d.low(), d.high()));
+      if (uniform >= 0) {
+        PairedStats l = r.difference(0, uniform, c);
+        sb.append(String.format(Locale.ROOT, " %+.3f [%+.3f, %+.3f] |", l.mean(), l.low(), l.high()));
+      }
+      sb.append('\n');
     }
     sb.append("\nwall time:");
     for (HeldOutComparison.ArmResult a : r.arms()) {

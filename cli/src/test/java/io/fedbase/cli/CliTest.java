@@ -188,12 +188,18 @@ class CliTest {
 
     CliRun adapt =
         run("bench", "adaptation", "--rounds", "2", "--tasks", "3", "--steps", "0,1", "--meta-shots", "2", "--meta-queries", "2",
-            "--out", dir.resolve("bench").toString());
+            "--ablations", "--out", dir.resolve("bench").toString());
     assertEquals(0, adapt.exit(), adapt.err());
     JsonObject a = JsonParser.parseString(adapt.lastLine()).getAsJsonObject();
     assertEquals("adaptation", a.get("benchmark").getAsString());
     assertEquals(3, a.get("tasks").getAsInt());
     assertTrue(Files.exists(dir.resolve("bench/results.md")));
+    // the logits' contribution, paired per task: the full prior against its weights with uniform logits
+    JsonObject oneStep = a.getAsJsonArray("results").get(1).getAsJsonObject();
+    assertEquals(
+        oneStep.get("prior_accuracy").getAsDouble() - oneStep.get("prior_weights_accuracy").getAsDouble(), oneStep.get("logits_diff_mean").getAsDouble(), 1e-9);
+    assertTrue(oneStep.get("logits_diff_ci_low").getAsDouble() <= oneStep.get("logits_diff_mean").getAsDouble(), adapt.out());
+    assertTrue(adapt.out().contains("| prior - prior-weights [95% CI] |"), adapt.out());
 
     CliRun encodings =
         run("bench", "encodings", "--encodings", "fp32,int8", "--rounds", "2", "--tasks", "3", "--steps", "0,1", "--meta-shots", "2", "--meta-queries", "2");

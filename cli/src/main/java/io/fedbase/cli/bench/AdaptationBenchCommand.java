@@ -123,6 +123,13 @@ public final class AdaptationBenchCommand implements Callable<Integer> {
       row.addProperty("diff_mean", d.mean());
       row.addProperty("diff_ci_low", d.low());
       row.addProperty("diff_ci_high", d.high());
+      int uniform = HeldOutRun.arm(r, HeldOutRun.UNIFORM_LOGITS);
+      if (uniform >= 0) {
+        PairedStats l = r.difference(0, uniform, c);
+        row.addProperty("logits_diff_mean", l.mean());
+        row.addProperty("logits_diff_ci_low", l.low());
+        row.addProperty("logits_diff_ci_high", l.high());
+      }
       rows.add(row);
     }
     JsonObject times = new JsonObject();
