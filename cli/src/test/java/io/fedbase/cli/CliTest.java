@@ -405,6 +405,7 @@ class CliTest {
       assertTrue(info.out().contains("spec: small") || info.out().contains("spec: remote"), info.out());
       assertTrue(info.out().contains("90 logit values"), info.out());
       assertTrue(info.out().contains("genotype (BASE rule): Genotype(normal="), info.out());
+      assertTrue(info.out().matches("(?s).*logits \\(reduce\\): mean entropy 1\\.6\\d{3} of 1\\.6094 when uniform, largest weight 0\\.\\d{3} \\(uniform 0\\.200\\).*"), info.out());
 
       CliRun same = run("prior", "compare", fetched.toString(), state.resolve("prior-v00000000.fbb").toString(), "--base", fetched.toString());
       assertEquals(0, same.exit(), same.err());

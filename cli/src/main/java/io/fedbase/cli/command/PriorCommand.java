@@ -10,6 +10,7 @@ import io.fedbase.genotype.DartsNotation;
 import io.fedbase.genotype.GenotypeRule;
 import io.fedbase.node.transport.CoordinatorClient;
 import io.fedbase.space.Digests;
+import io.fedbase.space.CellType;
 import io.fedbase.space.SupernetSpec;
 import io.fedbase.space.TensorSpec;
 import io.grpc.ManagedChannel;
@@ -173,5 +174,17 @@ public final class PriorCommand implements Runnable {
     ArchitectureLogits logits = ArchitectureLogits.of(stored.bundle(), spec.get().operations(), spec.get().nodes());
     System.out.println("genotype (BASE rule): " + DartsNotation.format(GenotypeRule.BASE.derive(logits)));
     System.out.println("genotype (DARTS rule): " + DartsNotation.format(GenotypeRule.DARTS.derive(logits)));
+    // how far the logits are from uniform says how much of the genotype is a decision and how much a tie
+    for (CellType type : CellType.values()) {
+      double largest = 0;
+      for (double[] row : logits.softmax(type)) {
+        for (double w : row) {
+          largest = Math.max(largest, w);
+        }
+      }
+      System.out.printf(
+          Locale.ROOT, "logits (%s): mean entropy %.4f of %.4f when uniform, largest weight %.3f (uniform %.3f)%n", type.key(), logits.meanEntropy(type),
+          Math.log(logits.ops().size()), largest, 1.0 / logits.ops().size());
+    }
   }
 }
