@@ -28,15 +28,9 @@ class PerturbationReadoutTest {
   void eachImportanceIsTheScoreLostWhenThatOperationAloneLeavesItsEdge() {
     Bundle weights = ParameterInitializer.initialize(SPEC, 4);
     SplittableRandom rng = new SplittableRandom(11);
-    int n = 30;
-    float[] images = new float[n * GREY.size()];
-    int[] labels = new int[n];
-    for (int i = 0; i < n; i++) {
-      labels[i] = i % 3;
-    }
-    for (int i = 0; i < images.length; i++) {
-      images[i] = (float) rng.nextGaussian() + 0.7f * labels[i / GREY.size()];
-    }
+    ShiftedNoiseImages set = ShiftedNoiseImages.of(30, 3, GREY, 0.7f, 12);
+    float[] images = set.images();
+    int[] labels = set.labels();
     int ops = SPEC.operations().size();
     ArchitectureLogits logits = new ArchitectureLogits(SPEC.operations(), SPEC.nodes(), randomLogits(rng, ops), randomLogits(rng, ops));
     double tau = 0.5;

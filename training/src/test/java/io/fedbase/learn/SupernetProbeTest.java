@@ -53,16 +53,10 @@ class SupernetProbeTest {
   void theScoreIsTheSupernetsWithOnlyTheGenotypesOperations() {
     Bundle weights = ParameterInitializer.initialize(SPEC, 2);
     Supernet supernet = new Supernet(SPEC);
-    SplittableRandom rng = new SplittableRandom(5);
     int n = 24;
-    float[] images = new float[n * GREY.size()];
-    int[] labels = new int[n];
-    for (int i = 0; i < n; i++) {
-      labels[i] = i % 3;
-    }
-    for (int i = 0; i < images.length; i++) {
-      images[i] = (float) rng.nextGaussian() + 0.5f * labels[i / GREY.size()];
-    }
+    ShiftedNoiseImages set = ShiftedNoiseImages.of(n, 3, GREY, 0.5f, 5);
+    float[] images = set.images();
+    int[] labels = set.labels();
     Genotype g = Genotype.random(List.of(Operation.SKIP_CONNECT, Operation.SEP_CONV_3X3, Operation.DIL_CONV_3X3), SPEC.nodes(), new SplittableRandom(7));
     try (NDManager root = NDManager.newBaseManager()) {
       Evaluation probed;
