@@ -108,7 +108,7 @@ public final class AdaptCommand implements Callable<Integer> {
       defaultValue = "logits",
       description =
           "What the genotype is read off: logits (their softmax) or perturbation (each operation's held-out accuracy drop when"
-              + " it alone is removed, DARTS-PT; about 1 s per edge and operation on 2 CPU cores) (default: ${DEFAULT-VALUE}).")
+              + " it alone is removed, DARTS-PT; under 1 s per edge and operation on 2 CPU cores) (default: ${DEFAULT-VALUE}).")
   String readout;
 
   @Option(names = "--out", required = true, description = "Output directory.")
