@@ -13,7 +13,7 @@ public final class InnerLoopOptions {
   @Option(names = "--inner-lr", defaultValue = "5e-3", description = "Learning rate of the weights (default: ${DEFAULT-VALUE}).")
   public float weightLr;
 
-  @Option(names = "--logit-lr", defaultValue = "5e-3", description = "Learning rate of the architecture logits (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--logit-lr", defaultValue = "5e-2", description = "Learning rate of the architecture logits (default: ${DEFAULT-VALUE}).")
   public float logitLr;
 
   @Option(names = "--logit-weight-decay", defaultValue = "1e-3", description = "Weight decay of the logits (default: ${DEFAULT-VALUE}).")
