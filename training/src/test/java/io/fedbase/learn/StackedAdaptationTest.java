@@ -84,9 +84,10 @@ class StackedAdaptationTest {
   /**
    * After K steps the loop has amplified rounding (the first step's signs, then every kink the
    * paths take): the same task alone on one engine thread instead of two, which only reorders
-   * sums, drifts up to a few percent. Each stacked task must stay within ten times that drift of
-   * its lone result, or within 0.1% where the drift is smaller; another task's data or draws
-   * would put it tens of percent away.
+   * sums, drifts up to a few percent, though in some runs by far less. Each stacked task must stay
+   * within ten times that drift of its lone result, or within 1% where the drift is smaller (one
+   * logit whose first step flips sign moves by twice the logits' rate, 0.1); another task's data
+   * or draws would put it tens of percent away.
    */
   @ParameterizedTest
   @MethodSource("configs")
@@ -105,7 +106,7 @@ class StackedAdaptationTest {
         double drift = otherOrder.delta().minus(expected.delta()).norm();
         double apart = actual.delta().minus(expected.delta()).norm();
         assertTrue(moved > 0.5, "the task moved W: " + moved);
-        assertTrue(apart <= Math.max(10 * drift, 1e-3 * moved), "task " + t + ": " + apart + " apart, rounding drift " + drift + ", moved " + moved);
+        assertTrue(apart <= Math.max(10 * drift, 1e-2 * moved), "task " + t + ": " + apart + " apart, rounding drift " + drift + ", moved " + moved);
         assertEquals(expected.firstLoss(), actual.firstLoss(), 1e-5 * expected.firstLoss());
         assertEquals(config.steps(), actual.supportLosses().length);
         assertEquals(expected.query().examples(), actual.query().examples());
