@@ -53,17 +53,25 @@ public record ArchitectureLogits(List<Operation> ops, int nodes, float[][] norma
 
   /** Row-wise softmax (edge weights) of one cell type. */
   public double[][] softmax(CellType type) {
+    return softmax(type, 1.0);
+  }
+
+  /** Row-wise softmax(logits / tau) of one cell type: the mixture a relaxation at temperature tau centres on. */
+  public double[][] softmax(CellType type, double tau) {
+    if (!(tau > 0) || Double.isInfinite(tau)) {
+      throw new IllegalArgumentException("tau must be positive and finite, got " + tau);
+    }
     float[][] logits = of(type);
     double[][] out = new double[logits.length][];
     for (int e = 0; e < logits.length; e++) {
       double max = Double.NEGATIVE_INFINITY;
       for (float v : logits[e]) {
-        max = Math.max(max, v);
+        max = Math.max(max, v / tau);
       }
       double sum = 0;
       out[e] = new double[logits[e].length];
       for (int o = 0; o < logits[e].length; o++) {
-        out[e][o] = Math.exp(logits[e][o] - max);
+        out[e][o] = Math.exp(logits[e][o] / tau - max);
         sum += out[e][o];
       }
       for (int o = 0; o < out[e].length; o++) {

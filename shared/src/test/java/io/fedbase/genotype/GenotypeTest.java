@@ -1,5 +1,6 @@
 package io.fedbase.genotype;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -84,6 +85,20 @@ class GenotypeTest {
     }
     assertEquals(Math.log(OPS.size()), a.meanEntropy(CellType.NORMAL), 1e-12);
     assertTrue(a.meanEntropy(CellType.REDUCE) < Math.log(OPS.size()));
+  }
+
+  @Test
+  void theSoftmaxAtATemperatureDividesTheLogitsByIt() {
+    float[][] normal = new float[5][OPS.size()];
+    normal[0] = new float[] {0f, 1f, 2f, 0f, 0f};
+    ArchitectureLogits a = arch(normal, new float[5][OPS.size()]);
+    double[][] p = a.softmax(CellType.NORMAL, 0.5);
+    double z = 3 + Math.exp(2) + Math.exp(4);
+    assertEquals(Math.exp(4) / z, p[0][2], 1e-12);
+    assertEquals(1.0 / OPS.size(), p[1][0], 1e-12);
+    assertArrayEquals(a.softmax(CellType.NORMAL)[0], a.softmax(CellType.NORMAL, 1.0)[0], 0.0);
+    assertThrows(IllegalArgumentException.class, () -> a.softmax(CellType.NORMAL, 0));
+    assertThrows(IllegalArgumentException.class, () -> a.softmax(CellType.NORMAL, Double.POSITIVE_INFINITY));
   }
 
   private static final Genotype HAND =

@@ -42,12 +42,9 @@ public final class PerturbationReadout {
    * @param done called with the number of scorings finished so far
    */
   public Result measure(ArchitectureLogits logits, double tau, IntConsumer done) {
-    if (!(tau > 0) || Double.isInfinite(tau)) {
-      throw new IllegalArgumentException("tau must be positive and finite, got " + tau);
-    }
     List<Operation> ops = logits.ops();
-    float[] normal = mixture(logits.of(CellType.NORMAL), tau);
-    float[] reduce = mixture(logits.of(CellType.REDUCE), tau);
+    float[] normal = mixture(logits, CellType.NORMAL, tau);
+    float[] reduce = mixture(logits, CellType.REDUCE, tau);
     Evaluation base = probe.score(normal, reduce);
     int[] finished = {1};
     done.accept(finished[0]);
@@ -88,22 +85,13 @@ public final class PerturbationReadout {
   }
 
   /** Row-wise softmax(logits / tau), flattened [edges x ops] as the probe takes it. */
-  static float[] mixture(float[][] logits, double tau) {
-    int width = logits[0].length;
-    float[] flat = new float[logits.length * width];
-    for (int e = 0; e < logits.length; e++) {
-      double max = Double.NEGATIVE_INFINITY;
-      for (float v : logits[e]) {
-        max = Math.max(max, v / tau);
-      }
-      double sum = 0;
-      double[] p = new double[width];
+  static float[] mixture(ArchitectureLogits logits, CellType type, double tau) {
+    double[][] p = logits.softmax(type, tau);
+    int width = p[0].length;
+    float[] flat = new float[p.length * width];
+    for (int e = 0; e < p.length; e++) {
       for (int o = 0; o < width; o++) {
-        p[o] = Math.exp(logits[e][o] / tau - max);
-        sum += p[o];
-      }
-      for (int o = 0; o < width; o++) {
-        flat[e * width + o] = (float) (p[o] / sum);
+        flat[e * width + o] = (float) p[e][o];
       }
     }
     return flat;

@@ -46,8 +46,8 @@ class PerturbationReadoutTest {
       assertEquals(2 * SPEC.edges() * (ops - 1) + 1, expected);
       assertEquals(expected, calls.get());
       assertEquals(expected, last.get());
-      float[] normal = PerturbationReadout.mixture(logits.normal(), tau);
-      float[] reduce = PerturbationReadout.mixture(logits.reduce(), tau);
+      float[] normal = PerturbationReadout.mixture(logits, CellType.NORMAL, tau);
+      float[] reduce = PerturbationReadout.mixture(logits, CellType.REDUCE, tau);
       Evaluation base = probe.score(normal, reduce);
       assertEquals(base, r.unperturbed());
       int none = SPEC.operations().indexOf(Operation.NONE);
@@ -82,13 +82,16 @@ class PerturbationReadoutTest {
   }
 
   @Test
-  void theMixtureIsTheSoftmaxAtTheTemperature() {
-    float[][] logits = {{0f, 1f, 2f}, {3f, 3f, 3f}};
-    float[] w = PerturbationReadout.mixture(logits, 0.5);
-    double z = 1 + Math.exp(2) + Math.exp(4);
-    assertEquals(Math.exp(4) / z, w[2], 1e-6);
-    assertEquals(1.0 / 3, w[4], 1e-6);
-    assertThrows(IllegalArgumentException.class, () -> new PerturbationReadout(null).measure(null, 0, d -> {}));
+  void theMixtureIsTheFlattenedSoftmaxAtTheTemperature() {
+    SplittableRandom rng = new SplittableRandom(3);
+    int ops = SPEC.operations().size();
+    ArchitectureLogits logits = new ArchitectureLogits(SPEC.operations(), SPEC.nodes(), randomLogits(rng, ops), randomLogits(rng, ops));
+    float[] w = PerturbationReadout.mixture(logits, CellType.REDUCE, 0.5);
+    double[][] p = logits.softmax(CellType.REDUCE, 0.5);
+    assertEquals(SPEC.edges() * ops, w.length);
+    assertEquals(p[2][1], w[2 * ops + 1], 1e-7);
+    assertEquals(p[SPEC.edges() - 1][ops - 1], w[w.length - 1], 1e-7);
+    assertThrows(IllegalArgumentException.class, () -> new PerturbationReadout(null).measure(logits, 0, d -> {}));
   }
 
   private static float[][] randomLogits(SplittableRandom rng, int ops) {
