@@ -24,6 +24,46 @@ public final class HeldOutRun {
 
   private HeldOutRun() {}
 
+  /** The arm every other one is compared with: the prior as it is. */
+  public static final String PRIOR = "prior";
+
+  /** Fresh weights and uniform logits, one draw per task. */
+  public static final String SCRATCH = "scratch";
+
+  /** The ablation arm with the prior's weights and uniform logits. */
+  public static final String UNIFORM_LOGITS = "prior-weights";
+
+  /** The ablation arm with fresh weights and the prior's logits. */
+  public static final String PRIOR_LOGITS = "prior-logits";
+
+  /** Every arm, in the order they run and are reported. */
+  public static final List<String> ALL_ARMS = List.of(PRIOR, SCRATCH, UNIFORM_LOGITS, PRIOR_LOGITS);
+
+  /** The prior against scratch, and with {@code ablations} also against its two halves. */
+  public static List<String> arms(boolean ablations) {
+    return ablations ? ALL_ARMS : List.of(PRIOR, SCRATCH);
+  }
+
+  /**
+   * Checks a requested set of arms and puts it in report order; the prior is always among them,
+   * since every difference is taken against it.
+   */
+  public static List<String> arms(List<String> requested) {
+    for (String name : requested) {
+      if (!ALL_ARMS.contains(name)) {
+        throw new IllegalArgumentException("--arms: unknown arm '" + (name.length() > 16 ? name.substring(0, 16) + "..." : name) + "', use " + String.join(", ", ALL_ARMS));
+      }
+    }
+    if (!requested.contains(PRIOR)) {
+      throw new IllegalArgumentException("--arms must include '" + PRIOR + "': every difference is taken against it");
+    }
+    if (requested.size() < 2) {
+      throw new IllegalArgumentException("--arms must name at least one arm besides '" + PRIOR + "' to compare it with");
+    }
+    return ALL_ARMS.stream().filter(requested::contains).toList();
+  }
+
+  /** Adapts the named arms (see {@link #ALL_ARMS}, prior first) to the same held-out tasks. */
   public static HeldOutComparison.Result compare(
       SupernetSpec spec,
       Bundle prior,
@@ -33,15 +73,21 @@ public final class HeldOutRun {
       float tau,
       int tasks,
       int[] steps,
-      boolean ablations,
+      List<String> names,
       long seed,
       NDManager root) {
     List<HeldOutComparison.Arm> arms = new ArrayList<>();
-    arms.add(new HeldOutComparison.Arm("prior", t -> prior));
-    arms.add(new HeldOutComparison.Arm("scratch", t -> HeldOutComparison.withUniformLogits(fresh(spec, seed, t))));
-    if (ablations) {
-      arms.add(new HeldOutComparison.Arm(UNIFORM_LOGITS, t -> HeldOutComparison.withUniformLogits(prior)));
-      arms.add(new HeldOutComparison.Arm("prior-logits", t -> HeldOutComparison.withLogitsOf(fresh(spec, seed, t), prior)));
+    for (String name : arms(names)) {
+      arms.add(
+          new HeldOutComparison.Arm(
+              name,
+              switch (name) {
+                case PRIOR -> t -> prior;
+                case SCRATCH -> t -> HeldOutComparison.withUniformLogits(fresh(spec, seed, t));
+                case UNIFORM_LOGITS -> t -> HeldOutComparison.withUniformLogits(prior);
+                case PRIOR_LOGITS -> t -> HeldOutComparison.withLogitsOf(fresh(spec, seed, t), prior);
+                default -> throw new IllegalStateException(name);
+              }));
     }
     return run(spec, arms, test, shape, inner, tau, tasks, steps, seed, root);
   }
@@ -67,9 +113,6 @@ public final class HeldOutRun {
     }
   }
 
-  /** The ablation arm with the prior's weights and uniform logits. */
-  public static final String UNIFORM_LOGITS = "prior-weights";
-
   /** The index of the arm named {@code name}, or -1. */
   public static int arm(HeldOutComparison.Result r, String name) {
     for (int i = 0; i < r.arms().size(); i++) {
@@ -85,21 +128,27 @@ public final class HeldOutRun {
     return ParameterInitializer.initialize(spec, seed * 7919 + task);
   }
 
-  /** The comparison as a Markdown table: accuracy per step count and arm, the paired difference with its 95% interval, wall time. */
+  /**
+   * The comparison as a Markdown table: accuracy per step count and arm, the paired differences
+   * prior − scratch and prior − prior-weights (the logits' contribution) with their 95% intervals
+   * where those arms ran, wall time.
+   */
   public static String table(HeldOutComparison.Result r) {
     StringBuilder sb = new StringBuilder();
     sb.append("| steps |");
     for (HeldOutComparison.ArmResult a : r.arms()) {
       sb.append(' ').append(a.name()).append(" |");
     }
-    int uniform = arm(r, UNIFORM_LOGITS);
-    sb.append(" prior - scratch [95% CI] |");
-    if (uniform >= 0) {
-      // the logits' contribution: the full prior against its own weights with uniform logits
-      sb.append(" prior - ").append(UNIFORM_LOGITS).append(" [95% CI] |");
+    List<Integer> compared = new ArrayList<>();
+    for (String name : List.of(SCRATCH, UNIFORM_LOGITS)) {
+      int i = arm(r, name);
+      if (i > 0) {
+        compared.add(i);
+        sb.append(" prior - ").append(name).append(" [95% CI] |");
+      }
     }
     sb.append("\n|---|");
-    for (int i = 0; i <= r.arms().size() + (uniform >= 0 ? 1 : 0); i++) {
+    for (int i = 0; i < r.arms().size() + compared.size(); i++) {
       sb.append("---|");
     }
     sb.append('\n');
@@ -108,11 +157,9 @@ public final class HeldOutRun {
       for (HeldOutComparison.ArmResult a : r.arms()) {
         sb.append(String.format(Locale.ROOT, " %.3f |", a.meanAt(c)));
       }
-      PairedStats d = r.difference(0, 1, c);
-      sb.append(String.format(Locale.ROOT, " %+.3f [%+.3f, %+.3f] |", d.mean(), d.low(), d.high()));
-      if (uniform >= 0) {
-        PairedStats l = r.difference(0, uniform, c);
-        sb.append(String.format(Locale.ROOT, " %+.3f [%+.3f, %+.3f] |", l.mean(), l.low(), l.high()));
+      for (int i : compared) {
+        PairedStats d = r.difference(0, i, c);
+        sb.append(String.format(Locale.ROOT, " %+.3f [%+.3f, %+.3f] |", d.mean(), d.low(), d.high()));
       }
       sb.append('\n');
     }

@@ -200,6 +200,28 @@ class CliTest {
         oneStep.get("prior_accuracy").getAsDouble() - oneStep.get("prior_weights_accuracy").getAsDouble(), oneStep.get("logits_diff_mean").getAsDouble(), 1e-9);
     assertTrue(oneStep.get("logits_diff_ci_low").getAsDouble() <= oneStep.get("logits_diff_mean").getAsDouble(), adapt.out());
     assertTrue(adapt.out().contains("| prior - prior-weights [95% CI] |"), adapt.out());
+    // only the two arms the logits' question needs, after meta-training whose rounds are all warm-up
+    CliRun twoArms =
+        run("bench", "adaptation", "--rounds", "2", "--warmup-rounds", "2", "--tasks", "3", "--steps", "0,1", "--meta-shots", "2", "--meta-queries", "2",
+            "--arms", "prior-weights,prior", "--out", dir.resolve("bench-warm").toString());
+    assertEquals(0, twoArms.exit(), twoArms.err());
+    SupernetSpec small = SupernetSpec.profile("small");
+    io.fedbase.bundle.Bundle warm = BundleFiles.read(dir.resolve("bench-warm/prior.fbb"), io.fedbase.bundle.BundleLayout.of(small)).bundle();
+    io.fedbase.bundle.Bundle init = io.fedbase.bundle.ParameterInitializer.initialize(small, 0);
+    io.fedbase.bundle.Bundle moved = warm.minus(init);
+    assertEquals(0.0, moved.norm(true), 0.0, "logits frozen through the warm-up");
+    assertTrue(moved.norm(false) > 0, "weights learned");
+    JsonObject twoArmsStep = JsonParser.parseString(twoArms.lastLine()).getAsJsonObject().getAsJsonArray("results").get(1).getAsJsonObject();
+    assertTrue(twoArmsStep.has("logits_diff_mean") && !twoArmsStep.has("diff_mean") && !twoArmsStep.has("scratch_accuracy"), twoArms.out());
+    assertTrue(twoArms.out().contains("| steps | prior | prior-weights | prior - prior-weights [95% CI] |"), twoArms.out());
+    for (String[] bad :
+        new String[][] {{"--arms", "scratch,prior-weights"}, {"--arms", "prior,shuffled"}, {"--arms", "prior"}, {"--arms", "prior,scratch", "--ablations"}}) {
+      List<String> args = new java.util.ArrayList<>(List.of("bench", "adaptation", "--rounds", "1", "--tasks", "1"));
+      args.addAll(List.of(bad));
+      CliRun r = run(args.toArray(String[]::new));
+      assertEquals(2, r.exit(), String.join(" ", bad) + ": " + r.err());
+      assertTrue(r.err().contains("--arms"), r.err());
+    }
 
     CliRun encodings =
         run("bench", "encodings", "--encodings", "fp32,int8", "--rounds", "2", "--tasks", "3", "--steps", "0,1", "--meta-shots", "2", "--meta-queries", "2");

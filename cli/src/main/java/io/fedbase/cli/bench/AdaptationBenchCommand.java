@@ -20,6 +20,7 @@ import io.fedbase.node.adapt.PriorTransfer;
 import io.fedbase.space.SupernetSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -55,10 +56,20 @@ public final class AdaptationBenchCommand implements Callable<Integer> {
   @Option(names = "--ablations", description = "Also run prior weights with uniform logits, and fresh weights with the prior's logits.")
   boolean ablations;
 
+  @Option(
+      names = "--arms",
+      split = ",",
+      description = "Exactly these arms instead, prior among them: prior, scratch, prior-weights, prior-logits.")
+  List<String> arms;
+
   @Spec CommandSpec command;
 
   @Override
   public Integer call() throws Exception {
+    if (arms != null && ablations) {
+      throw new IllegalArgumentException("--arms and --ablations both choose the arms: give one of them");
+    }
+    List<String> armNames = arms != null ? HeldOutRun.arms(arms) : HeldOutRun.arms(ablations);
     BenchReport report = BenchReport.start(command);
     SupernetSpec spec = supernet.spec();
     float heldOutTau = metaTraining.heldOutTau();
@@ -100,7 +111,7 @@ public final class AdaptationBenchCommand implements Callable<Integer> {
       }
       HeldOutComparison.Result result =
           HeldOutRun.compare(
-              heldOutSpec, w, heldOutData, heldOut.shape(spec.ways()), inner.config(), heldOutTau, heldOut.tasks, heldOut.steps, ablations, run.seed, root);
+              heldOutSpec, w, heldOutData, heldOut.shape(spec.ways()), inner.config(), heldOutTau, heldOut.tasks, heldOut.steps, armNames, run.seed, root);
       table = HeldOutRun.table(result);
       System.out.println(table);
       json.addProperty("held_out_tau", heldOutTau);
@@ -119,10 +130,13 @@ public final class AdaptationBenchCommand implements Callable<Integer> {
       for (HeldOutComparison.ArmResult a : r.arms()) {
         row.addProperty(a.name().replace('-', '_') + "_accuracy", a.meanAt(c));
       }
-      PairedStats d = r.difference(0, 1, c);
-      row.addProperty("diff_mean", d.mean());
-      row.addProperty("diff_ci_low", d.low());
-      row.addProperty("diff_ci_high", d.high());
+      int scratch = HeldOutRun.arm(r, HeldOutRun.SCRATCH);
+      if (scratch >= 0) {
+        PairedStats d = r.difference(0, scratch, c);
+        row.addProperty("diff_mean", d.mean());
+        row.addProperty("diff_ci_low", d.low());
+        row.addProperty("diff_ci_high", d.high());
+      }
       int uniform = HeldOutRun.arm(r, HeldOutRun.UNIFORM_LOGITS);
       if (uniform >= 0) {
         PairedStats l = r.difference(0, uniform, c);

@@ -43,6 +43,9 @@ public final class BenchMetaTrainingOptions {
   @Option(names = "--meta-queries", defaultValue = "5", description = "Query images per class of meta-training tasks (default: ${DEFAULT-VALUE}).")
   int metaQueries;
 
+  @Option(names = "--warmup-rounds", defaultValue = "0", description = "Meta-rounds at the start with frozen logits (default: ${DEFAULT-VALUE}).")
+  int warmupRounds;
+
   @Mixin TaskStackingOption stacking;
 
   @Option(names = "--tau", defaultValue = "1.0:0.3", description = "Temperature schedule of meta-training; held-out adaptation uses its end value (default: ${DEFAULT-VALUE}).")
@@ -57,7 +60,7 @@ public final class BenchMetaTrainingOptions {
   Bundle train(SupernetSpec spec, InnerLoopConfig inner, AggregationRule aggregation, long seed, NDManager root, String label) {
     ImageDataset train = DataOptions.load(trainData, trainClasses);
     TaskSpec metaTasks = new TaskSpec(spec.ways(), metaShots, metaQueries);
-    MetaTrainingConfig config = new MetaTrainingConfig(rounds, tasksPerRound, metaTasks, inner, Schedule.parse(tau), 0, seed);
+    MetaTrainingConfig config = new MetaTrainingConfig(rounds, tasksPerRound, metaTasks, inner, Schedule.parse(tau), warmupRounds, seed);
     MetaTrainer trainer =
         new MetaTrainer(
             stacking.applyTo(new InnerLoop(new Supernet(spec), config.inner(), root)),

@@ -251,7 +251,7 @@ public final class DemoCommand implements Callable<Integer> {
         "adapting the federated prior and a fresh supernet to %d held-out %d-way 5-shot tasks of classes %s%n", tasks, ways, testClasses);
     HeldOutComparison.Result result;
     try (NDManager root = device.newManager()) {
-      result = HeldOutRun.compare(spec, prior, test, new TaskSpec(ways, 5, 15), inner.config(), 0.3f, tasks, steps, false, seed, root);
+      result = HeldOutRun.compare(spec, prior, test, new TaskSpec(ways, 5, 15), inner.config(), 0.3f, tasks, steps, HeldOutRun.arms(false), seed, root);
     }
     String table = HeldOutRun.table(result);
     ArchitectureLogits logits = ArchitectureLogits.of(prior, spec.operations(), spec.nodes());
