@@ -14,6 +14,8 @@ package io.fedbase.meta;
  * @param batchSize minibatch size drawn with replacement from the support set; 0 = whole set
  * @param relaxation how logits become edge weights during a step
  * @param adaptLogits false freezes the logits (weights-only warm-up)
+ * @param logitBetaDecay weight of beta-decay, sum over edges of logsumexp(alpha), against one
+ *     operation taking over its edges (0 = off)
  */
 public record InnerLoopConfig(
     int steps,
@@ -24,7 +26,8 @@ public record InnerLoopConfig(
     float beta2,
     int batchSize,
     Relaxation relaxation,
-    boolean adaptLogits) {
+    boolean adaptLogits,
+    float logitBetaDecay) {
 
   public InnerLoopConfig {
     if (steps < 0) {
@@ -51,6 +54,9 @@ public record InnerLoopConfig(
     if (relaxation == null) {
       throw new InvalidSettingException("inner.relaxation", "must be set");
     }
+    if (!(logitBetaDecay >= 0) || Float.isInfinite(logitBetaDecay)) {
+      throw new InvalidSettingException("inner.logitBetaDecay", "must be a non-negative number, got " + logitBetaDecay);
+    }
   }
 
   /** The defaults of docs/ALGORITHM.md: K = 5, lr 5e-3 on both parts, logit weight decay 1e-3, whole support set. */
@@ -72,7 +78,8 @@ public record InnerLoopConfig(
         .optBetas(beta1, beta2)
         .optBatchSize(batchSize)
         .optRelaxation(relaxation)
-        .optAdaptLogits(adaptLogits);
+        .optAdaptLogits(adaptLogits)
+        .optLogitBetaDecay(logitBetaDecay);
   }
 
   public InnerLoopConfig withSteps(int k) {
@@ -96,6 +103,7 @@ public record InnerLoopConfig(
     private int batchSize = 0;
     private Relaxation relaxation = Relaxation.GUMBEL_SOFTMAX;
     private boolean adaptLogits = true;
+    private float logitBetaDecay = 0f;
 
     private Builder() {}
 
@@ -143,9 +151,20 @@ public record InnerLoopConfig(
       return this;
     }
 
+    /**
+     * Weight of beta-decay on the logits (default 0, off): the regulariser sum over edges of
+     * logsumexp(alpha), whose gradient softmax(alpha) pushes an edge's dominant operation down
+     * hardest, against the parameter-rich collapse of DARTS-style searches (Ye et al., beta-DARTS,
+     * 2022). Each step moves the logits by logitLr * weight * softmax(alpha), decoupled from Adam.
+     */
+    public Builder optLogitBetaDecay(float weight) {
+      this.logitBetaDecay = weight;
+      return this;
+    }
+
     /** The settings; throws {@link InvalidSettingException} naming the first one out of range. */
     public InnerLoopConfig build() {
-      return new InnerLoopConfig(steps, weightLr, logitLr, logitWeightDecay, beta1, beta2, batchSize, relaxation, adaptLogits);
+      return new InnerLoopConfig(steps, weightLr, logitLr, logitWeightDecay, beta1, beta2, batchSize, relaxation, adaptLogits, logitBetaDecay);
     }
   }
 }

@@ -39,7 +39,8 @@ public final class AssignmentWire {
                     .setBatchSize(c.batchSize())
                     .setRelaxation(c.relaxation().key())
                     .setAdaptLogits(c.adaptLogits())
-                    .setTau(a.tau()))
+                    .setTau(a.tau())
+                    .setLogitBetaDecay(c.logitBetaDecay()))
             .setSeed(a.seed())
             .addAllParticipants(a.participants())
             .setFirstTask(a.firstTask());
@@ -73,7 +74,8 @@ public final class AssignmentWire {
             s.getBeta2(),
             s.getBatchSize(),
             Relaxation.fromKey(s.getRelaxation()),
-            s.getAdaptLogits()),
+            s.getAdaptLogits(),
+            s.getLogitBetaDecay()),
         s.getTau(),
         a.getSeed(),
         a.getParticipantsList(),

@@ -2,6 +2,7 @@ package io.fedbase.wire;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fedbase.meta.InnerLoopConfig;
@@ -28,6 +29,7 @@ class AssignmentWireTest {
             .optBatchSize(16)
             .optRelaxation(Relaxation.fromKey("softmax"))
             .optAdaptLogits(false)
+            .optLogitBetaDecay(0.25f)
             .build();
     return new Assignment(
         12, 11, Instant.ofEpochMilli(1_790_000_000_123L), 3, new TaskSpec(5, 4, 6), inner, 0.45f, 99, List.of("a", "b", "c"), 66, secure, privacy);
@@ -40,6 +42,17 @@ class AssignmentWireTest {
     assertFalse(wire.hasSecureAggregation(), "presence of the secure settings marks a secure round");
     assertFalse(wire.hasPrivacy());
     assertEquals(a, AssignmentWire.fromWire(wire));
+  }
+
+  @Test
+  void anAssignmentWithoutBetaDecayHasItOffAndANegativeOneIsRefused() throws Exception {
+    RoundAssignment wire = AssignmentWire.toWire(assignment(Optional.empty(), Optional.empty()));
+    // what a coordinator from before the field sends
+    RoundAssignment old = wire.toBuilder().setInnerLoop(wire.getInnerLoop().toBuilder().clearLogitBetaDecay()).build();
+    assertEquals(0f, AssignmentWire.fromWire(old).inner().logitBetaDecay());
+    RoundAssignment negative = wire.toBuilder().setInnerLoop(wire.getInnerLoop().toBuilder().setLogitBetaDecay(-1f)).build();
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AssignmentWire.fromWire(negative));
+    assertTrue(e.getMessage().contains("logitBetaDecay"), e.getMessage());
   }
 
   @Test

@@ -78,6 +78,7 @@ public final class MetaTrainingLog implements AutoCloseable {
     m.put("batch", c.batchSize() == 0 ? "whole support set" : c.batchSize());
     m.put("relaxation", c.relaxation().key());
     m.put("adapt_logits", c.adaptLogits());
+    m.put("logit_beta_decay", c.logitBetaDecay());
     return m;
   }
 

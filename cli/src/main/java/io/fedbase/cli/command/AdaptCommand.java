@@ -97,6 +97,12 @@ public final class AdaptCommand implements Callable<Integer> {
   @Option(names = "--logit-weight-decay", defaultValue = "1e-3", description = "Weight decay of the logits (default: ${DEFAULT-VALUE}).")
   float logitWeightDecay;
 
+  @Option(
+      names = "--logit-beta-decay",
+      defaultValue = "0",
+      description = "Weight of beta-decay on the logits, against one operation taking over the cells; 0 = off (default: ${DEFAULT-VALUE}).")
+  float logitBetaDecay;
+
   @Option(names = "--tau", defaultValue = "0.3", description = "Gumbel temperature (default: ${DEFAULT-VALUE}, the end of meta-training).")
   float tau;
 
@@ -149,6 +155,7 @@ public final class AdaptCommand implements Callable<Integer> {
             .optSteps(steps)
             .optLearningRates(lr, logitLr)
             .optLogitWeightDecay(logitWeightDecay)
+            .optLogitBetaDecay(logitBetaDecay)
             .optRelaxation(Relaxation.fromKey(relaxation))
             .build();
     long t0 = System.nanoTime();

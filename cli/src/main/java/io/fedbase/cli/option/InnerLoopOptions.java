@@ -19,6 +19,12 @@ public final class InnerLoopOptions {
   @Option(names = "--logit-weight-decay", defaultValue = "1e-3", description = "Weight decay of the logits (default: ${DEFAULT-VALUE}).")
   public float logitWeightDecay;
 
+  @Option(
+      names = "--logit-beta-decay",
+      defaultValue = "0",
+      description = "Weight of beta-decay on the logits, against one operation taking over the cells; 0 = off (default: ${DEFAULT-VALUE}).")
+  public float logitBetaDecay;
+
   @Option(names = "--batch", defaultValue = "0", description = "Minibatch drawn from the support set per step; 0 = whole set (default).")
   public int batch;
 
@@ -30,6 +36,7 @@ public final class InnerLoopOptions {
         .optSteps(steps)
         .optLearningRates(weightLr, logitLr)
         .optLogitWeightDecay(logitWeightDecay)
+        .optLogitBetaDecay(logitBetaDecay)
         .optBatchSize(batch)
         .optRelaxation(Relaxation.fromKey(relaxation))
         .build();

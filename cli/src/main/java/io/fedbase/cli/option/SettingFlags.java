@@ -36,6 +36,7 @@ public final class SettingFlags {
           Map.entry("inner.weightLr", "--inner-lr"),
           Map.entry("inner.logitLr", "--logit-lr"),
           Map.entry("inner.logitWeightDecay", "--logit-weight-decay"),
+          Map.entry("inner.logitBetaDecay", "--logit-beta-decay"),
           Map.entry("inner.batchSize", "--batch"),
           Map.entry("training.epochs", "--epochs"),
           Map.entry("training.batch", "--batch"),
