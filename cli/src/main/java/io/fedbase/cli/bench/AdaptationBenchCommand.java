@@ -122,6 +122,16 @@ public final class AdaptationBenchCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** prior − arm {@code other} at checkpoint {@code c} with its interval, if that arm ran. */
+  private static void addDifference(JsonObject row, String key, HeldOutComparison.Result r, int other, int c) {
+    if (other >= 0) {
+      PairedStats d = r.difference(0, other, c);
+      row.addProperty(key + "_mean", d.mean());
+      row.addProperty(key + "_ci_low", d.low());
+      row.addProperty(key + "_ci_high", d.high());
+    }
+  }
+
   private static JsonArray toJson(HeldOutComparison.Result r) {
     JsonArray rows = new JsonArray();
     for (int c = 0; c < r.steps().length; c++) {
@@ -130,20 +140,8 @@ public final class AdaptationBenchCommand implements Callable<Integer> {
       for (HeldOutComparison.ArmResult a : r.arms()) {
         row.addProperty(a.name().replace('-', '_') + "_accuracy", a.meanAt(c));
       }
-      int scratch = HeldOutRun.arm(r, HeldOutRun.SCRATCH);
-      if (scratch >= 0) {
-        PairedStats d = r.difference(0, scratch, c);
-        row.addProperty("diff_mean", d.mean());
-        row.addProperty("diff_ci_low", d.low());
-        row.addProperty("diff_ci_high", d.high());
-      }
-      int uniform = HeldOutRun.arm(r, HeldOutRun.UNIFORM_LOGITS);
-      if (uniform >= 0) {
-        PairedStats l = r.difference(0, uniform, c);
-        row.addProperty("logits_diff_mean", l.mean());
-        row.addProperty("logits_diff_ci_low", l.low());
-        row.addProperty("logits_diff_ci_high", l.high());
-      }
+      addDifference(row, "diff", r, HeldOutRun.arm(r, HeldOutRun.SCRATCH), c);
+      addDifference(row, "logits_diff", r, HeldOutRun.arm(r, HeldOutRun.UNIFORM_LOGITS), c);
       rows.add(row);
     }
     JsonObject times = new JsonObject();
