@@ -3,6 +3,7 @@ package io.fedbase.cli;
 import ai.djl.ndarray.NDManager;
 import io.fedbase.bundle.Bundle;
 import io.fedbase.bundle.ParameterInitializer;
+import io.fedbase.cli.option.FlagValue;
 import io.fedbase.data.ImageDataset;
 import io.fedbase.learn.HeldOutComparison;
 import io.fedbase.learn.InnerLoop;
@@ -51,7 +52,7 @@ public final class HeldOutRun {
   public static List<String> arms(List<String> requested) {
     for (String name : requested) {
       if (!ALL_ARMS.contains(name)) {
-        throw new IllegalArgumentException("--arms: unknown arm '" + (name.length() > 16 ? name.substring(0, 16) + "..." : name) + "', use " + String.join(", ", ALL_ARMS));
+        throw new IllegalArgumentException("--arms: unknown arm '" + FlagValue.shown(name) + "', use " + String.join(", ", ALL_ARMS));
       }
     }
     if (!requested.contains(PRIOR)) {

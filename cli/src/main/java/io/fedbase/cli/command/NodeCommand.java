@@ -7,6 +7,7 @@ import io.fedbase.cli.SelfCommand;
 import io.fedbase.cli.option.ClientTlsOptions;
 import io.fedbase.cli.option.DataOptions;
 import io.fedbase.cli.option.DeviceOption;
+import io.fedbase.cli.option.FlagValue;
 import io.fedbase.cli.option.TaskStackingOption;
 import io.fedbase.cli.option.ThreadsOption;
 import io.fedbase.data.ImageDataset;
@@ -106,7 +107,7 @@ public final class NodeCommand implements Callable<Integer> {
     boolean inline = switch (worker) {
       case "inline" -> true;
       case "process" -> false;
-      default -> throw new IllegalArgumentException("--worker must be process or inline, got '" + (worker.length() > 16 ? worker.substring(0, 16) + "..." : worker) + "'");
+      default -> throw new IllegalArgumentException("--worker must be process or inline, got '" + FlagValue.shown(worker) + "'");
     };
     Devices.Selected inlineDevice = inline ? device.select(System.err) : null;
     try (NDManager manager = inline ? NDManager.newBaseManager(inlineDevice.device()) : null;

@@ -54,7 +54,7 @@ public final class ThreadsOption {
     try {
       n = Integer.parseInt(v);
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--threads must be auto or a number of threads, got '" + (v.length() > 16 ? v.substring(0, 16) + "..." : v) + "'");
+      throw new IllegalArgumentException("--threads must be auto or a number of threads, got '" + FlagValue.shown(v) + "'");
     }
     if (n < 1 || n > 1024) {
       throw new IllegalArgumentException("--threads must be between 1 and 1024, got " + n);
