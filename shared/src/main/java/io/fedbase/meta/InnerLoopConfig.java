@@ -59,7 +59,7 @@ public record InnerLoopConfig(
     }
   }
 
-  /** The defaults of docs/ALGORITHM.md: K = 5, lr 5e-3 on both parts, logit weight decay 1e-3, whole support set. */
+  /** The defaults of docs/ALGORITHM.md: K = 5, lr 5e-3 on the weights and 5e-2 on the logits, logit weight decay 1e-3, whole support set. */
   public static InnerLoopConfig defaults() {
     return builder().build();
   }
